@@ -1,0 +1,110 @@
+/**
+ * buildApp: config + stores + services → a Fastify instance (it never listens; main.ts does).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import cookie from "@fastify/cookie";
+import cors from "@fastify/cors";
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { AppContext } from "./http/context.js";
+import { Authenticator } from "./http/plugins/authenticate.js";
+import { clientErrorHandler, registerErrorHandling, sendError, toHttpError } from "./http/plugins/errors.js";
+import { SessionCookie } from "./http/plugins/session-cookie.js";
+import { authRoutes } from "./http/routes/auth.js";
+import { customerRoutes } from "./http/routes/customers.js";
+import type { App } from "./http/routes/deps.js";
+import { sessionRoutes } from "./http/routes/sessions.js";
+import { systemRoutes } from "./http/routes/system.js";
+import { EMAIL_FORMAT } from "./http/schemas/fields.js";
+import { Address, ErrorBody } from "./http/schemas/responses.js";
+import { CHECKS_KEYWORD, isValidEmail } from "./http/validation.js";
+
+export interface BuildOptions extends AppContext {
+  logger: FastifyBaseLogger;
+}
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config, logger } = options;
+  const fastify = Fastify({
+    loggerInstance: logger,
+    trustProxy:
+      typeof config.trustProxy === "number"
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1000 },
+    return503OnClosing: true,
+    requestTimeout: 30_000,
+    clientErrorHandler,
+    ajv: {
+      customOptions: {
+        allErrors: false,
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+        formats: { [EMAIL_FORMAT]: isValidEmail },
+        keywords: [CHECKS_KEYWORD, "x-object"],
+      },
+    },
+    frameworkErrors: (error, request, reply) => {
+      sendError(reply, toHttpError(error, request, config.bodyLimitBytes));
+    },
+  });
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  registerErrorHandling(fastify, config.bodyLimitBytes);
+
+  // JSON bodies only; an empty body counts as `{}` (medusa-js sends Content-Type on body-less calls).
+  const parseJson = fastify.getDefaultJsonParser("error", "error");
+  fastify.removeContentTypeParser("application/json");
+  fastify.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, {});
+    parseJson(request, body as string, done);
+  });
+
+  await fastify.register(cookie);
+  await fastify.register(cors, {
+    origin: (origin, callback) => {
+      callback(null, origin !== undefined && authenticator.isAllowedOrigin(origin));
+    },
+    credentials: true,
+    methods: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
+    maxAge: 600,
+    strictPreflight: false,
+  });
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Gatehouse Store Auth API",
+        version: "0.1.0",
+        description:
+          "Medusa v1's Store Auth API and customer routes, secure by default. Every error is JSON {type, message, code?}.",
+      },
+      components: {
+        securitySchemes: {
+          cookie: { type: "apiKey", in: "cookie", name: config.session.cookieName },
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        },
+      },
+    },
+  });
+  fastify.addSchema(Address);
+  fastify.addSchema(ErrorBody);
+
+  // Nothing a customer or token appears in may be cached; nothing may be content-sniffed.
+  fastify.addHook("onSend", async (_request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
+    return payload;
+  });
+
+  const cookieWriter = new SessionCookie(config.session, logger);
+  const authenticator = new Authenticator(options, cookieWriter);
+  const deps = { ...options, authenticator, cookie: cookieWriter };
+  authRoutes(app, deps);
+  sessionRoutes(app, deps);
+  customerRoutes(app, deps);
+  systemRoutes(app, deps);
+  return fastify;
+}

@@ -1,0 +1,249 @@
+/**
+ * Configuration: environment variables → one validated, frozen Config.
+ * Every problem is collected and reported at once, naming the variable and what it accepts.
+ */
+
+export type SameSite = "lax" | "strict" | "none";
+export type CookieSecure = "auto" | "always" | "never";
+export type JwtAlgorithm = "EdDSA" | "HS256";
+
+export interface Config {
+  nodeEnv: string;
+  production: boolean;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `undefined` means the embedded SQLite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  logLevel: string;
+  /** Allowed storefront origins: exact strings or regular expressions. */
+  storeCors: ReadonlyArray<string | RegExp>;
+  /** Fastify's `trustProxy`: false, true, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  cookieSecret: string | undefined;
+  jwtSecret: string | undefined;
+  session: {
+    cookieName: string;
+    sameSite: SameSite;
+    secure: CookieSecure;
+    idleTimeoutMs: number;
+    absoluteTimeoutMs: number;
+  };
+  jwt: {
+    algorithm: JwtAlgorithm;
+    issuer: string;
+    ttlMs: number;
+    keyRotationMs: number;
+  };
+  password: {
+    minLength: number;
+    maxLength: number;
+    /** Longest password a login attempt may carry before it is refused unhashed. */
+    loginMaxLength: number;
+    argon2: { memoryKib: number; iterations: number; parallelism: number };
+  };
+  bodyLimitBytes: number;
+  authExistsEnabled: boolean;
+  /** Where password-reset tokens are POSTed (Medusa's `customer.password_reset` event). */
+  passwordResetWebhookUrl: string | undefined;
+  shutdownTimeoutMs: number;
+}
+
+/** Raised when the environment is invalid; `problems` has one line per variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const durationUnits: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** Parses `90s`, `15m`, `24h`, `7d`, `500ms`, or a bare number of seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]) * durationUnits[match[2] ?? "s"]!;
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : undefined;
+}
+
+/** Splits STORE_CORS the way Medusa does: `/regex/flags` entries become RegExps. */
+export function parseCorsOrigins(text: string): Array<string | RegExp> {
+  return text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const delimiters = ["/", "~", "@", ";", "%", "#", "'"];
+      const first = entry[0]!;
+      const last = entry.lastIndexOf(first);
+      if (delimiters.includes(first) && last > 0) {
+        return new RegExp(entry.slice(1, last), entry.slice(last + 1));
+      }
+      return entry.replace(/\/$/, "");
+    });
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
+  };
+
+  function integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+  function duration(name: string, fallback: string, minMs = 1000): number {
+    const raw = read(name) ?? fallback;
+    const value = parseDuration(raw);
+    if (value === undefined || value < minMs) {
+      problems.push(
+        `${name}=${JSON.stringify(raw)}: expected a duration of at least ${minMs} ms such as 90s, 15m, 24h or 7d`,
+      );
+      return parseDuration(fallback)!;
+    }
+    return value;
+  }
+  function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = allowed.find((option) => option.toLowerCase() === raw.toLowerCase());
+    if (!value) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return value;
+  }
+  function boolean(name: string, fallback: boolean): boolean {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["true", "1", "yes", "on"].includes(raw)) return true;
+    if (["false", "0", "no", "off"].includes(raw)) return false;
+    problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+    return fallback;
+  }
+  function url(name: string, protocols: string[]): string | undefined {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error("protocol");
+      return raw;
+    } catch {
+      problems.push(`${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+      return undefined;
+    }
+  }
+
+  const nodeEnv = read("NODE_ENV") ?? "development";
+  const production = nodeEnv === "production";
+  const port = integer("PORT", 9000, 0, 65535);
+  const host = read("HOST") ?? "127.0.0.1";
+  const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
+  const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
+
+  let storeCors: Array<string | RegExp> = [];
+  try {
+    storeCors = parseCorsOrigins(read("STORE_CORS") ?? (production ? "" : "http://localhost:8000"));
+  } catch (error) {
+    problems.push(`STORE_CORS: ${(error as Error).message}; expected comma-separated origins or /regex/`);
+  }
+
+  let trustProxy: Config["trustProxy"] = false;
+  const trustRaw = read("TRUST_PROXY");
+  if (trustRaw !== undefined) {
+    if (/^(true|false)$/i.test(trustRaw)) trustProxy = trustRaw.toLowerCase() === "true";
+    else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
+    else trustProxy = trustRaw.split(",").map((entry) => entry.trim()).filter(Boolean);
+  }
+
+  const sameSite = oneOf<SameSite>("SESSION_COOKIE_SAMESITE", ["lax", "strict", "none"], "lax");
+  const secure = oneOf<CookieSecure>("SESSION_COOKIE_SECURE", ["auto", "always", "never"], "auto");
+  if (sameSite === "none" && secure === "never") {
+    problems.push("SESSION_COOKIE_SAMESITE=none needs Secure cookies: SESSION_COOKIE_SECURE cannot be never");
+  }
+  const cookieName = read("SESSION_COOKIE_NAME") ?? "connect.sid";
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) {
+    problems.push(`SESSION_COOKIE_NAME=${JSON.stringify(cookieName)}: expected a cookie name (token characters only)`);
+  }
+
+  const idleTimeoutMs = duration("SESSION_IDLE_TIMEOUT", "24h");
+  const absoluteTimeoutMs = duration("SESSION_ABSOLUTE_TIMEOUT", "7d");
+  if (absoluteTimeoutMs < idleTimeoutMs) {
+    problems.push("SESSION_ABSOLUTE_TIMEOUT must be at least SESSION_IDLE_TIMEOUT");
+  }
+
+  const algorithm = oneOf<JwtAlgorithm>("JWT_ALGORITHM", ["EdDSA", "HS256"], "EdDSA");
+  const cookieSecret = read("COOKIE_SECRET");
+  const jwtSecret = read("JWT_SECRET");
+  for (const [name, value] of [
+    ["COOKIE_SECRET", cookieSecret],
+    ["JWT_SECRET", jwtSecret],
+  ] as const) {
+    if (value === undefined) {
+      if (production) problems.push(`${name} is required when NODE_ENV=production (at least 32 characters)`);
+    } else if (value.length < 32) {
+      problems.push(`${name}: expected at least 32 characters (got ${value.length})`);
+    }
+  }
+  if (production && !databaseUrl) {
+    problems.push("DATABASE_URL is required when NODE_ENV=production (postgres://…)");
+  }
+
+  const minLength = integer("PASSWORD_MIN_LENGTH", 8, 8, 64);
+  const argon2 = {
+    memoryKib: integer("ARGON2_MEMORY_KIB", 19_456, 19_456, 4_194_304),
+    iterations: integer("ARGON2_ITERATIONS", 2, 2, 100),
+    parallelism: integer("ARGON2_PARALLELISM", 1, 1, 16),
+  };
+
+  const logLevel = oneOf("LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info");
+
+  const config: Config = {
+    nodeEnv,
+    production,
+    host,
+    port,
+    dataDir: read("DATA_DIR") ?? "./data",
+    databaseUrl,
+    databasePoolSize: integer("DATABASE_POOL_SIZE", 10, 1, 1000),
+    redisUrl,
+    redisPrefix: read("REDIS_PREFIX") ?? "gatehouse:",
+    logLevel,
+    storeCors,
+    trustProxy,
+    cookieSecret,
+    jwtSecret,
+    session: { cookieName, sameSite, secure, idleTimeoutMs, absoluteTimeoutMs },
+    jwt: {
+      algorithm,
+      issuer: read("JWT_ISSUER") ?? "gatehouse",
+      ttlMs: duration("JWT_TTL", "7d", 60_000),
+      keyRotationMs: duration("JWT_KEY_ROTATION", "30d", 60_000),
+    },
+    password: { minLength, maxLength: 128, loginMaxLength: 1024, argon2 },
+    bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
+    authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
+    passwordResetWebhookUrl: url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]),
+    shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", "10s", 100),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,54 @@
+/**
+ * The one error type of the server. Services throw only `HttpError`; the error handler
+ * (http/plugins/error-handler.ts) is the one place errors become JSON.
+ */
+
+/** Medusa's error `type` words. */
+export type ErrorType =
+  | "invalid_data"
+  | "unauthorized"
+  | "not_found"
+  | "duplicate_error"
+  | "not_allowed"
+  | "conflict"
+  | "unknown_error";
+
+export interface ErrorBody {
+  code?: string;
+  type: ErrorType;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+    readonly code?: string,
+    /** Extra response headers, e.g. `Retry-After`. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+
+  toJSON(): ErrorBody {
+    return this.code === undefined
+      ? { type: this.type, message: this.message }
+      : { code: this.code, type: this.type, message: this.message };
+  }
+}
+
+export const invalidData = (message: string) => new HttpError(400, "invalid_data", message);
+export const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
+export const forbidden = (message: string) => new HttpError(403, "not_allowed", message);
+export const notFound = (message: string) => new HttpError(404, "not_found", message);
+export const duplicate = (message: string) =>
+  new HttpError(422, "duplicate_error", message, "invalid_request_error");
+export const unavailable = (message: string) =>
+  new HttpError(503, "unknown_error", message, "service_unavailable");
+export const unknownError = () =>
+  new HttpError(500, "unknown_error", "An unknown error occurred.", "unknown_error");
+
+export const DUPLICATE_ACCOUNT_MESSAGE =
+  "A customer with the given email already has an account. Log in instead";

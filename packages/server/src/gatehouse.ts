@@ -1,0 +1,86 @@
+/**
+ * The composition root: opens storage, migrates, wires services and builds the app.
+ * Used by main.ts (the process) and by the benchmark.
+ */
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import type { Config } from "./config.js";
+import type { Services } from "./http/context.js";
+import { AuthService } from "./services/auth.js";
+import { systemClock, type Clock } from "./services/clock.js";
+import { CustomerService } from "./services/customers.js";
+import { createPasswordResetNotifier } from "./services/password-reset-notifier.js";
+import { PasswordService } from "./services/passwords.js";
+import { SessionService } from "./services/sessions.js";
+import { TokenService } from "./services/tokens.js";
+import { migrateToLatest, openDatabase } from "./stores/sql/database.js";
+import { createSqlStores } from "./stores/sql/index.js";
+import type { Stores } from "./stores/types.js";
+
+export interface Gatehouse {
+  app: FastifyInstance;
+  stores: Stores;
+  services: Services;
+  /** Where the data lives (password redacted), for the start-up log. */
+  location: string;
+  /** Stops background work and closes storage (call after app.close()). */
+  close(): Promise<void>;
+}
+
+const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
+
+export async function createGatehouse(
+  config: Readonly<Config> & { cookieSecret: string; jwtSecret: string },
+  logger: FastifyBaseLogger,
+  clock: Clock = systemClock,
+): Promise<Gatehouse> {
+  const database = openDatabase(config);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const stores = createSqlStores(database);
+
+  const passwords = new PasswordService(config.password);
+  const sessions = new SessionService(stores.sessions, config.session, config.cookieSecret, clock);
+  const tokens = new TokenService(config.jwt, config.jwtSecret, stores.signingKeys, clock);
+  await tokens.init();
+  const services: Services = {
+    auth: new AuthService(stores.customers, passwords, sessions, config.password.loginMaxLength, config.jwt.ttlMs),
+    customers: new CustomerService(
+      stores.customers,
+      stores.addresses,
+      stores.passwordResets,
+      passwords,
+      sessions,
+      config.cookieSecret,
+      clock,
+      createPasswordResetNotifier(config.passwordResetWebhookUrl, config.production, logger),
+    ),
+    sessions,
+    tokens,
+  };
+  await passwords.warm();
+
+  const maintenance = setInterval(() => {
+    Promise.all([sessions.purgeExpired(), tokens.rotateIfDue()]).catch((error: unknown) =>
+      logger.warn({ err: error }, "maintenance failed; retrying in an hour"),
+    );
+  }, MAINTENANCE_INTERVAL_MS);
+  maintenance.unref();
+
+  const app = await buildApp({ config, stores, services, clock, logger });
+  return {
+    app,
+    stores,
+    services,
+    location: database.location,
+    async close() {
+      clearInterval(maintenance);
+      await stores.close();
+    },
+  };
+}

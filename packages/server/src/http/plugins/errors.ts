@@ -1,0 +1,79 @@
+/**
+ * The one place errors become JSON `{type, message, code?}` — the server's own HttpErrors,
+ * Fastify's validation/parsing errors, unknown routes, and malformed requests at the socket level.
+ */
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { HttpError, invalidData, notFound, unknownError, type ErrorType } from "../../errors.js";
+import { describeInvalidBody } from "../validation.js";
+
+/** Clear messages for Fastify's own 4xx errors, by code. */
+function frameworkMessage(error: FastifyError, request: FastifyRequest, bodyLimit: number): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return `Request body is larger than the ${bodyLimit}-byte limit`;
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return `Unsupported Content-Type ${JSON.stringify(request.headers["content-type"] ?? "")}: send application/json`;
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return "Content-Length does not match the body that was sent";
+    case "FST_ERR_BAD_URL":
+      return "The URL is malformed (invalid percent-encoding)";
+    default:
+      if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+        return `Request body is not valid JSON: ${error.message}`;
+      }
+      return error.message;
+  }
+}
+
+const typeForStatus = (status: number): ErrorType =>
+  status === 401 ? "unauthorized" : status === 403 ? "not_allowed" : status === 404 ? "not_found" : "invalid_data";
+
+export function toHttpError(error: FastifyError, request: FastifyRequest, bodyLimit: number): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error.validation) {
+    const schema = request.routeOptions.schema?.[error.validationContext as "body"];
+    const source = error.validationContext === "body" ? request.body : request.params;
+    return invalidData(describeInvalidBody(schema, source) ?? `${error.validationContext} ${error.message}`);
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return new HttpError(status, typeForStatus(status), frameworkMessage(error, request, bodyLimit));
+  }
+  return unknownError();
+}
+
+export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
+  if (error.headers) reply.headers(error.headers);
+  return reply.code(error.status).type("application/json; charset=utf-8").send(error.toJSON());
+}
+
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const httpError = toHttpError(error, request, bodyLimit);
+    if (httpError.status >= 500 && httpError.code !== "service_unavailable") {
+      request.log.error({ err: error }, "request failed");
+    }
+    return sendError(reply, httpError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, notFound(`Cannot ${request.method} ${request.url.split("?")[0]}: no such route`)),
+  );
+}
+
+const clientErrorBodies: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "Request headers are too large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "The request took too long to arrive"],
+};
+
+/** Malformed HTTP at the socket level (bad request line, oversized headers): a JSON 4xx, then close. */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return;
+  const [status, message] = clientErrorBodies[error.code ?? ""] ?? [400, "Malformed HTTP request"];
+  const body = JSON.stringify({ type: "invalid_data", message });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

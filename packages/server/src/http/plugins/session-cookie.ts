@@ -1,0 +1,46 @@
+/** Writing and clearing the session cookie (SPEC §3.1). */
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
+import type {} from "@fastify/cookie";
+import type { Config } from "../../config.js";
+
+export class SessionCookie {
+  private warnedInsecure = false;
+
+  constructor(
+    private readonly config: Config["session"],
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** The cookie value the request carries, if any. */
+  read(request: FastifyRequest): string | undefined {
+    return request.cookies[this.config.cookieName];
+  }
+
+  set(request: FastifyRequest, reply: FastifyReply, value: string, expiresAt: number): void {
+    reply.setCookie(this.config.cookieName, value, {
+      ...this.attributes(request),
+      expires: new Date(expiresAt),
+    });
+  }
+
+  /** An expiring Set-Cookie, so the browser forgets a session that has ended. */
+  clear(request: FastifyRequest, reply: FastifyReply): void {
+    reply.setCookie(this.config.cookieName, "", { ...this.attributes(request), expires: new Date(0), maxAge: 0 });
+  }
+
+  private attributes(request: FastifyRequest) {
+    const https = request.protocol === "https";
+    const secure =
+      this.config.secure === "always" ||
+      this.config.sameSite === "none" ||
+      (this.config.secure === "auto" && https);
+    if (secure && !https && !this.warnedInsecure) {
+      this.warnedInsecure = true;
+      this.log.warn(
+        "Setting a Secure session cookie on a plain-HTTP request: browsers drop it (except on localhost). " +
+          "Serve over HTTPS, set TRUST_PROXY behind a TLS proxy, or use SESSION_COOKIE_SECURE=auto.",
+      );
+    }
+    return { path: "/", httpOnly: true, sameSite: this.config.sameSite, secure } as const;
+  }
+}

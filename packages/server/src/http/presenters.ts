@@ -1,0 +1,52 @@
+/** Domain objects → Medusa's JSON shapes (times as ISO-8601 strings with milliseconds). */
+import type { Address, Customer, Session } from "../domain.js";
+import type { CustomerView } from "../services/customers.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function presentAddress(address: Address) {
+  return {
+    ...address,
+    created_at: iso(address.created_at),
+    updated_at: iso(address.updated_at),
+    deleted_at: isoOrNull(address.deleted_at),
+  };
+}
+
+export function presentCustomer(customer: Customer) {
+  return {
+    ...customer,
+    created_at: iso(customer.created_at),
+    updated_at: iso(customer.updated_at),
+    deleted_at: isoOrNull(customer.deleted_at),
+  };
+}
+
+/** The shape of `POST/GET /store/auth`: `orders` (always empty) then `shipping_addresses`. */
+export const presentAuthCustomer = (view: CustomerView) => ({
+  customer: {
+    ...presentCustomer(view.customer),
+    orders: [],
+    shipping_addresses: view.shippingAddresses.map(presentAddress),
+  },
+});
+
+/** The shape of `/store/customers…`: `billing_address` then `shipping_addresses`. */
+export const presentCustomerWithAddresses = (view: CustomerView) => ({
+  customer: {
+    ...presentCustomer(view.customer),
+    billing_address: view.billingAddress ? presentAddress(view.billingAddress) : null,
+    shipping_addresses: view.shippingAddresses.map(presentAddress),
+  },
+});
+
+export const presentSession = (session: Session, currentId: string | undefined) => ({
+  id: session.id,
+  kind: session.kind,
+  created_at: iso(session.created_at),
+  last_seen_at: iso(session.last_seen_at),
+  expires_at: iso(session.expires_at),
+  user_agent: session.user_agent,
+  current: session.id === currentId,
+});

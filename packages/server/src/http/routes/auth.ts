@@ -1,0 +1,127 @@
+/** Medusa v1's Store Auth API: log in, session, log out, email check, bearer token. */
+import { Type } from "@sinclair/typebox";
+import { presentAuthCustomer } from "../presenters.js";
+import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
+import { CustomerWithOrders, errors } from "../schemas/responses.js";
+import type { App, RouteDeps } from "./deps.js";
+
+const AuthCustomer = Type.Object({ customer: CustomerWithOrders });
+const MAX_EMAIL_LENGTH = 320;
+const tags = ["Auth"];
+
+export function authRoutes(app: App, deps: RouteDeps): void {
+  const { services, authenticator, cookie, config } = deps;
+
+  app.post(
+    "/store/auth",
+    {
+      schema: {
+        tags,
+        summary: "Log in with email and password (cookie session)",
+        description: "Starts a new session (a new id every time) and sets the session cookie.",
+        body: StorePostAuthReq,
+        response: { 200: AuthCustomer, ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const previous = await authenticator.credentials(request);
+      const { customer, session, token } = await services.auth.login(
+        request.body.email,
+        request.body.password,
+        "cookie",
+        request.headers["user-agent"],
+      );
+      // No session fixation: the id presented before login is never the one that is authenticated.
+      if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
+      cookie.set(request, reply, token!, session.expires_at);
+      return presentAuthCustomer(await services.customers.viewOf(customer));
+    },
+  );
+
+  app.get(
+    "/store/auth",
+    {
+      schema: {
+        tags,
+        summary: "The logged-in customer",
+        security: [{ cookie: [] }, { bearer: [] }],
+        response: { 200: AuthCustomer, ...errors(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = await authenticator.require(request, reply);
+      return presentAuthCustomer(await services.customers.view(customerId));
+    },
+  );
+
+  app.delete(
+    "/store/auth",
+    {
+      schema: {
+        tags,
+        summary: "Log out",
+        description:
+          "Revokes the session of the cookie and of the bearer token sent (if any) and clears the cookie. Always 200.",
+        response: { 200: Type.Object({}), ...errors(403) },
+      },
+    },
+    async (request, reply) => {
+      const found = await authenticator.credentials(request);
+      authenticator.checkOrigin(request, found);
+      for (const session of [found.cookieSession, found.bearerSession]) {
+        if (session) await services.sessions.revoke(session.id);
+      }
+      if (cookie.read(request) !== undefined) cookie.clear(request, reply);
+      return {};
+    },
+  );
+
+  app.get(
+    "/store/auth/:email",
+    {
+      schema: {
+        tags,
+        summary: "Whether an email belongs to a registered customer",
+        description: "Guests count as not registered. Can be switched to always-false with AUTH_EXISTS_ENABLED=false.",
+        params: EmailParams,
+        response: { 200: Type.Object({ exists: Type.Boolean() }) },
+      },
+    },
+    async (request) => {
+      const { email } = request.params;
+      if (!config.authExistsEnabled || email.length > MAX_EMAIL_LENGTH) return { exists: false };
+      return { exists: await services.customers.isRegistered(email) };
+    },
+  );
+
+  app.post(
+    "/store/auth/token",
+    {
+      schema: {
+        tags,
+        summary: "Log in and get a bearer token (JWT)",
+        description:
+          "The token names a server-side session: logging out with it, revoking the session or changing the password ends it.",
+        body: StorePostAuthReq,
+        response: {
+          200: Type.Object({
+            access_token: Type.String(),
+            token_type: Type.Literal("Bearer"),
+            expires_in: Type.Integer({ description: "Seconds until the token expires" }),
+          }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const { session } = await services.auth.login(
+        request.body.email,
+        request.body.password,
+        "bearer",
+        request.headers["user-agent"],
+      );
+      const { token, expiresIn } = await services.tokens.sign(session);
+      return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };
+    },
+  );
+}

@@ -1,0 +1,157 @@
+/** Medusa v1's customer routes: register, profile, address book, password reset. */
+import { Type } from "@sinclair/typebox";
+import type { AddressFields } from "../../domain.js";
+import { presentCustomer, presentCustomerWithAddresses } from "../presenters.js";
+import {
+  AddressPayload,
+  IdParams,
+  StorePostCustomersCustomerAddressesReq,
+  StorePostCustomersCustomerPasswordTokenReq,
+  StorePostCustomersCustomerReq,
+  StorePostCustomersReq,
+  StorePostCustomersResetPasswordReq,
+} from "../schemas/requests.js";
+import { CustomerScalars, CustomerWithAddresses, errors } from "../schemas/responses.js";
+import type { App, RouteDeps } from "./deps.js";
+
+const CustomerResponse = Type.Object({ customer: CustomerWithAddresses });
+const tags = ["Customers"];
+
+export function customerRoutes(app: App, deps: RouteDeps): void {
+  const { services, authenticator, cookie } = deps;
+
+  app.post(
+    "/store/customers",
+    {
+      schema: {
+        tags,
+        summary: "Register a customer (and log in)",
+        body: StorePostCustomersReq,
+        response: { 200: CustomerResponse, ...errors(400, 422) },
+      },
+    },
+    async (request, reply) => {
+      const customer = await services.customers.register(request.body);
+      const previous = await authenticator.credentials(request);
+      if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
+      const { session, token } = await services.sessions.create(customer.id, "cookie", request.headers["user-agent"]);
+      cookie.set(request, reply, token!, session.expires_at);
+      return presentCustomerWithAddresses(await services.customers.viewOf(customer));
+    },
+  );
+
+  app.get(
+    "/store/customers/me",
+    {
+      schema: { tags, summary: "The logged-in customer's profile", response: { 200: CustomerResponse, ...errors(401, 404) } },
+    },
+    async (request, reply) => {
+      const { customerId } = await authenticator.require(request, reply);
+      return presentCustomerWithAddresses(await services.customers.view(customerId));
+    },
+  );
+
+  app.post(
+    "/store/customers/me",
+    {
+      schema: {
+        tags,
+        summary: "Update the profile",
+        description: "A new password keeps this session signed in and revokes every other session and token.",
+        body: StorePostCustomersCustomerReq,
+        response: { 200: CustomerResponse, ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId, session } = await authenticator.require(request, reply);
+      const view = await services.customers.update(customerId, request.body, session.id);
+      return presentCustomerWithAddresses(view);
+    },
+  );
+
+  app.post(
+    "/store/customers/me/addresses",
+    {
+      schema: {
+        tags,
+        summary: "Add an address to the address book",
+        body: StorePostCustomersCustomerAddressesReq,
+        response: { 200: CustomerResponse, ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = await authenticator.require(request, reply);
+      const view = await services.customers.addAddress(customerId, request.body.address as AddressFields);
+      return presentCustomerWithAddresses(view);
+    },
+  );
+
+  app.post(
+    "/store/customers/me/addresses/:id",
+    {
+      schema: {
+        tags,
+        summary: "Update an address",
+        params: IdParams,
+        body: AddressPayload,
+        response: { 200: CustomerResponse, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = await authenticator.require(request, reply);
+      const view = await services.customers.updateAddress(customerId, request.params.id, request.body as AddressFields);
+      return presentCustomerWithAddresses(view);
+    },
+  );
+
+  app.delete(
+    "/store/customers/me/addresses/:id",
+    {
+      schema: {
+        tags,
+        summary: "Delete an address",
+        params: IdParams,
+        response: { 200: CustomerResponse, ...errors(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = await authenticator.require(request, reply);
+      return presentCustomerWithAddresses(await services.customers.deleteAddress(customerId, request.params.id));
+    },
+  );
+
+  app.post(
+    "/store/customers/password-token",
+    {
+      schema: {
+        tags,
+        summary: "Request a password-reset token",
+        description:
+          "Always 204, whether or not the email is registered. The token goes to the configured notifier (PASSWORD_RESET_WEBHOOK_URL).",
+        body: StorePostCustomersCustomerPasswordTokenReq,
+        response: { 204: Type.Null(), ...errors(400) },
+      },
+    },
+    async (request, reply) => {
+      await services.customers.requestPasswordReset(request.body.email);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/store/customers/password-reset",
+    {
+      schema: {
+        tags,
+        summary: "Set a new password with a reset token",
+        description: "The token is single-use and lives 15 minutes. Every session of the customer is revoked.",
+        body: StorePostCustomersResetPasswordReq,
+        response: { 200: Type.Object({ customer: CustomerScalars }), ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const { email, token, password } = request.body;
+      return { customer: presentCustomer(await services.customers.resetPassword(email, token, password)) };
+    },
+  );
+}

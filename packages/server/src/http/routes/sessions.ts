@@ -1,0 +1,66 @@
+/** Our addition: a customer's live sessions, and revoking them. */
+import { Type } from "@sinclair/typebox";
+import { notFound } from "../../errors.js";
+import { presentSession } from "../presenters.js";
+import { IdParams } from "../schemas/requests.js";
+import { SessionInfo, errors } from "../schemas/responses.js";
+import type { App, RouteDeps } from "./deps.js";
+
+const tags = ["Sessions"];
+
+export function sessionRoutes(app: App, deps: RouteDeps): void {
+  const { services, authenticator } = deps;
+
+  app.get(
+    "/store/auth/sessions",
+    {
+      schema: {
+        tags,
+        summary: "The customer's live sessions (cookie and bearer)",
+        response: { 200: Type.Object({ sessions: Type.Array(SessionInfo) }), ...errors(401) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId, session } = await authenticator.require(request, reply);
+      const sessions = await services.sessions.list(customerId);
+      return { sessions: sessions.map((entry) => presentSession(entry, session.id)) };
+    },
+  );
+
+  app.delete(
+    "/store/auth/sessions/:id",
+    {
+      schema: {
+        tags,
+        summary: "Revoke one of the customer's sessions",
+        params: IdParams,
+        response: {
+          200: Type.Object({ id: Type.String(), object: Type.Literal("session"), deleted: Type.Boolean() }),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = await authenticator.require(request, reply);
+      const { id } = request.params;
+      const owned = (await services.sessions.list(customerId)).some((entry) => entry.id === id);
+      if (!owned || !(await services.sessions.revoke(id))) throw notFound(`Session with id ${id} was not found`);
+      return { id, object: "session" as const, deleted: true };
+    },
+  );
+
+  app.delete(
+    "/store/auth/sessions",
+    {
+      schema: {
+        tags,
+        summary: "Revoke every session of the customer except the current one",
+        response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId, session } = await authenticator.require(request, reply);
+      return { revoked: await services.sessions.revokeAll(customerId, session.id) };
+    },
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Request validation in class-validator's words. Ajv (through Fastify) is the fast gate; when it
+ * rejects a body, `describeInvalidBody` walks the route's schema and phrases every problem the
+ * way Medusa v1 does: unknown properties first, then each field in declaration order.
+ */
+import validator from "validator";
+
+const { isEmail } = validator;
+
+/** The class-validator checks a schema field carries, under the `x-checks` keyword. */
+export type Check = "isEmail" | "isString" | "isNotEmpty" | "isObject" | "isAddressOrId";
+
+export const CHECKS_KEYWORD = "x-checks";
+
+interface FieldSchema {
+  [CHECKS_KEYWORD]?: Check[];
+  properties?: Record<string, FieldSchema>;
+  required?: string[];
+  /** For `isAddressOrId`: the schema of the object form. */
+  "x-object"?: FieldSchema;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Medusa's email rule: validator.js isEmail with default options (no trimming). */
+export const isValidEmail = (value: unknown): value is string => typeof value === "string" && isEmail(value);
+
+function fieldMessages(schema: FieldSchema, value: unknown, path: string): string[] {
+  const messages: string[] = [];
+  for (const check of schema[CHECKS_KEYWORD] ?? []) {
+    switch (check) {
+      case "isEmail":
+        if (!isValidEmail(value)) messages.push(`${path} must be an email`);
+        break;
+      case "isString":
+        if (typeof value !== "string") messages.push(`${path} must be a string`);
+        break;
+      case "isNotEmpty":
+        if (value === "" || value === null || value === undefined) messages.push(`${path} should not be empty`);
+        break;
+      case "isObject":
+        if (!isPlainObject(value)) messages.push(`${path} must be an object`);
+        else if (schema.properties) messages.push(...describeObject(schema, value, `${path}.`));
+        break;
+      case "isAddressOrId":
+        if (isPlainObject(value) && schema["x-object"]) {
+          messages.push(...describeObject(schema["x-object"], value, `${path}.`));
+        } else if (typeof value !== "string") {
+          messages.push(`${path} must be an address object or the id of one of your addresses`);
+        }
+        break;
+    }
+  }
+  return messages;
+}
+
+function describeObject(schema: FieldSchema, value: unknown, prefix: string): string[] {
+  const body = isPlainObject(value) ? value : {};
+  const properties = schema.properties ?? {};
+  const required = new Set(schema.required ?? []);
+  const unknown = Object.keys(body)
+    .filter((key) => !Object.hasOwn(properties, key))
+    .map((key) => `property ${prefix}${key} should not exist`);
+  const invalid: string[] = [];
+  for (const [name, field] of Object.entries(properties)) {
+    const fieldValue = body[name];
+    // class-validator's IsOptional: an absent or null optional field is not checked.
+    if (!required.has(name) && (fieldValue === undefined || fieldValue === null)) continue;
+    invalid.push(...fieldMessages(field, fieldValue, `${prefix}${name}`));
+  }
+  return [...unknown, ...invalid];
+}
+
+/** Every problem with a body, joined with ", " as Medusa does; undefined if the schema finds none. */
+export function describeInvalidBody(schema: unknown, body: unknown): string | undefined {
+  const messages = describeObject(schema as FieldSchema, body, "");
+  return messages.length > 0 ? messages.join(", ") : undefined;
+}

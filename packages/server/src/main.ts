@@ -1,0 +1,100 @@
+/**
+ * The process: environment → config → storage → app → listen; graceful shutdown on SIGTERM/SIGINT.
+ * The only module that reads process.env.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import pino from "pino";
+import { ConfigError, loadConfig } from "./config.js";
+import { loadOrCreateDevSecrets } from "./dev-secrets.js";
+import { createGatehouse } from "./gatehouse.js";
+import { redactUrl } from "./stores/sql/database.js";
+
+function createLogger(level: string) {
+  // Pretty logs for a person at a terminal (when pino-pretty is installed); JSON otherwise.
+  const pretty = process.stdout.isTTY && canResolve("pino-pretty");
+  return pino({
+    level,
+    base: undefined,
+    redact: ["req.headers.authorization", "req.headers.cookie", "res.headers['set-cookie']"],
+    ...(pretty && { transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss" } } }),
+  });
+}
+
+function canResolve(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Gatehouse cannot start. ${error.message}\nSee docs/configuration.md.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let { cookieSecret, jwtSecret } = config;
+  if (cookieSecret === undefined || jwtSecret === undefined) {
+    const dev = loadOrCreateDevSecrets(config.dataDir, { cookieSecret, jwtSecret });
+    ({ cookieSecret, jwtSecret } = dev.secrets);
+    logger.info(
+      { file: dev.file },
+      dev.created
+        ? "generated development secrets (set COOKIE_SECRET and JWT_SECRET in production)"
+        : "using development secrets (set COOKIE_SECRET and JWT_SECRET in production)",
+    );
+  }
+
+  let gatehouse;
+  try {
+    gatehouse = await createGatehouse({ ...config, cookieSecret, jwtSecret }, logger);
+  } catch (error) {
+    const where = config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir} (SQLite)`;
+    process.stderr.write(
+      `Gatehouse cannot start: the database at ${where} is not usable: ${(error as Error).message}\n` +
+        "Check that the server is running and reachable, and that the URL, user and password are right.\n",
+    );
+    process.exit(1);
+  }
+  const { app } = gatehouse;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing in-flight requests");
+    const force = setTimeout(() => {
+      logger.error("shutdown timed out; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    await app.close();
+    await gatehouse.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  logger.info({ url: `http://${host}:${port}`, database: gatehouse.location }, "listening");
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Gatehouse stopped on an unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+/**
+ * Server-side sessions: cookie sessions and the sessions behind bearer tokens.
+ * Idle timeout (sliding, at most one write per interval) plus an absolute cap.
+ */
+import type { Config } from "../config.js";
+import type { Session, SessionKind } from "../domain.js";
+import type { SessionStore } from "../stores/types.js";
+import type { Clock } from "./clock.js";
+import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
+
+const MAX_USER_AGENT = 512;
+
+export class SessionService {
+  /** Last-seen is written at most this often: a minute, or less for short idle timeouts. */
+  private readonly touchIntervalMs: number;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly config: Config["session"],
+    private readonly secret: string,
+    private readonly clock: Clock,
+  ) {
+    this.touchIntervalMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 4));
+  }
+
+  /** Starts a session. For cookie sessions, `token` is the cookie value (shown once, stored hashed). */
+  async create(
+    customerId: string,
+    kind: SessionKind,
+    userAgent: string | undefined,
+    absoluteTtlMs = this.config.absoluteTimeoutMs,
+  ): Promise<{ session: Session; token: string | null }> {
+    const now = this.clock.now();
+    const session: Session = {
+      id: newId("sess"),
+      customer_id: customerId,
+      kind,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + absoluteTtlMs,
+      user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+    };
+    const token = kind === "cookie" ? newSecretToken() : null;
+    await this.store.create(session, token === null ? null : hashSecretToken(this.secret, token));
+    return { session, token };
+  }
+
+  /** The live session a cookie value names, or null (malformed, unknown, revoked or expired). */
+  async fromCookie(token: string): Promise<Session | null> {
+    if (!SECRET_TOKEN_PATTERN.test(token)) return null;
+    const session = await this.store.findByTokenHash(hashSecretToken(this.secret, token));
+    return session?.kind === "cookie" ? this.keepAlive(session) : null;
+  }
+
+  /** The live bearer session a verified JWT names, or null. */
+  async fromBearer(sessionId: string, customerId: string): Promise<Session | null> {
+    const session = await this.store.findById(sessionId);
+    if (!session || session.kind !== "bearer" || session.customer_id !== customerId) return null;
+    return this.keepAlive(session);
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.store.delete(id);
+  }
+
+  revokeAll(customerId: string, exceptId?: string): Promise<number> {
+    return this.store.deleteForCustomer(customerId, exceptId);
+  }
+
+  /** The customer's live sessions, oldest first. */
+  async list(customerId: string): Promise<Session[]> {
+    const sessions = await this.store.listForCustomer(customerId);
+    return sessions.filter((session) => this.isLive(session, this.clock.now()));
+  }
+
+  /** Deletes ended sessions from storage (they are already refused when read). */
+  purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    return this.store.deleteExpired(now, now - this.config.idleTimeoutMs);
+  }
+
+  private isLive(session: Session, now: number): boolean {
+    return now < session.expires_at && now - session.last_seen_at < this.config.idleTimeoutMs;
+  }
+
+  private async keepAlive(session: Session): Promise<Session | null> {
+    const now = this.clock.now();
+    if (!this.isLive(session, now)) {
+      await this.store.delete(session.id);
+      return null;
+    }
+    if (now - session.last_seen_at >= this.touchIntervalMs) {
+      await this.store.touch(session.id, now);
+      return { ...session, last_seen_at: now };
+    }
+    return session;
+  }
+}

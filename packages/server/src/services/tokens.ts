@@ -1,0 +1,187 @@
+/**
+ * Bearer JWTs. Each token names a server-side session (`sid`), so revoking the session revokes
+ * the token. Default signing is EdDSA (Ed25519) with keys kept in the database — every instance
+ * shares them — and published at /.well-known/jwks.json; HS256 with JWT_SECRET is the alternative.
+ */
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import {
+  SignJWT,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+  type KeyObject,
+} from "jose";
+import type { Config } from "../config.js";
+import type { Session, SigningKey } from "../domain.js";
+import type { SigningKeyStore } from "../stores/types.js";
+import type { Clock } from "./clock.js";
+
+type Key = CryptoKey | KeyObject | Uint8Array;
+
+export interface VerifiedToken {
+  customerId: string;
+  sessionId: string;
+}
+
+interface LoadedKey {
+  kid: string;
+  created_at: number;
+  publicJwk: JWK;
+  verifyKey: Key;
+  signKey: Key;
+}
+
+/** Unknown `kid`s trigger a reload of the key table at most this often. */
+const RELOAD_INTERVAL_MS = 10_000;
+
+export class TokenService {
+  private keys: LoadedKey[] = [];
+  private lastReload = 0;
+  private readonly encryptionKey: Buffer;
+
+  constructor(
+    private readonly config: Config["jwt"],
+    private readonly secret: string,
+    private readonly store: SigningKeyStore,
+    private readonly clock: Clock,
+  ) {
+    this.encryptionKey = Buffer.from(
+      hkdfSync("sha256", secret, "gatehouse", "signing-key-encryption-v1", 32),
+    );
+  }
+
+  /** Loads the keys; creates the first one, and rotates, when due. Call at start and periodically. */
+  async init(): Promise<void> {
+    if (this.config.algorithm === "HS256") {
+      const key = new TextEncoder().encode(this.secret);
+      const kid = createHash("sha256").update(this.secret).digest("base64url").slice(0, 16);
+      this.keys = [{ kid, created_at: 0, publicJwk: {}, verifyKey: key, signKey: key }];
+      return;
+    }
+    await this.rotateIfDue();
+  }
+
+  async rotateIfDue(): Promise<void> {
+    if (this.config.algorithm !== "EdDSA") return;
+    const now = this.clock.now();
+    let stored = await this.store.list();
+    const newest = stored[0];
+    if (!newest || now - newest.created_at >= this.config.keyRotationMs) {
+      await this.store.insert(await this.generateKey(now));
+      stored = await this.store.list();
+    }
+    // Retired keys stay published until every token they signed has expired.
+    const current = stored[0]!;
+    const graceCutoff = now - this.config.keyRotationMs - this.config.ttlMs;
+    if (stored.some((key) => key.created_at < graceCutoff && key.kid !== current.kid)) {
+      await this.store.deleteOlderThan(graceCutoff, current.kid);
+      stored = stored.filter((key) => key.created_at >= graceCutoff || key.kid === current.kid);
+    }
+    this.keys = await Promise.all(stored.map((key) => this.loadKey(key)));
+    this.lastReload = now;
+  }
+
+  /** Signs a token for a bearer session. */
+  async sign(session: Session): Promise<{ token: string; expiresIn: number }> {
+    const key = this.keys[0];
+    if (!key) throw new Error("token service not initialised");
+    const iat = Math.floor(session.created_at / 1000);
+    const exp = Math.floor(session.expires_at / 1000);
+    const token = await new SignJWT({ customer_id: session.customer_id, domain: "store", sid: session.id })
+      .setProtectedHeader({ alg: this.config.algorithm, typ: "JWT", kid: key.kid })
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setIssuer(this.config.issuer)
+      .sign(key.signKey);
+    return { token, expiresIn: exp - iat };
+  }
+
+  /**
+   * Verifies signature, algorithm, `exp`, `iss`, `domain` and the claims' types. Returns null for
+   * any failure; the caller still has to check that the named session is live.
+   */
+  async verify(token: string): Promise<VerifiedToken | null> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.keyFor(header), {
+        algorithms: [this.config.algorithm],
+        issuer: this.config.issuer,
+        currentDate: new Date(this.clock.now()),
+        requiredClaims: ["exp", "iat", "sid", "customer_id"],
+      });
+      const { customer_id: customerId, sid: sessionId, domain } = payload;
+      if (domain !== "store" || typeof customerId !== "string" || typeof sessionId !== "string") {
+        return null;
+      }
+      return { customerId, sessionId };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The public keys, as a JWK Set (empty with HS256). */
+  jwks(): { keys: JWK[] } {
+    if (this.config.algorithm === "HS256") return { keys: [] };
+    return { keys: this.keys.map((key) => key.publicJwk) };
+  }
+
+  private async keyFor(header: JWTHeaderParameters): Promise<Key> {
+    const find = () => this.keys.find((key) => key.kid === header.kid);
+    let key = find();
+    const now = this.clock.now();
+    // A key another instance has just rotated in: reload, but never more often than the interval.
+    if (!key && this.config.algorithm === "EdDSA" && now - this.lastReload >= RELOAD_INTERVAL_MS) {
+      this.lastReload = now;
+      const stored = await this.store.list();
+      this.keys = await Promise.all(stored.map((entry) => this.loadKey(entry)));
+      key = find();
+    }
+    if (!key) throw new Error("unknown kid");
+    return key.verifyKey;
+  }
+
+  private async generateKey(now: number): Promise<SigningKey> {
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const kid = randomBytes(12).toString("base64url");
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
+    return {
+      kid,
+      algorithm: "EdDSA",
+      publicJwk,
+      privateJwk: this.encrypt(JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: "EdDSA" })),
+      created_at: now,
+    };
+  }
+
+  private async loadKey(key: SigningKey): Promise<LoadedKey> {
+    const publicJwk = key.publicJwk as JWK;
+    const privateJwk = JSON.parse(this.decrypt(key.privateJwk)) as JWK;
+    return {
+      kid: key.kid,
+      created_at: key.created_at,
+      publicJwk,
+      verifyKey: await importJWK(publicJwk, "EdDSA"),
+      signKey: await importJWK(privateJwk, "EdDSA"),
+    };
+  }
+
+  /** AES-256-GCM under a key derived from JWT_SECRET: a database dump holds no usable signing key. */
+  private encrypt(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.encryptionKey, iv);
+    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+    return `v1.${iv.toString("base64url")}.${body.toString("base64url")}`;
+  }
+
+  private decrypt(stored: string): string {
+    const [version, iv, body] = stored.split(".");
+    if (version !== "v1" || !iv || !body) throw new Error("unsupported signing key encoding");
+    const data = Buffer.from(body, "base64url");
+    const decipher = createDecipheriv("aes-256-gcm", this.encryptionKey, Buffer.from(iv, "base64url"));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString("utf8");
+  }
+}

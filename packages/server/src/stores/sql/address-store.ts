@@ -1,0 +1,68 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Address, AddressFields } from "../../domain.js";
+import type { AddressStore } from "../types.js";
+import { readMetadata, writeMetadata } from "./json.js";
+import type { AddressTable, Database } from "./schema.js";
+
+const toAddress = (row: Selectable<AddressTable>): Address => ({
+  ...row,
+  metadata: readMetadata(row.metadata),
+});
+
+export class SqlAddressStore implements AddressStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async listForCustomer(customerId: string): Promise<Address[]> {
+    const rows = await this.db
+      .selectFrom("address")
+      .selectAll()
+      .where("customer_id", "=", customerId)
+      .where("deleted_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toAddress);
+  }
+
+  async findById(id: string): Promise<Address | null> {
+    const row = await this.db
+      .selectFrom("address")
+      .selectAll()
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return row ? toAddress(row) : null;
+  }
+
+  async create(address: Address): Promise<Address> {
+    await this.db
+      .insertInto("address")
+      .values({ ...address, metadata: writeMetadata(address.metadata) })
+      .execute();
+    return address;
+  }
+
+  async update(id: string, fields: AddressFields, updatedAt: number): Promise<Address | null> {
+    const { metadata, ...rest } = fields;
+    const values = { ...rest, updated_at: updatedAt, ...(metadata !== undefined && { metadata: writeMetadata(metadata) }) };
+    const row = await this.db
+      .updateTable("address")
+      .set(values)
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toAddress(row) : null;
+  }
+
+  async softDelete(customerId: string, id: string, deletedAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("address")
+      .set({ deleted_at: deletedAt, updated_at: deletedAt })
+      .where("id", "=", id)
+      .where("customer_id", "=", customerId)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

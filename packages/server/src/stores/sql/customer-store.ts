@@ -1,0 +1,113 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Customer } from "../../domain.js";
+import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
+import { isUniqueViolation } from "./database.js";
+import { readMetadata, writeMetadata } from "./json.js";
+import type { CustomerTable, Database } from "./schema.js";
+
+const columns = [
+  "id",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+  "email",
+  "first_name",
+  "last_name",
+  "billing_address_id",
+  "phone",
+  "has_account",
+  "metadata",
+] as const;
+
+function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Customer {
+  return {
+    id: row.id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    deleted_at: row.deleted_at,
+    email: row.email,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    billing_address_id: row.billing_address_id,
+    phone: row.phone,
+    has_account: Boolean(row.has_account),
+    metadata: readMetadata(row.metadata),
+  };
+}
+
+export class SqlCustomerStore implements CustomerStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findById(id: string): Promise<Customer | null> {
+    const row = await this.db
+      .selectFrom("customer")
+      .select(columns)
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return row ? toCustomer(row) : null;
+  }
+
+  async findAccountByEmail(email: string) {
+    const row = await this.db
+      .selectFrom("customer")
+      .select([...columns, "password_hash"])
+      .where("email", "=", email)
+      .where("has_account", "=", 1)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return row ? { customer: toCustomer(row), passwordHash: row.password_hash } : null;
+  }
+
+  async create(input: NewCustomer): Promise<Customer | null> {
+    const row = {
+      id: input.id,
+      created_at: input.created_at,
+      updated_at: input.created_at,
+      deleted_at: null,
+      email: input.email,
+      first_name: input.first_name,
+      last_name: input.last_name,
+      billing_address_id: null,
+      phone: input.phone,
+      has_account: input.has_account ? 1 : 0,
+      metadata: null,
+      password_hash: input.password_hash,
+    };
+    try {
+      await this.db.insertInto("customer").values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+    return toCustomer(row);
+  }
+
+  async update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate"> {
+    const { metadata, ...rest } = patch;
+    const values = metadata === undefined ? rest : { ...rest, metadata: writeMetadata(metadata) };
+    try {
+      const row = await this.db
+        .updateTable("customer")
+        .set(values)
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .returning(columns)
+        .executeTakeFirst();
+      return row ? toCustomer(row) : null;
+    } catch (error) {
+      if (isUniqueViolation(error)) return "duplicate";
+      throw error;
+    }
+  }
+
+  async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("customer")
+      .set({ password_hash: next })
+      .where("id", "=", id)
+      .where("password_hash", "=", expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Opens the SQL database: PostgreSQL when DATABASE_URL is set, otherwise the embedded
+ * SQLite file under DATA_DIR. Everything that differs between the two dialects lives here.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import SqliteDatabase from "better-sqlite3";
+import pg from "pg";
+import type { Config } from "../../config.js";
+import { migrationProvider } from "../../migrations/index.js";
+import type { Database } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface SqlDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Human-readable location, with any password removed. */
+  location: string;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** Removes the password from a connection URL before it is logged or shown. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable URL>";
+  }
+}
+
+export function openDatabase(config: Pick<Config, "databaseUrl" | "databasePoolSize" | "dataDir">): SqlDatabase {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolSize,
+      connectionTimeoutMillis: 5000,
+      // Times are stored as epoch milliseconds in BIGINT columns: read them as numbers.
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === INT8_OID
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client that loses its connection must not crash the process.
+    pool.on("error", () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      dialect: "postgres",
+      location: redactUrl(config.databaseUrl),
+      close: () => db.destroy(),
+    };
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, "gatehouse.sqlite");
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+/** Runs every pending migration. On PostgreSQL, Kysely holds an advisory lock while it does. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** Reverts the newest migration (used by `npm run migrate -- down` and the migration test). */
+export async function migrateDown(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateDown();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** True when an error is a unique-constraint violation, on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** A cheap round trip, for /ready. */
+export async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

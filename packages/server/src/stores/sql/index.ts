@@ -1,0 +1,24 @@
+import type { Stores } from "../types.js";
+import { SqlAddressStore } from "./address-store.js";
+import { SqlCustomerStore } from "./customer-store.js";
+import { ping, type SqlDatabase } from "./database.js";
+import { SqlPasswordResetStore } from "./password-reset-store.js";
+import { SqlSessionStore } from "./session-store.js";
+import { SqlSigningKeyStore } from "./signing-key-store.js";
+
+/** Every store on one SQL database (SQLite or PostgreSQL). */
+export function createSqlStores(database: SqlDatabase): Stores {
+  const { db } = database;
+  return {
+    customers: new SqlCustomerStore(db),
+    addresses: new SqlAddressStore(db),
+    sessions: new SqlSessionStore(db),
+    signingKeys: new SqlSigningKeyStore(db),
+    passwordResets: new SqlPasswordResetStore(db),
+    async ping() {
+      await ping(db);
+      return { database: "ok" };
+    },
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Kysely } from "kysely";
+import type { PasswordResetStore } from "../types.js";
+import type { Database } from "./schema.js";
+
+export class SqlPasswordResetStore implements PasswordResetStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(tokenHash: string, customerId: string, createdAt: number, expiresAt: number): Promise<void> {
+    await this.db
+      .insertInto("password_reset")
+      .values({ token_hash: tokenHash, customer_id: customerId, created_at: createdAt, expires_at: expiresAt })
+      .execute();
+  }
+
+  async consume(tokenHash: string, now: number): Promise<string | null> {
+    // DELETE … RETURNING is one statement: of two concurrent consumers only one gets the row.
+    const row = await this.db
+      .deleteFrom("password_reset")
+      .where("token_hash", "=", tokenHash)
+      .returning(["customer_id", "expires_at"])
+      .executeTakeFirst();
+    return row && row.expires_at > now ? row.customer_id : null;
+  }
+
+  async deleteForCustomer(customerId: string): Promise<void> {
+    await this.db.deleteFrom("password_reset").where("customer_id", "=", customerId).execute();
+  }
+}

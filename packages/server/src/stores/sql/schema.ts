@@ -1,0 +1,73 @@
+/** Row types of the SQL schema (see migrations/). Times are epoch milliseconds. */
+
+export interface CustomerTable {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  billing_address_id: string | null;
+  phone: string | null;
+  /** Stored as boolean (PostgreSQL) or 0/1 (SQLite); written as 0/1. */
+  has_account: number | boolean;
+  /** JSON text. */
+  metadata: string | null;
+  password_hash: string | null;
+}
+
+export interface AddressTable {
+  id: string;
+  customer_id: string | null;
+  company: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  address_1: string | null;
+  address_2: string | null;
+  city: string | null;
+  country_code: string | null;
+  province: string | null;
+  postal_code: string | null;
+  phone: string | null;
+  metadata: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface SessionTable {
+  id: string;
+  /** HMAC of the cookie's secret value; null for bearer sessions. */
+  token_hash: string | null;
+  customer_id: string;
+  kind: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  user_agent: string | null;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  algorithm: string;
+  public_jwk: string;
+  /** The private JWK, encrypted with a key derived from JWT_SECRET. */
+  private_jwk: string;
+  created_at: number;
+}
+
+export interface PasswordResetTable {
+  token_hash: string;
+  customer_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  customer: CustomerTable;
+  address: AddressTable;
+  session: SessionTable;
+  signing_key: SigningKeyTable;
+  password_reset: PasswordResetTable;
+}

@@ -1,0 +1,101 @@
+/**
+ * Store contracts. Implementations: stores/sql (SQLite and PostgreSQL through Kysely) and
+ * stores/redis (sessions). Stores return domain objects; "not found" is `null`.
+ * Every atomicity promise written here is tested on every backend by the contract suite.
+ */
+import type { Address, AddressFields, Customer, Metadata, Session, SigningKey } from "../domain.js";
+
+export interface NewCustomer {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  has_account: boolean;
+  password_hash: string | null;
+  created_at: number;
+}
+
+export interface CustomerPatch {
+  email?: string;
+  first_name?: string | null;
+  last_name?: string | null;
+  phone?: string | null;
+  metadata?: Metadata | null;
+  billing_address_id?: string | null;
+  password_hash?: string;
+  updated_at: number;
+}
+
+export interface CustomerStore {
+  findById(id: string): Promise<Customer | null>;
+  /** The registered (has_account), non-deleted customer with this normalized email, and its hash. */
+  findAccountByEmail(email: string): Promise<{ customer: Customer; passwordHash: string | null } | null>;
+  /**
+   * Inserts a customer. Returns `null` when a non-deleted customer with the same email and
+   * `has_account` already exists — decided by the unique index, so concurrent inserts of one
+   * email give exactly one success.
+   */
+  create(input: NewCustomer): Promise<Customer | null>;
+  /**
+   * Updates a customer. Returns `null` if the customer does not exist, and `"duplicate"` when
+   * the new email belongs to another registered customer (again decided by the unique index).
+   */
+  update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate">;
+  /** Replaces the hash only if it is still `expected` (so a concurrent change is never undone). */
+  replacePasswordHash(id: string, expected: string, next: string): Promise<boolean>;
+}
+
+export interface AddressStore {
+  /** The customer's address book (`shipping_addresses`), oldest first, excluding deleted ones. */
+  listForCustomer(customerId: string): Promise<Address[]>;
+  findById(id: string): Promise<Address | null>;
+  create(address: Address): Promise<Address>;
+  update(id: string, fields: AddressFields, updatedAt: number): Promise<Address | null>;
+  /** Soft-deletes; returns false if there was no such live address of this customer. */
+  softDelete(customerId: string, id: string, deletedAt: number): Promise<boolean>;
+}
+
+export interface SessionStore {
+  /** Stores a session; `tokenHash` is the lookup key of a cookie session (null for bearer). */
+  create(session: Session, tokenHash: string | null): Promise<void>;
+  findByTokenHash(tokenHash: string): Promise<Session | null>;
+  findById(id: string): Promise<Session | null>;
+  /** Records activity (sliding idle expiry). */
+  touch(id: string, lastSeenAt: number): Promise<void>;
+  /** Revokes one session; true if it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Revokes every session of a customer except `exceptId`; returns how many. */
+  deleteForCustomer(customerId: string, exceptId?: string): Promise<number>;
+  listForCustomer(customerId: string): Promise<Session[]>;
+  /** Removes sessions that ended before `now` (absolute) or were idle since `idleCutoff`. */
+  deleteExpired(now: number, idleCutoff: number): Promise<number>;
+}
+
+export interface SigningKeyStore {
+  /** Every stored key, newest first. */
+  list(): Promise<SigningKey[]>;
+  insert(key: SigningKey): Promise<void>;
+  deleteOlderThan(createdBefore: number, keepKid: string): Promise<number>;
+}
+
+export interface PasswordResetStore {
+  create(tokenHash: string, customerId: string, createdAt: number, expiresAt: number): Promise<void>;
+  /**
+   * Consumes a token: removes it and returns its customer id if it existed and had not expired
+   * at `now`. Atomic: two concurrent calls with one token never both succeed.
+   */
+  consume(tokenHash: string, now: number): Promise<string | null>;
+  deleteForCustomer(customerId: string): Promise<void>;
+}
+
+export interface Stores {
+  customers: CustomerStore;
+  addresses: AddressStore;
+  sessions: SessionStore;
+  signingKeys: SigningKeyStore;
+  passwordResets: PasswordResetStore;
+  /** Checks every backend the stores use (for /ready); throws naming what is down. */
+  ping(): Promise<Record<string, "ok" | string>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,113 @@
+/**
+ * Starts a real Gatehouse server process for a test, on the backend chosen by
+ * GATEHOUSE_TEST_BACKEND (`sqlite` by default, `postgres`, or `postgres+redis`).
+ * Every server gets its own SQLite file or PostgreSQL database and Redis key prefix,
+ * and removes them when stopped.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { createBackend, type Backend } from "./backend.js";
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+export const serverEntry = join(root, "packages/server/dist/main.js");
+
+export interface TestServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** Every log line the process printed, parsed when it was JSON. */
+  logs: Array<Record<string, unknown>>;
+  /** The environment the process was started with (minus inherited variables). */
+  env: Record<string, string>;
+  process: ChildProcess;
+  /** Stops the process (SIGTERM) and, unless `keepData`, drops its database. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra environment variables for the server. */
+  env?: Record<string, string>;
+  /** Reuse another server's storage (for several instances of one store). */
+  shareWith?: TestServer;
+}
+
+const owned = new WeakMap<TestServer, { backend: Backend; dataDir: string }>();
+
+/** Fixed development secrets so that several processes of one test agree. */
+const testSecrets = {
+  COOKIE_SECRET: "test-cookie-secret-0123456789abcdef0123456789",
+  JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
+};
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const shared = options.shareWith ? owned.get(options.shareWith) : undefined;
+  const backend = shared?.backend ?? (await createBackend());
+  const dataDir = shared?.dataDir ?? (await mkdtemp(join(tmpdir(), "gatehouse-test-")));
+  const env: Record<string, string> = {
+    NODE_ENV: "test",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+    ...testSecrets,
+    ...backend.env,
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [serverEntry], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s\n${stderr}`)), 20_000);
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        entry = { msg: line };
+      }
+      logs.push(entry);
+      if (typeof entry.url === "string" && entry.msg === "listening") {
+        clearTimeout(timer);
+        resolveUrl(entry.url);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with code ${code} before listening\n${stderr}`));
+    });
+  });
+
+  const server: TestServer = {
+    url,
+    logs,
+    env,
+    process: child,
+    async stop({ keepData = false } = {}) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((done) => child.once("exit", done));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      if (!keepData && !shared) {
+        await backend.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+  owned.set(server, { backend, dataDir });
+  return server;
+}
+
+/** A random, valid, lower-case email address for one test. */
+export function uniqueEmail(prefix = "customer"): string {
+  return `${prefix}-${randomBytes(6).toString("hex")}@example.com`;
+}
