@@ -1,0 +1,100 @@
+/** A tiny HTTP helper for tests: real fetch against a real server, with a per-"browser" cookie. */
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON body (undefined when empty). */
+  body: T;
+  text: string;
+  /** The raw Set-Cookie headers. */
+  setCookies: string[];
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** A raw body string (sent as is, with `contentType`). */
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  cookie?: string;
+  token?: string;
+}
+
+export async function request<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.raw !== undefined) {
+    body = options.raw;
+    headers["content-type"] ??= options.contentType ?? "application/json";
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(new URL(path, baseUrl), { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: parsed as T,
+    text,
+    setCookies: response.headers.getSetCookie(),
+  };
+}
+
+/** `name=value` of the session cookie in a response, or undefined. */
+export function sessionCookie(response: ApiResponse, name = "connect.sid"): string | undefined {
+  const header = response.setCookies.find((cookie) => cookie.startsWith(`${name}=`));
+  return header?.split(";")[0];
+}
+
+/** Binds `request` to one server. */
+export function client(baseUrl: string) {
+  return {
+    get: <T = any>(path: string, options?: RequestOptions) => request<T>(baseUrl, "GET", path, options),
+    post: <T = any>(path: string, body?: unknown, options?: RequestOptions) =>
+      request<T>(baseUrl, "POST", path, { ...options, body }),
+    delete: <T = any>(path: string, options?: RequestOptions) => request<T>(baseUrl, "DELETE", path, options),
+    request: <T = any>(method: string, path: string, options?: RequestOptions) =>
+      request<T>(baseUrl, method, path, options),
+  };
+}
+
+export const STRONG_PASSWORD = "correct horse battery staple";
+
+/** Registers a customer and returns its session cookie and the response. */
+export async function register(
+  baseUrl: string,
+  email: string,
+  password = STRONG_PASSWORD,
+  extra: Record<string, unknown> = {},
+) {
+  const response = await request(baseUrl, "POST", "/store/customers", { body: { email, password, ...extra } });
+  if (response.status !== 200) throw new Error(`registration failed: ${response.status} ${response.text}`);
+  return { cookie: sessionCookie(response)!, customer: response.body.customer, response };
+}
+
+/** Logs in with a cookie session and returns the cookie. */
+export async function login(baseUrl: string, email: string, password = STRONG_PASSWORD) {
+  const response = await request(baseUrl, "POST", "/store/auth", { body: { email, password } });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
+  return { cookie: sessionCookie(response)!, customer: response.body.customer, response };
+}
+
+/** Gets a bearer token. */
+export async function getToken(baseUrl: string, email: string, password = STRONG_PASSWORD): Promise<string> {
+  const response = await request(baseUrl, "POST", "/store/auth/token", { body: { email, password } });
+  if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
+  return response.body.access_token as string;
+}
