@@ -8,8 +8,16 @@ export default tseslint.config(
   {
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/consistent-type-imports": "error",
     },
+  },
+  {
+    // Tests read arbitrary JSON bodies.
+    files: ["testing/**", "**/test/**", "e2e/**", "**/bench/**"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -13,7 +13,9 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const ci = process.env.CI === "true";
-const databaseUrl = new URL(process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
+const databaseUrl = new URL(
+  process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+);
 const redisUrl = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 
 function findTests(dir) {
@@ -29,7 +31,11 @@ function findTests(dir) {
 
 function reachable(url, defaultPort) {
   return new Promise((resolve) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port || defaultPort), timeout: 2000 });
+    const socket = connect({
+      host: url.hostname,
+      port: Number(url.port || defaultPort),
+      timeout: 2000,
+    });
     socket.once("connect", () => (socket.destroy(), resolve(true)));
     socket.once("error", () => resolve(false));
     socket.once("timeout", () => (socket.destroy(), resolve(false)));
@@ -42,7 +48,11 @@ function run(backend, files) {
     const child = spawn(
       process.execPath,
       ["--import", "tsx", "--test", "--test-concurrency=3", "--test-timeout=120000", ...files],
-      { cwd: root, env: { ...process.env, GATEHOUSE_TEST_BACKEND: backend }, stdio: ["ignore", "pipe", "inherit"] },
+      {
+        cwd: root,
+        env: { ...process.env, GATEHOUSE_TEST_BACKEND: backend },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
     );
     let pending = "";
     child.stdout.setEncoding("utf8").on("data", (chunk) => {
@@ -60,7 +70,10 @@ function run(backend, files) {
 }
 
 const selected = process.argv.slice(2);
-const all = selected.length > 0 ? selected : findTests(join(root, "packages")).concat(findTests(join(root, "e2e")));
+const all =
+  selected.length > 0
+    ? selected
+    : findTests(join(root, "packages")).concat(findTests(join(root, "e2e")));
 const unit = all.filter((file) => file.endsWith(".unit.test.ts"));
 const integration = all.filter((file) => !file.endsWith(".unit.test.ts"));
 
@@ -71,7 +84,8 @@ for (const backend of wanted) {
   if (backend !== "sqlite") {
     const missing = [];
     if (!(await reachable(databaseUrl, 5432))) missing.push(`PostgreSQL at ${databaseUrl.host}`);
-    if (backend === "postgres+redis" && !(await reachable(redisUrl, 6379))) missing.push(`Redis at ${redisUrl.host}`);
+    if (backend === "postgres+redis" && !(await reachable(redisUrl, 6379)))
+      missing.push(`Redis at ${redisUrl.host}`);
     if (missing.length > 0) {
       const message = `backend ${backend}: ${missing.join(" and ")} not reachable`;
       if (ci) problems.push(message);
@@ -94,5 +108,7 @@ for (const [index, backend] of backends.entries()) {
   console.log(`# backend ${backend}: ${result.pass} passed, ${result.fail} failed`);
 }
 for (const problem of problems) console.log(`# FAILED ${problem}`);
-console.log(`\n${totals.pass} passed, ${totals.fail + problems.length} failed, ${totals.skipped} skipped`);
+console.log(
+  `\n${totals.pass} passed, ${totals.fail + problems.length} failed, ${totals.skipped} skipped`,
+);
 process.exit(failedRuns > 0 || totals.pass === 0 ? 1 : 0);

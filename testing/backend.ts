@@ -24,7 +24,9 @@ export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:637
 export function backendName(): BackendName {
   const name = process.env.GATEHOUSE_TEST_BACKEND ?? "sqlite";
   if (name !== "sqlite" && name !== "postgres" && name !== "postgres+redis") {
-    throw new Error(`GATEHOUSE_TEST_BACKEND must be sqlite, postgres or postgres+redis, not ${name}`);
+    throw new Error(
+      `GATEHOUSE_TEST_BACKEND must be sqlite, postgres or postgres+redis, not ${name}`,
+    );
   }
   return name;
 }
@@ -74,7 +76,8 @@ export async function dropRedisPrefix(prefix: string): Promise<void> {
 export async function createBackend(name: BackendName = backendName()): Promise<Backend> {
   if (name === "sqlite") return { name, env: {}, drop: async () => {} };
   const database = await createPostgresDatabase();
-  if (name === "postgres") return { name, env: { DATABASE_URL: database.url }, drop: database.drop };
+  if (name === "postgres")
+    return { name, env: { DATABASE_URL: database.url }, drop: database.drop };
   const prefix = `gatehouse-test:${randomBytes(6).toString("hex")}:`;
   return {
     name,

@@ -31,7 +31,10 @@ export async function openTestDb(server: TestServer): Promise<TestDb> {
     async query<T>(sql: string, params: unknown[] = []) {
       const statement = sqlite.prepare(sql.replace(/\$(\d+)/g, "@p$1"));
       const values = Object.fromEntries(
-        params.map((value, index) => [`p${index + 1}`, typeof value === "boolean" ? Number(value) : value]),
+        params.map((value, index) => [
+          `p${index + 1}`,
+          typeof value === "boolean" ? Number(value) : value,
+        ]),
       );
       return (statement.reader ? statement.all(values) : (statement.run(values), [])) as T[];
     },

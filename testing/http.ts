@@ -62,10 +62,12 @@ export function sessionCookie(response: ApiResponse, name = "connect.sid"): stri
 /** Binds `request` to one server. */
 export function client(baseUrl: string) {
   return {
-    get: <T = any>(path: string, options?: RequestOptions) => request<T>(baseUrl, "GET", path, options),
+    get: <T = any>(path: string, options?: RequestOptions) =>
+      request<T>(baseUrl, "GET", path, options),
     post: <T = any>(path: string, body?: unknown, options?: RequestOptions) =>
       request<T>(baseUrl, "POST", path, { ...options, body }),
-    delete: <T = any>(path: string, options?: RequestOptions) => request<T>(baseUrl, "DELETE", path, options),
+    delete: <T = any>(path: string, options?: RequestOptions) =>
+      request<T>(baseUrl, "DELETE", path, options),
     request: <T = any>(method: string, path: string, options?: RequestOptions) =>
       request<T>(baseUrl, method, path, options),
   };
@@ -80,8 +82,11 @@ export async function register(
   password = STRONG_PASSWORD,
   extra: Record<string, unknown> = {},
 ) {
-  const response = await request(baseUrl, "POST", "/store/customers", { body: { email, password, ...extra } });
-  if (response.status !== 200) throw new Error(`registration failed: ${response.status} ${response.text}`);
+  const response = await request(baseUrl, "POST", "/store/customers", {
+    body: { email, password, ...extra },
+  });
+  if (response.status !== 200)
+    throw new Error(`registration failed: ${response.status} ${response.text}`);
   return { cookie: sessionCookie(response)!, customer: response.body.customer, response };
 }
 
@@ -93,8 +98,14 @@ export async function login(baseUrl: string, email: string, password = STRONG_PA
 }
 
 /** Gets a bearer token. */
-export async function getToken(baseUrl: string, email: string, password = STRONG_PASSWORD): Promise<string> {
-  const response = await request(baseUrl, "POST", "/store/auth/token", { body: { email, password } });
+export async function getToken(
+  baseUrl: string,
+  email: string,
+  password = STRONG_PASSWORD,
+): Promise<string> {
+  const response = await request(baseUrl, "POST", "/store/auth/token", {
+    body: { email, password },
+  });
   if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
   return response.body.access_token as string;
 }

@@ -66,7 +66,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s\n${stderr}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in 20 s\n${stderr}`)),
+      20_000,
+    );
     createInterface({ input: child.stdout }).on("line", (line) => {
       let entry: Record<string, unknown>;
       try {

@@ -8,7 +8,12 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { AppContext } from "./http/context.js";
 import { Authenticator } from "./http/plugins/authenticate.js";
-import { clientErrorHandler, registerErrorHandling, sendError, toHttpError } from "./http/plugins/errors.js";
+import {
+  clientErrorHandler,
+  registerErrorHandling,
+  sendError,
+  toHttpError,
+} from "./http/plugins/errors.js";
 import { SessionCookie } from "./http/plugins/session-cookie.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { customerRoutes } from "./http/routes/customers.js";

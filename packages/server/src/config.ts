@@ -105,7 +105,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      problems.push(
+        `${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`,
+      );
       return fallback;
     }
     return value;
@@ -147,7 +149,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       if (!protocols.includes(parsed.protocol)) throw new Error("protocol");
       return raw;
     } catch {
-      problems.push(`${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+      problems.push(
+        `${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+      );
       return undefined;
     }
   }
@@ -163,7 +167,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   try {
     storeCors = parseCorsOrigins(read("STORE_CORS") ?? (production ? "" : "http://localhost:8000"));
   } catch (error) {
-    problems.push(`STORE_CORS: ${(error as Error).message}; expected comma-separated origins or /regex/`);
+    problems.push(
+      `STORE_CORS: ${(error as Error).message}; expected comma-separated origins or /regex/`,
+    );
   }
 
   let trustProxy: Config["trustProxy"] = false;
@@ -171,17 +177,25 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   if (trustRaw !== undefined) {
     if (/^(true|false)$/i.test(trustRaw)) trustProxy = trustRaw.toLowerCase() === "true";
     else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
-    else trustProxy = trustRaw.split(",").map((entry) => entry.trim()).filter(Boolean);
+    else
+      trustProxy = trustRaw
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean);
   }
 
   const sameSite = oneOf<SameSite>("SESSION_COOKIE_SAMESITE", ["lax", "strict", "none"], "lax");
   const secure = oneOf<CookieSecure>("SESSION_COOKIE_SECURE", ["auto", "always", "never"], "auto");
   if (sameSite === "none" && secure === "never") {
-    problems.push("SESSION_COOKIE_SAMESITE=none needs Secure cookies: SESSION_COOKIE_SECURE cannot be never");
+    problems.push(
+      "SESSION_COOKIE_SAMESITE=none needs Secure cookies: SESSION_COOKIE_SECURE cannot be never",
+    );
   }
   const cookieName = read("SESSION_COOKIE_NAME") ?? "connect.sid";
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) {
-    problems.push(`SESSION_COOKIE_NAME=${JSON.stringify(cookieName)}: expected a cookie name (token characters only)`);
+    problems.push(
+      `SESSION_COOKIE_NAME=${JSON.stringify(cookieName)}: expected a cookie name (token characters only)`,
+    );
   }
 
   const idleTimeoutMs = duration("SESSION_IDLE_TIMEOUT", "24h");
@@ -198,7 +212,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     ["JWT_SECRET", jwtSecret],
   ] as const) {
     if (value === undefined) {
-      if (production) problems.push(`${name} is required when NODE_ENV=production (at least 32 characters)`);
+      if (production)
+        problems.push(`${name} is required when NODE_ENV=production (at least 32 characters)`);
     } else if (value.length < 32) {
       problems.push(`${name}: expected at least 32 characters (got ${value.length})`);
     }
@@ -214,7 +229,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     parallelism: integer("ARGON2_PARALLELISM", 1, 1, 16),
   };
 
-  const logLevel = oneOf("LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info");
+  const logLevel = oneOf(
+    "LOG_LEVEL",
+    ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    "info",
+  );
 
   const config: Config = {
     nodeEnv,
@@ -235,7 +254,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     jwt: {
       algorithm,
       issuer: read("JWT_ISSUER") ?? "gatehouse",
-      ttlMs: duration("JWT_TTL", "7d", 60_000),
+      ttlMs: duration("JWT_TTL", "7d"),
       keyRotationMs: duration("JWT_KEY_ROTATION", "30d", 60_000),
     },
     password: { minLength, maxLength: 128, loginMaxLength: 1024, argon2 },

@@ -24,7 +24,8 @@ export function loadOrCreateDevSecrets(
     stored = {};
   }
   const secrets: Secrets = {
-    cookieSecret: given.cookieSecret ?? stored.cookieSecret ?? randomBytes(32).toString("base64url"),
+    cookieSecret:
+      given.cookieSecret ?? stored.cookieSecret ?? randomBytes(32).toString("base64url"),
     jwtSecret: given.jwtSecret ?? stored.jwtSecret ?? randomBytes(32).toString("base64url"),
   };
   const created =
@@ -32,7 +33,10 @@ export function loadOrCreateDevSecrets(
     (given.jwtSecret === undefined && stored.jwtSecret === undefined);
   if (created) {
     mkdirSync(dataDir, { recursive: true });
-    const toStore = { cookieSecret: stored.cookieSecret ?? secrets.cookieSecret, jwtSecret: stored.jwtSecret ?? secrets.jwtSecret };
+    const toStore = {
+      cookieSecret: stored.cookieSecret ?? secrets.cookieSecret,
+      jwtSecret: stored.jwtSecret ?? secrets.jwtSecret,
+    };
     writeFileSync(file, `${JSON.stringify(toStore, null, 2)}\n`, { mode: 0o600 });
   }
   return { secrets, file, created };

@@ -49,7 +49,13 @@ export async function createGatehouse(
   const tokens = new TokenService(config.jwt, config.jwtSecret, stores.signingKeys, clock);
   await tokens.init();
   const services: Services = {
-    auth: new AuthService(stores.customers, passwords, sessions, config.password.loginMaxLength, config.jwt.ttlMs),
+    auth: new AuthService(
+      stores.customers,
+      passwords,
+      sessions,
+      config.password.loginMaxLength,
+      config.jwt.ttlMs,
+    ),
     customers: new CustomerService(
       stores.customers,
       stores.addresses,

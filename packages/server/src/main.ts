@@ -17,7 +17,9 @@ function createLogger(level: string) {
     level,
     base: undefined,
     redact: ["req.headers.authorization", "req.headers.cookie", "res.headers['set-cookie']"],
-    ...(pretty && { transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss" } } }),
+    ...(pretty && {
+      transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss" } },
+    }),
   });
 }
 
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Gatehouse cannot start. ${error.message}\nSee docs/configuration.md.\n`);
+      process.stderr.write(
+        `Gatehouse cannot start. ${error.message}\nSee docs/configuration.md.\n`,
+      );
       process.exit(1);
     }
     throw error;
@@ -95,6 +99,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Gatehouse stopped on an unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(
+    `Gatehouse stopped on an unexpected error: ${(error as Error).stack ?? String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openTestDb } from "../../../testing/db.js";
-import { STRONG_PASSWORD, client, getToken, login, register, sessionCookie } from "../../../testing/http.js";
+import {
+  STRONG_PASSWORD,
+  client,
+  getToken,
+  login,
+  register,
+  sessionCookie,
+} from "../../../testing/http.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
 const CUSTOMER_KEYS = [
@@ -29,7 +36,10 @@ describe("Store Auth API", () => {
     server = await startServer();
     api = client(server.url);
     email = uniqueEmail("alec");
-    const registered = await register(server.url, email, STRONG_PASSWORD, { first_name: "Alec", last_name: "Reynolds" });
+    const registered = await register(server.url, email, STRONG_PASSWORD, {
+      first_name: "Alec",
+      last_name: "Reynolds",
+    });
     customerId = registered.customer.id;
   });
   after(() => server.stop());
@@ -55,7 +65,10 @@ describe("Store Auth API", () => {
     });
 
     it("accepts the email in any case (stored lower-cased)", async () => {
-      const res = await api.post("/store/auth", { email: email.toUpperCase(), password: STRONG_PASSWORD });
+      const res = await api.post("/store/auth", {
+        email: email.toUpperCase(),
+        password: STRONG_PASSWORD,
+      });
       assert.equal(res.status, 200);
       assert.equal(res.body.customer.email, email);
     });
@@ -81,7 +94,8 @@ describe("Store Auth API", () => {
         assert.equal(res.setCookies.length, 0, "no cookie for a failed login");
         bodies.push(res.body);
       }
-      for (const body of bodies) assert.deepEqual(body, { type: "unauthorized", message: "Wrong email or password" });
+      for (const body of bodies)
+        assert.deepEqual(body, { type: "unauthorized", message: "Wrong email or password" });
     });
 
     it("validates like Medusa: messages in class-validator's words, unknown properties first", async () => {
@@ -91,7 +105,10 @@ describe("Store Auth API", () => {
         [{ email, password: "" }, "password should not be empty"],
         [{ email: ` ${email}`, password: "x" }, "email must be an email"],
         [{ email, password: "x", extra: 1 }, "property extra should not exist"],
-        [{ extra: 1 }, "property extra should not exist, email must be an email, password should not be empty"],
+        [
+          { extra: 1 },
+          "property extra should not exist, email must be an email, password should not be empty",
+        ],
         [[], "email must be an email, password should not be empty"],
         ["a string", "email must be an email, password should not be empty"],
       ];
@@ -153,15 +170,21 @@ describe("Store Auth API", () => {
       assert.match(none.body.message, /Log in first/);
       assert.equal(none.setCookies.length, 0, "no session for anonymous requests");
 
-      const stale = await api.get("/store/auth", { cookie: "connect.sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
+      const stale = await api.get("/store/auth", {
+        cookie: "connect.sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      });
       assert.equal(stale.status, 401);
       assert.match(stale.body.message, /expired or was revoked/);
       assert.match(stale.setCookies[0]!, /^connect\.sid=; .*Expires=Thu, 01 Jan 1970/);
 
-      const bad = await api.get("/store/auth", { headers: { authorization: "Bearer not.a.token" } });
+      const bad = await api.get("/store/auth", {
+        headers: { authorization: "Bearer not.a.token" },
+      });
       assert.equal(bad.status, 401);
       assert.match(bad.body.message, /bearer token/);
-      const basic = await api.get("/store/auth", { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+      const basic = await api.get("/store/auth", {
+        headers: { authorization: "Basic dXNlcjpwYXNz" },
+      });
       assert.equal(basic.status, 401);
     });
 
@@ -169,11 +192,17 @@ describe("Store Auth API", () => {
       const gone = uniqueEmail("gone");
       const { cookie, customer } = await register(server.url, gone);
       const db = await openTestDb(server);
-      await db.query("update customer set deleted_at = $1 where id = $2", [Date.now(), customer.id]);
+      await db.query("update customer set deleted_at = $1 where id = $2", [
+        Date.now(),
+        customer.id,
+      ]);
       await db.close();
       const res = await api.get("/store/auth", { cookie });
       assert.equal(res.status, 404);
-      assert.deepEqual(res.body, { type: "not_found", message: `Customer with id: ${customer.id} was not found` });
+      assert.deepEqual(res.body, {
+        type: "not_found",
+        message: `Customer with id: ${customer.id} was not found`,
+      });
     });
   });
 
@@ -183,7 +212,10 @@ describe("Store Auth API", () => {
       const res = await api.delete("/store/auth", { cookie });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, {});
-      assert.match(res.setCookies[0]!, /^connect\.sid=; .*Path=\/; .*Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax/);
+      assert.match(
+        res.setCookies[0]!,
+        /^connect\.sid=; .*Path=\/; .*Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax/,
+      );
       const replay = await api.get("/store/auth", { cookie });
       assert.equal(replay.status, 401);
     });
@@ -243,7 +275,11 @@ describe("Store Auth API", () => {
     });
 
     it("answers a malformed path with a JSON 4xx, never a 5xx", async () => {
-      for (const path of ["/store/auth/%E0%A4%A", "/store/auth/a/b", `/store/auth/${"x".repeat(2000)}`]) {
+      for (const path of [
+        "/store/auth/%E0%A4%A",
+        "/store/auth/a/b",
+        `/store/auth/${"x".repeat(2000)}`,
+      ]) {
         const res = await api.get(path);
         assert.ok(res.status >= 400 && res.status < 500, `${path} → ${res.status}`);
         assert.match(res.headers.get("content-type")!, /^application\/json/);
@@ -284,7 +320,10 @@ describe("Store Auth API", () => {
       assert.equal(wrong.status, 401);
       assert.deepEqual(wrong.body, { type: "unauthorized", message: "Wrong email or password" });
       const invalid = await api.post("/store/auth/token", { email: "x" });
-      assert.deepEqual(invalid.body, { type: "invalid_data", message: "email must be an email, password should not be empty" });
+      assert.deepEqual(invalid.body, {
+        type: "invalid_data",
+        message: "email must be an email, password should not be empty",
+      });
     });
 
     it("publishes the signing key at /.well-known/jwks.json", async () => {

@@ -28,7 +28,9 @@ describe("configuration", () => {
   });
 
   it("parses STORE_CORS like Medusa (exact origins and /regex/)", () => {
-    const origins = parseCorsOrigins("http://localhost:8000, /\\.example\\.com$/i ,https://shop.test/");
+    const origins = parseCorsOrigins(
+      "http://localhost:8000, /\\.example\\.com$/i ,https://shop.test/",
+    );
     assert.equal(origins[0], "http://localhost:8000");
     assert.ok(origins[1] instanceof RegExp && origins[1].test("https://A.EXAMPLE.COM"));
     assert.equal(origins[2], "https://shop.test");
@@ -47,7 +49,13 @@ describe("configuration", () => {
     } catch (error) {
       assert.ok(error instanceof ConfigError);
       const text = error.message;
-      for (const name of ["PORT", "SESSION_IDLE_TIMEOUT", "JWT_ALGORITHM", "DATABASE_URL", "PASSWORD_MIN_LENGTH"]) {
+      for (const name of [
+        "PORT",
+        "SESSION_IDLE_TIMEOUT",
+        "JWT_ALGORITHM",
+        "DATABASE_URL",
+        "PASSWORD_MIN_LENGTH",
+      ]) {
         assert.match(text, new RegExp(name));
       }
       assert.equal(error.problems.length, 5);
@@ -59,12 +67,17 @@ describe("configuration", () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: "production" }),
       (error: ConfigError) =>
-        ["COOKIE_SECRET", "JWT_SECRET", "DATABASE_URL"].every((name) => error.problems.some((p) => p.startsWith(name))),
+        ["COOKIE_SECRET", "JWT_SECRET", "DATABASE_URL"].every((name) =>
+          error.problems.some((p) => p.startsWith(name)),
+        ),
     );
   });
 
   it("refuses short secrets and SameSite=None without Secure", () => {
-    assert.throws(() => loadConfig({ COOKIE_SECRET: "short" }), /COOKIE_SECRET: expected at least 32 characters/);
+    assert.throws(
+      () => loadConfig({ COOKIE_SECRET: "short" }),
+      /COOKIE_SECRET: expected at least 32 characters/,
+    );
     assert.throws(
       () => loadConfig({ SESSION_COOKIE_SAMESITE: "none", SESSION_COOKIE_SECURE: "never" }),
       /SameSite|SAMESITE/,

@@ -24,7 +24,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Medusa's email rule: validator.js isEmail with default options (no trimming). */
-export const isValidEmail = (value: unknown): value is string => typeof value === "string" && isEmail(value);
+export const isValidEmail = (value: unknown): value is string =>
+  typeof value === "string" && isEmail(value);
 
 function fieldMessages(schema: FieldSchema, value: unknown, path: string): string[] {
   const messages: string[] = [];
@@ -37,7 +38,8 @@ function fieldMessages(schema: FieldSchema, value: unknown, path: string): strin
         if (typeof value !== "string") messages.push(`${path} must be a string`);
         break;
       case "isNotEmpty":
-        if (value === "" || value === null || value === undefined) messages.push(`${path} should not be empty`);
+        if (value === "" || value === null || value === undefined)
+          messages.push(`${path} should not be empty`);
         break;
       case "isObject":
         if (!isPlainObject(value)) messages.push(`${path} must be an object`);

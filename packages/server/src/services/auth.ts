@@ -29,20 +29,30 @@ export class AuthService {
     userAgent: string | undefined,
   ): Promise<{ customer: Customer; session: Session; token: string | null }> {
     if (typeof password === "string" && password.length > this.loginMaxLength) {
-      throw invalidData(`password must be shorter than or equal to ${this.loginMaxLength} characters`);
+      throw invalidData(
+        `password must be shorter than or equal to ${this.loginMaxLength} characters`,
+      );
     }
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     // Medusa accepts any non-empty JSON value here; a non-string can never match a hash.
     const candidate = typeof password === "string" ? password : JSON.stringify(password);
     const result = await this.passwords.verify(account?.passwordHash ?? null, candidate);
-    if (!account || !result.ok || typeof password !== "string") throw unauthorized(INVALID_CREDENTIALS);
+    if (!account || !result.ok || typeof password !== "string")
+      throw unauthorized(INVALID_CREDENTIALS);
     if (result.needsRehash) {
       // Best effort: a failed upgrade must not fail the login; the next login tries again.
       const upgraded = await this.passwords.hash(password);
-      await this.customers.replacePasswordHash(account.customer.id, account.passwordHash!, upgraded).catch(() => false);
+      await this.customers
+        .replacePasswordHash(account.customer.id, account.passwordHash!, upgraded)
+        .catch(() => false);
     }
     const ttl = kind === "bearer" ? this.bearerTtlMs : undefined;
-    const { session, token } = await this.sessions.create(account.customer.id, kind, userAgent, ttl);
+    const { session, token } = await this.sessions.create(
+      account.customer.id,
+      kind,
+      userAgent,
+      ttl,
+    );
     return { customer: account.customer, session, token };
   }
 }

@@ -7,6 +7,8 @@ import { dictionary } from "@zxcvbn-ts/language-common";
 let common: Set<string> | undefined;
 
 export function isCommonPassword(password: string): boolean {
-  common ??= new Set((dictionary["passwords-common"] as string[]).map((entry) => entry.toLowerCase()));
+  common ??= new Set(
+    (dictionary["passwords-common"] as string[]).map((entry) => entry.toLowerCase()),
+  );
   return common.has(password.normalize("NFC").toLowerCase());
 }

@@ -1,7 +1,18 @@
 /** Registration, profile, address book and password reset. */
 import type { Address, AddressFields, Customer, Metadata } from "../domain.js";
-import { DUPLICATE_ACCOUNT_MESSAGE, duplicate, invalidData, notFound, unauthorized } from "../errors.js";
-import type { AddressStore, CustomerPatch, CustomerStore, PasswordResetStore } from "../stores/types.js";
+import {
+  DUPLICATE_ACCOUNT_MESSAGE,
+  duplicate,
+  invalidData,
+  notFound,
+  unauthorized,
+} from "../errors.js";
+import type {
+  AddressStore,
+  CustomerPatch,
+  CustomerStore,
+  PasswordResetStore,
+} from "../stores/types.js";
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
@@ -108,7 +119,11 @@ export class CustomerService {
    * Updates the profile. A new password revokes every other session and token of the customer
    * (the caller's own session, `currentSessionId`, stays signed in).
    */
-  async update(customerId: string, update: ProfileUpdate, currentSessionId: string): Promise<CustomerView> {
+  async update(
+    customerId: string,
+    update: ProfileUpdate,
+    currentSessionId: string,
+  ): Promise<CustomerView> {
     const existing = await this.customers.findById(customerId);
     if (!existing) throw notFound(`Customer with id: ${customerId} was not found`);
     const now = this.clock.now();
@@ -117,13 +132,18 @@ export class CustomerService {
     if (update.last_name !== undefined) patch.last_name = update.last_name;
     if (update.phone !== undefined) patch.phone = update.phone;
     if (update.email !== undefined) patch.email = normalizeEmail(update.email);
-    if (update.metadata !== undefined) patch.metadata = mergeMetadata(existing.metadata, update.metadata);
+    if (update.metadata !== undefined)
+      patch.metadata = mergeMetadata(existing.metadata, update.metadata);
     if (update.password !== undefined) {
       this.assertPolicy(update.password);
       patch.password_hash = await this.passwords.hash(update.password);
     }
     if (update.billing_address !== undefined) {
-      patch.billing_address_id = await this.saveBillingAddress(existing, update.billing_address, now);
+      patch.billing_address_id = await this.saveBillingAddress(
+        existing,
+        update.billing_address,
+        now,
+      );
     }
     const updated = await this.customers.update(customerId, patch);
     if (updated === "duplicate") throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
@@ -141,12 +161,20 @@ export class CustomerService {
     return this.view(customerId);
   }
 
-  async updateAddress(customerId: string, addressId: string, fields: AddressFields): Promise<CustomerView> {
+  async updateAddress(
+    customerId: string,
+    addressId: string,
+    fields: AddressFields,
+  ): Promise<CustomerView> {
     const address = await this.addresses.findById(addressId);
     if (!address || address.customer_id !== customerId) {
       throw notFound(`Address with id ${addressId} was not found`);
     }
-    await this.addresses.update(addressId, normalizeAddress(fields, address.metadata), this.clock.now());
+    await this.addresses.update(
+      addressId,
+      normalizeAddress(fields, address.metadata),
+      this.clock.now(),
+    );
     return this.view(customerId);
   }
 
@@ -163,7 +191,12 @@ export class CustomerService {
     if (!account) return;
     const token = newSecretToken();
     const now = this.clock.now();
-    await this.resets.create(hashSecretToken(this.secret, token), account.customer.id, now, now + RESET_TOKEN_TTL_MS);
+    await this.resets.create(
+      hashSecretToken(this.secret, token),
+      account.customer.id,
+      now,
+      now + RESET_TOKEN_TTL_MS,
+    );
     const { customer } = account;
     // Not awaited: a slow notifier must not make registered emails answer slower than unknown ones.
     void this.notifyPasswordReset({
@@ -180,7 +213,10 @@ export class CustomerService {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     if (!account || !SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
     this.assertPolicy(password);
-    const customerId = await this.resets.consume(hashSecretToken(this.secret, token), this.clock.now());
+    const customerId = await this.resets.consume(
+      hashSecretToken(this.secret, token),
+      this.clock.now(),
+    );
     if (customerId !== account.customer.id) throw unauthorized(INVALID_RESET_TOKEN);
     const updated = await this.customers.update(customerId, {
       password_hash: await this.passwords.hash(password),
@@ -228,7 +264,10 @@ export class CustomerService {
     if (typeof value === "string") {
       const address = await this.addresses.findById(value);
       // Unlike Medusa, only the customer's own addresses can be chosen.
-      if (!address || (address.customer_id !== customer.id && address.id !== customer.billing_address_id)) {
+      if (
+        !address ||
+        (address.customer_id !== customer.id && address.id !== customer.billing_address_id)
+      ) {
         throw notFound(`Address with id ${value} was not found`);
       }
       return address.id;
@@ -248,7 +287,8 @@ export class CustomerService {
 /** Country codes are stored lower-case (as Medusa); metadata merges like the customer's. */
 function normalizeAddress(fields: AddressFields, currentMetadata: Metadata | null): AddressFields {
   const result: AddressFields = { ...fields };
-  if (typeof fields.country_code === "string") result.country_code = fields.country_code.toLowerCase();
+  if (typeof fields.country_code === "string")
+    result.country_code = fields.country_code.toLowerCase();
   if (fields.metadata) result.metadata = mergeMetadata(currentMetadata, fields.metadata);
   return result;
 }

@@ -16,7 +16,10 @@ export function createPasswordResetNotifier(
   if (!webhookUrl) {
     return async (event) => {
       if (production) {
-        log.warn({ customer_id: event.id }, "password reset requested but PASSWORD_RESET_WEBHOOK_URL is not set");
+        log.warn(
+          { customer_id: event.id },
+          "password reset requested but PASSWORD_RESET_WEBHOOK_URL is not set",
+        );
       } else {
         log.warn(
           { customer_id: event.id, email: event.email, token: event.token },
@@ -33,7 +36,11 @@ export function createPasswordResetNotifier(
         body: JSON.stringify({ event: "customer.password_reset", data: event }),
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
-      if (!response.ok) log.error({ status: response.status, customer_id: event.id }, "password reset webhook failed");
+      if (!response.ok)
+        log.error(
+          { status: response.status, customer_id: event.id },
+          "password reset webhook failed",
+        );
     } catch (error) {
       log.error({ err: error, customer_id: event.id }, "password reset webhook unreachable");
     }

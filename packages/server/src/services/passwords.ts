@@ -22,7 +22,12 @@ export class PasswordService {
 
   constructor(private readonly config: Config["password"]) {
     const { memoryKib, iterations, parallelism } = config.argon2;
-    this.options = { algorithm: ARGON2ID, memoryCost: memoryKib, timeCost: iterations, parallelism };
+    this.options = {
+      algorithm: ARGON2ID,
+      memoryCost: memoryKib,
+      timeCost: iterations,
+      parallelism,
+    };
   }
 
   /** Hashes a new password (Unicode NFC first, so every spelling of one password matches). */

@@ -91,7 +91,11 @@ export class TokenService {
     if (!key) throw new Error("token service not initialised");
     const iat = Math.floor(session.created_at / 1000);
     const exp = Math.floor(session.expires_at / 1000);
-    const token = await new SignJWT({ customer_id: session.customer_id, domain: "store", sid: session.id })
+    const token = await new SignJWT({
+      customer_id: session.customer_id,
+      domain: "store",
+      sid: session.id,
+    })
       .setProtectedHeader({ alg: this.config.algorithm, typ: "JWT", kid: key.kid })
       .setIssuedAt(iat)
       .setExpirationTime(exp)
@@ -129,6 +133,8 @@ export class TokenService {
   }
 
   private async keyFor(header: JWTHeaderParameters): Promise<Key> {
+    // HS256 has exactly one key, the shared secret: `kid` is informational there.
+    if (this.config.algorithm === "HS256") return this.keys[0]!.verifyKey;
     const find = () => this.keys.find((key) => key.kid === header.kid);
     let key = find();
     const now = this.clock.now();
@@ -144,14 +150,19 @@ export class TokenService {
   }
 
   private async generateKey(now: number): Promise<SigningKey> {
-    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", {
+      crv: "Ed25519",
+      extractable: true,
+    });
     const kid = randomBytes(12).toString("base64url");
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
     return {
       kid,
       algorithm: "EdDSA",
       publicJwk,
-      privateJwk: this.encrypt(JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: "EdDSA" })),
+      privateJwk: this.encrypt(
+        JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: "EdDSA" }),
+      ),
       created_at: now,
     };
   }
@@ -172,7 +183,11 @@ export class TokenService {
   private encrypt(plaintext: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.encryptionKey, iv);
-    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(plaintext, "utf8"),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return `v1.${iv.toString("base64url")}.${body.toString("base64url")}`;
   }
 
@@ -180,8 +195,15 @@ export class TokenService {
     const [version, iv, body] = stored.split(".");
     if (version !== "v1" || !iv || !body) throw new Error("unsupported signing key encoding");
     const data = Buffer.from(body, "base64url");
-    const decipher = createDecipheriv("aes-256-gcm", this.encryptionKey, Buffer.from(iv, "base64url"));
+    const decipher = createDecipheriv(
+      "aes-256-gcm",
+      this.encryptionKey,
+      Buffer.from(iv, "base64url"),
+    );
     decipher.setAuthTag(data.subarray(data.length - 16));
-    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString("utf8");
+    return Buffer.concat([
+      decipher.update(data.subarray(0, data.length - 16)),
+      decipher.final(),
+    ]).toString("utf8");
   }
 }

@@ -30,7 +30,9 @@ export interface CustomerPatch {
 export interface CustomerStore {
   findById(id: string): Promise<Customer | null>;
   /** The registered (has_account), non-deleted customer with this normalized email, and its hash. */
-  findAccountByEmail(email: string): Promise<{ customer: Customer; passwordHash: string | null } | null>;
+  findAccountByEmail(
+    email: string,
+  ): Promise<{ customer: Customer; passwordHash: string | null } | null>;
   /**
    * Inserts a customer. Returns `null` when a non-deleted customer with the same email and
    * `has_account` already exists — decided by the unique index, so concurrent inserts of one
@@ -80,7 +82,12 @@ export interface SigningKeyStore {
 }
 
 export interface PasswordResetStore {
-  create(tokenHash: string, customerId: string, createdAt: number, expiresAt: number): Promise<void>;
+  create(
+    tokenHash: string,
+    customerId: string,
+    createdAt: number,
+    expiresAt: number,
+  ): Promise<void>;
   /**
    * Consumes a token: removes it and returns its customer id if it existed and had not expired
    * at `now`. Atomic: two concurrent calls with one token never both succeed.

@@ -41,7 +41,10 @@ export class Authenticator {
   }
 
   /** Throws 401 unless a live session or token authenticates the request; 403 on a cross-site write. */
-  async require(request: FastifyRequest, reply: FastifyReply): Promise<{ customerId: string; session: Session }> {
+  async require(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ customerId: string; session: Session }> {
     const found = await this.credentials(request);
     if (!found.customerId || !found.session) {
       if (found.staleCookie) this.cookie.clear(request, reply);
@@ -72,7 +75,9 @@ export class Authenticator {
       sameOrigin = false;
     }
     if (!sameOrigin) {
-      throw forbidden(`Origin ${origin} is not an allowed store origin: add it to STORE_CORS to allow it`);
+      throw forbidden(
+        `Origin ${origin} is not an allowed store origin: add it to STORE_CORS to allow it`,
+      );
     }
   }
 
@@ -101,8 +106,11 @@ export class Authenticator {
     if (header !== undefined) {
       // As passport-jwt: the first two whitespace-separated parts, scheme case-insensitive.
       const [scheme, token] = header.trim().split(/\s+/);
-      const verified = scheme?.toLowerCase() === "bearer" && token ? await tokens.verify(token) : null;
-      result.bearerSession = verified ? await sessions.fromBearer(verified.sessionId, verified.customerId) : null;
+      const verified =
+        scheme?.toLowerCase() === "bearer" && token ? await tokens.verify(token) : null;
+      result.bearerSession = verified
+        ? await sessions.fromBearer(verified.sessionId, verified.customerId)
+        : null;
       result.badBearer = result.bearerSession === null;
     }
     result.session = result.cookieSession ?? result.bearerSession;

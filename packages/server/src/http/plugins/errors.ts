@@ -27,18 +27,34 @@ function frameworkMessage(error: FastifyError, request: FastifyRequest, bodyLimi
 }
 
 const typeForStatus = (status: number): ErrorType =>
-  status === 401 ? "unauthorized" : status === 403 ? "not_allowed" : status === 404 ? "not_found" : "invalid_data";
+  status === 401
+    ? "unauthorized"
+    : status === 403
+      ? "not_allowed"
+      : status === 404
+        ? "not_found"
+        : "invalid_data";
 
-export function toHttpError(error: FastifyError, request: FastifyRequest, bodyLimit: number): HttpError {
+export function toHttpError(
+  error: FastifyError,
+  request: FastifyRequest,
+  bodyLimit: number,
+): HttpError {
   if (error instanceof HttpError) return error;
   if (error.validation) {
     const schema = request.routeOptions.schema?.[error.validationContext as "body"];
     const source = error.validationContext === "body" ? request.body : request.params;
-    return invalidData(describeInvalidBody(schema, source) ?? `${error.validationContext} ${error.message}`);
+    return invalidData(
+      describeInvalidBody(schema, source) ?? `${error.validationContext} ${error.message}`,
+    );
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return new HttpError(status, typeForStatus(status), frameworkMessage(error, request, bodyLimit));
+    return new HttpError(
+      status,
+      typeForStatus(status),
+      frameworkMessage(error, request, bodyLimit),
+    );
   }
   return unknownError();
 }
@@ -57,7 +73,10 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     return sendError(reply, httpError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, notFound(`Cannot ${request.method} ${request.url.split("?")[0]}: no such route`)),
+    sendError(
+      reply,
+      notFound(`Cannot ${request.method} ${request.url.split("?")[0]}: no such route`),
+    ),
   );
 }
 

@@ -25,7 +25,11 @@ export class SessionCookie {
 
   /** An expiring Set-Cookie, so the browser forgets a session that has ended. */
   clear(request: FastifyRequest, reply: FastifyReply): void {
-    reply.setCookie(this.config.cookieName, "", { ...this.attributes(request), expires: new Date(0), maxAge: 0 });
+    reply.setCookie(this.config.cookieName, "", {
+      ...this.attributes(request),
+      expires: new Date(0),
+      maxAge: 0,
+    });
   }
 
   private attributes(request: FastifyRequest) {

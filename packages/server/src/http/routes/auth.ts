@@ -82,7 +82,8 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags,
         summary: "Whether an email belongs to a registered customer",
-        description: "Guests count as not registered. Can be switched to always-false with AUTH_EXISTS_ENABLED=false.",
+        description:
+          "Guests count as not registered. Can be switched to always-false with AUTH_EXISTS_ENABLED=false.",
         params: EmailParams,
         response: { 200: Type.Object({ exists: Type.Boolean() }) },
       },

@@ -34,7 +34,11 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
       const customer = await services.customers.register(request.body);
       const previous = await authenticator.credentials(request);
       if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
-      const { session, token } = await services.sessions.create(customer.id, "cookie", request.headers["user-agent"]);
+      const { session, token } = await services.sessions.create(
+        customer.id,
+        "cookie",
+        request.headers["user-agent"],
+      );
       cookie.set(request, reply, token!, session.expires_at);
       return presentCustomerWithAddresses(await services.customers.viewOf(customer));
     },
@@ -43,7 +47,11 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
   app.get(
     "/store/customers/me",
     {
-      schema: { tags, summary: "The logged-in customer's profile", response: { 200: CustomerResponse, ...errors(401, 404) } },
+      schema: {
+        tags,
+        summary: "The logged-in customer's profile",
+        response: { 200: CustomerResponse, ...errors(401, 404) },
+      },
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
@@ -57,7 +65,8 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags,
         summary: "Update the profile",
-        description: "A new password keeps this session signed in and revokes every other session and token.",
+        description:
+          "A new password keeps this session signed in and revokes every other session and token.",
         body: StorePostCustomersCustomerReq,
         response: { 200: CustomerResponse, ...errors(400, 401, 403, 404, 422) },
       },
@@ -81,7 +90,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
-      const view = await services.customers.addAddress(customerId, request.body.address as AddressFields);
+      const view = await services.customers.addAddress(
+        customerId,
+        request.body.address as AddressFields,
+      );
       return presentCustomerWithAddresses(view);
     },
   );
@@ -99,7 +111,11 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
-      const view = await services.customers.updateAddress(customerId, request.params.id, request.body as AddressFields);
+      const view = await services.customers.updateAddress(
+        customerId,
+        request.params.id,
+        request.body as AddressFields,
+      );
       return presentCustomerWithAddresses(view);
     },
   );
@@ -116,7 +132,9 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
-      return presentCustomerWithAddresses(await services.customers.deleteAddress(customerId, request.params.id));
+      return presentCustomerWithAddresses(
+        await services.customers.deleteAddress(customerId, request.params.id),
+      );
     },
   );
 
@@ -144,14 +162,17 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags,
         summary: "Set a new password with a reset token",
-        description: "The token is single-use and lives 15 minutes. Every session of the customer is revoked.",
+        description:
+          "The token is single-use and lives 15 minutes. Every session of the customer is revoked.",
         body: StorePostCustomersResetPasswordReq,
         response: { 200: Type.Object({ customer: CustomerScalars }), ...errors(400, 401) },
       },
     },
     async (request) => {
       const { email, token, password } = request.body;
-      return { customer: presentCustomer(await services.customers.resetPassword(email, token, password)) };
+      return {
+        customer: presentCustomer(await services.customers.resetPassword(email, token, password)),
+      };
     },
   );
 }

@@ -35,7 +35,11 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
         summary: "Revoke one of the customer's sessions",
         params: IdParams,
         response: {
-          200: Type.Object({ id: Type.String(), object: Type.Literal("session"), deleted: Type.Boolean() }),
+          200: Type.Object({
+            id: Type.String(),
+            object: Type.Literal("session"),
+            deleted: Type.Boolean(),
+          }),
           ...errors(401, 403, 404),
         },
       },
@@ -44,7 +48,8 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
       const { customerId } = await authenticator.require(request, reply);
       const { id } = request.params;
       const owned = (await services.sessions.list(customerId)).some((entry) => entry.id === id);
-      if (!owned || !(await services.sessions.revoke(id))) throw notFound(`Session with id ${id} was not found`);
+      if (!owned || !(await services.sessions.revoke(id)))
+        throw notFound(`Session with id ${id} was not found`);
       return { id, object: "session" as const, deleted: true };
     },
   );

@@ -9,7 +9,13 @@ export function systemRoutes(app: App, deps: RouteDeps): void {
 
   app.get(
     "/health",
-    { schema: { tags, summary: "Liveness: the process answers", response: { 200: Type.Object({ status: Type.Literal("ok") }) } } },
+    {
+      schema: {
+        tags,
+        summary: "Liveness: the process answers",
+        response: { 200: Type.Object({ status: Type.Literal("ok") }) },
+      },
+    },
     async () => ({ status: "ok" as const }),
   );
 
@@ -20,8 +26,14 @@ export function systemRoutes(app: App, deps: RouteDeps): void {
         tags,
         summary: "Readiness: the database (and Redis, if configured) answer",
         response: {
-          200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
-          503: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
+          200: Type.Object({
+            status: Type.String(),
+            checks: Type.Record(Type.String(), Type.String()),
+          }),
+          503: Type.Object({
+            status: Type.String(),
+            checks: Type.Record(Type.String(), Type.String()),
+          }),
         },
       },
     },
@@ -38,7 +50,9 @@ export function systemRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags,
         summary: "Public keys that verify Gatehouse's bearer tokens (empty with HS256)",
-        response: { 200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }) },
+        response: {
+          200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }),
+        },
       },
     },
     async (_request, reply) => {

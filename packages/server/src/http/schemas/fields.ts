@@ -14,21 +14,31 @@ export const Str = (description?: string) =>
 
 /** An optional profile/address string: `null` clears it (class-validator's IsOptional allows null). */
 export const NullableStr = (description?: string) =>
-  Type.Union([Type.String(), Type.Null()], { ...(description && { description }), ...checks(["isString"]) });
+  Type.Union([Type.String(), Type.Null()], {
+    ...(description && { description }),
+    ...checks(["isString"]),
+  });
 
 /** Any non-empty JSON value (Medusa's IsNotEmpty on the login password). */
 export const NotEmpty = (description?: string) =>
-  Type.Unsafe<unknown>({ not: { enum: ["", null] }, ...(description && { description }), ...checks(["isNotEmpty"]) });
+  Type.Unsafe<unknown>({
+    not: { enum: ["", null] },
+    ...(description && { description }),
+    ...checks(["isNotEmpty"]),
+  });
 
 export const Metadata = () =>
   Type.Record(Type.String(), Type.Unknown(), {
-    description: "Key-value data; keys are merged into the existing metadata and a key set to \"\" is removed",
+    description:
+      'Key-value data; keys are merged into the existing metadata and a key set to "" is removed',
     ...checks(["isObject"]),
   });
 
 /** A closed object (unknown properties are refused, as Medusa's forbidNonWhitelisted does). */
-export const Body = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description?: string) =>
-  Type.Object(properties, { additionalProperties: false, ...(description && { description }) });
+export const Body = <T extends Parameters<typeof Type.Object>[0]>(
+  properties: T,
+  description?: string,
+) => Type.Object(properties, { additionalProperties: false, ...(description && { description }) });
 
 export const Nested = <T extends TSchema>(schema: T) =>
   Type.Unsafe<T["static"]>({ ...schema, ...checks(["isObject"]) });

@@ -13,7 +13,9 @@ export const StorePostCustomersReq = Body({
   first_name: Type.Optional(Str("The customer's first name")),
   last_name: Type.Optional(Str("The customer's last name")),
   email: Email("The customer's email; stored lower-cased"),
-  password: Str("At least 8 characters (configurable), at most 128; very common passwords are refused"),
+  password: Str(
+    "At least 8 characters (configurable), at most 128; very common passwords are refused",
+  ),
   phone: Type.Optional(Str("The customer's phone number")),
 });
 export type StorePostCustomersReq = Static<typeof StorePostCustomersReq>;
@@ -67,8 +69,12 @@ export const StorePostCustomersCustomerReq = Body({
 });
 export type StorePostCustomersCustomerReq = Static<typeof StorePostCustomersCustomerReq>;
 
-export const StorePostCustomersCustomerAddressesReq = Body({ address: Nested(AddressCreatePayload) });
-export type StorePostCustomersCustomerAddressesReq = Static<typeof StorePostCustomersCustomerAddressesReq>;
+export const StorePostCustomersCustomerAddressesReq = Body({
+  address: Nested(AddressCreatePayload),
+});
+export type StorePostCustomersCustomerAddressesReq = Static<
+  typeof StorePostCustomersCustomerAddressesReq
+>;
 
 export const StorePostCustomersCustomerPasswordTokenReq = Body({ email: Email() });
 
@@ -79,5 +85,7 @@ export const StorePostCustomersResetPasswordReq = Body({
 });
 export type StorePostCustomersResetPasswordReq = Static<typeof StorePostCustomersResetPasswordReq>;
 
-export const EmailParams = Type.Object({ email: Type.String({ description: "The email to look up (URL-encoded)" }) });
+export const EmailParams = Type.Object({
+  email: Type.String({ description: "The email to look up (URL-encoded)" }),
+});
 export const IdParams = Type.Object({ id: Type.String() });

@@ -62,7 +62,9 @@ export const CustomerScalars = Type.Object(customerScalars);
 export const ErrorBody = Type.Object(
   {
     code: Type.Optional(Type.String()),
-    type: Type.String({ description: "Medusa's error type: invalid_data, unauthorized, not_found, …" }),
+    type: Type.String({
+      description: "Medusa's error type: invalid_data, unauthorized, not_found, …",
+    }),
     message: Type.String(),
   },
   { $id: "Error" },

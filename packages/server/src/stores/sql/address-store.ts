@@ -44,7 +44,11 @@ export class SqlAddressStore implements AddressStore {
 
   async update(id: string, fields: AddressFields, updatedAt: number): Promise<Address | null> {
     const { metadata, ...rest } = fields;
-    const values = { ...rest, updated_at: updatedAt, ...(metadata !== undefined && { metadata: writeMetadata(metadata) }) };
+    const values = {
+      ...rest,
+      updated_at: updatedAt,
+      ...(metadata !== undefined && { metadata: writeMetadata(metadata) }),
+    };
     const row = await this.db
       .updateTable("address")
       .set(values)

@@ -34,7 +34,9 @@ export function redactUrl(url: string): string {
   }
 }
 
-export function openDatabase(config: Pick<Config, "databaseUrl" | "databasePoolSize" | "dataDir">): SqlDatabase {
+export function openDatabase(
+  config: Pick<Config, "databaseUrl" | "databasePoolSize" | "dataDir">,
+): SqlDatabase {
   if (config.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
@@ -88,7 +90,11 @@ export async function migrateDown(db: Kysely<Database>): Promise<string[]> {
 /** True when an error is a unique-constraint violation, on either dialect. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+  return (
+    code === "23505" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  );
 }
 
 /** A cheap round trip, for /ready. */

@@ -5,10 +5,20 @@ import type { Database } from "./schema.js";
 export class SqlPasswordResetStore implements PasswordResetStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(tokenHash: string, customerId: string, createdAt: number, expiresAt: number): Promise<void> {
+  async create(
+    tokenHash: string,
+    customerId: string,
+    createdAt: number,
+    expiresAt: number,
+  ): Promise<void> {
     await this.db
       .insertInto("password_reset")
-      .values({ token_hash: tokenHash, customer_id: customerId, created_at: createdAt, expires_at: expiresAt })
+      .values({
+        token_hash: tokenHash,
+        customer_id: customerId,
+        created_at: createdAt,
+        expires_at: expiresAt,
+      })
       .execute();
   }
 

@@ -3,7 +3,15 @@ import type { Session, SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
 import type { Database, SessionTable } from "./schema.js";
 
-const columns = ["id", "customer_id", "kind", "created_at", "last_seen_at", "expires_at", "user_agent"] as const;
+const columns = [
+  "id",
+  "customer_id",
+  "kind",
+  "created_at",
+  "last_seen_at",
+  "expires_at",
+  "user_agent",
+] as const;
 
 const toSession = (row: Omit<Selectable<SessionTable>, "token_hash">): Session => ({
   ...row,
@@ -30,7 +38,11 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async findById(id: string): Promise<Session | null> {
-    const row = await this.db.selectFrom("session").select(columns).where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("session")
+      .select(columns)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row ? toSession(row) : null;
   }
 
