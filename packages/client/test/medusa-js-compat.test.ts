@@ -21,8 +21,6 @@ after(async () => {
   await server?.stop();
 });
 
- 
-
 /** A storefront helper as people write them: axios-style error handling, `any` headers. */
 async function getCustomer(
   medusa: Medusa,
