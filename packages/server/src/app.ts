@@ -6,6 +6,7 @@ import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { unavailable } from "./errors.js";
 import type { AppContext } from "./http/context.js";
 import { Authenticator } from "./http/plugins/authenticate.js";
 import {
@@ -38,7 +39,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1000 },
-    return503OnClosing: true,
+    // Requests that arrive while closing get our own JSON 503 (hook below), not Fastify's body.
+    return503OnClosing: false,
     requestTimeout: 30_000,
     clientErrorHandler,
     ajv: {
@@ -61,7 +63,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   // JSON bodies only; an empty body counts as `{}` (medusa-js sends Content-Type on body-less calls).
   const parseJson = fastify.getDefaultJsonParser("error", "error");
-  fastify.removeContentTypeParser("application/json");
+  fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, {});
     parseJson(request, body as string, done);
@@ -96,6 +98,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   fastify.addSchema(Address);
   fastify.addSchema(ErrorBody);
+
+  let closing = false;
+  fastify.addHook("preClose", async () => {
+    closing = true;
+  });
+  fastify.addHook("onRequest", async (_request, reply) => {
+    if (closing) {
+      reply.header("connection", "close");
+      throw unavailable("The server is shutting down; retry the request");
+    }
+  });
 
   // Nothing a customer or token appears in may be cached; nothing may be content-sniffed.
   fastify.addHook("onSend", async (_request, reply, payload) => {

@@ -1,0 +1,107 @@
+/** Password storage (SPEC §3.3): Argon2id, Medusa v1 hashes upgraded at login, policy on new passwords. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { hash } from "@node-rs/argon2";
+import { openTestDb, type TestDb } from "../../../testing/db.js";
+import { STRONG_PASSWORD, client, register } from "../../../testing/http.js";
+import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+
+// Hashes written by Medusa 1.20.11 for "supersecret" (wire contract §5).
+const MEDUSA_HASHES = [
+  "c2NyeXB0AAEAAAABAAAAAWOCcw8cYiog+220X7dscXpIEfPmNORW00dgiqTIsZFAu2VLr8aCZePJigbxBAUt2QeRdMdL8pf4PX0A8kMBNF6yDhTdRaWChWO6cytqExVc",
+  "c2NyeXB0AAEAAAABAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAnutBNT4JmiKRbo7+XAJEE1jFLT3E9/NcYk51aT4MDV1QhRYDDFsFfzxUYanq+XIg",
+];
+
+describe("password storage", () => {
+  let server: TestServer;
+  let api: ReturnType<typeof client>;
+  let db: TestDb;
+  let seq = 0;
+
+  before(async () => {
+    server = await startServer();
+    api = client(server.url);
+    db = await openTestDb(server);
+  });
+  after(async () => {
+    await db.close();
+    await server.stop();
+  });
+
+  async function plant(email: string, passwordHash: string): Promise<string> {
+    const id = `cus_01IMPORTED0000000000000${String(seq++).padStart(3, "0")}`;
+    await db.query(
+      "insert into customer (id, created_at, updated_at, email, has_account, password_hash) values ($1, $2, $2, $3, $4, $5)",
+      [id, Date.now(), email, true, passwordHash],
+    );
+    return id;
+  }
+  const storedHash = async (id: string) =>
+    (await db.query<{ password_hash: string }>("select password_hash from customer where id = $1", [id]))[0]!
+      .password_hash;
+
+  it("stores new passwords as Argon2id with at least OWASP's parameters", async () => {
+    const { customer } = await register(server.url, uniqueEmail());
+    const stored = await storedHash(customer.id);
+    assert.match(stored, /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/);
+    const [, m, t, p] = /m=(\d+),t=(\d+),p=(\d+)/.exec(stored)!;
+    assert.ok(Number(m) >= 19456 && Number(t) >= 2 && Number(p) >= 1);
+  });
+
+  for (const [index, medusaHash] of MEDUSA_HASHES.entries()) {
+    it(`logs in a customer imported from Medusa v1 and re-hashes to Argon2id (vector ${index + 1})`, async () => {
+      const email = uniqueEmail("imported");
+      const id = await plant(email, medusaHash);
+      assert.equal((await api.post("/store/auth", { email, password: "wrong-password" })).status, 401);
+      assert.equal(await storedHash(id), medusaHash, "a failed login changes nothing");
+
+      const res = await api.post("/store/auth", { email, password: "supersecret" });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.customer.id, id);
+      assert.match(await storedHash(id), /^\$argon2id\$/);
+
+      // The new hash works, for both kinds of login.
+      assert.equal((await api.post("/store/auth", { email, password: "supersecret" })).status, 200);
+      assert.equal((await api.post("/store/auth/token", { email, password: "supersecret" })).status, 200);
+      assert.equal((await api.post("/store/auth", { email, password: "supersecreT" })).status, 401);
+    });
+  }
+
+  it("upgrades an Argon2 hash weaker than the configured parameters", async () => {
+    const email = uniqueEmail("weak");
+    const weak = await hash(STRONG_PASSWORD, { memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const id = await plant(email, weak);
+    assert.equal((await api.post("/store/auth", { email, password: STRONG_PASSWORD })).status, 200);
+    const stored = await storedHash(id);
+    assert.notEqual(stored, weak);
+    assert.match(stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  it("normalizes Unicode (NFC) so that both spellings of a password match", async () => {
+    const email = uniqueEmail("unicode");
+    const composed = "café crème brûlée"; // NFC
+    const decomposed = composed.normalize("NFD");
+    assert.notEqual(composed, decomposed);
+    await register(server.url, email, decomposed);
+    assert.equal((await api.post("/store/auth", { email, password: composed })).status, 200);
+  });
+
+  it("never truncates: a 128-character password differs from its 127-character prefix", async () => {
+    const email = uniqueEmail("long");
+    const long = "Zq9!".repeat(32);
+    await register(server.url, email, long);
+    assert.equal((await api.post("/store/auth", { email, password: long.slice(0, 127) })).status, 401);
+    assert.equal((await api.post("/store/auth", { email, password: long })).status, 200);
+  });
+
+  it("treats a row with no hash (a guest) like an unknown email", async () => {
+    const email = uniqueEmail("nohash");
+    await db.query(
+      "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
+      ["cus_01NOHASH000000000000000000", Date.now(), email, true],
+    );
+    const res = await api.post("/store/auth", { email, password: "anything-at-all" });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.body, { type: "unauthorized", message: "Wrong email or password" });
+  });
+});
