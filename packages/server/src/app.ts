@@ -38,6 +38,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         ? (_address: string, hop: number) => hop < (config.trustProxy as number)
         : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
+    // One log line per request costs throughput; errors are always logged. LOG_LEVEL=debug adds them.
+    disableRequestLogging: !["debug", "trace"].includes(config.logLevel),
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1000 },
     // Requests that arrive while closing get our own JSON 503 (hook below), not Fastify's body.
     return503OnClosing: false,

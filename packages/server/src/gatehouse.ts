@@ -13,16 +13,13 @@ import { createPasswordResetNotifier } from "./services/password-reset-notifier.
 import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { TokenService } from "./services/tokens.js";
-import { migrateToLatest, openDatabase } from "./stores/sql/database.js";
-import { createSqlStores } from "./stores/sql/index.js";
+import { openStores } from "./stores/index.js";
 import type { Stores } from "./stores/types.js";
 
 export interface Gatehouse {
   app: FastifyInstance;
   stores: Stores;
   services: Services;
-  /** Where the data lives (password redacted), for the start-up log. */
-  location: string;
   /** Stops background work and closes storage (call after app.close()). */
   close(): Promise<void>;
 }
@@ -34,15 +31,7 @@ export async function createGatehouse(
   logger: FastifyBaseLogger,
   clock: Clock = systemClock,
 ): Promise<Gatehouse> {
-  const database = openDatabase(config);
-  try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const stores = createSqlStores(database);
+  const stores = await openStores(config, logger);
 
   const passwords = new PasswordService(config.password);
   const sessions = new SessionService(stores.sessions, config.session, config.cookieSecret, clock);
@@ -83,7 +72,6 @@ export async function createGatehouse(
     app,
     stores,
     services,
-    location: database.location,
     async close() {
       clearInterval(maintenance);
       await stores.close();

@@ -8,6 +8,7 @@ import pino from "pino";
 import { ConfigError, loadConfig } from "./config.js";
 import { loadOrCreateDevSecrets } from "./dev-secrets.js";
 import { createGatehouse } from "./gatehouse.js";
+import { BackendUnavailableError } from "./stores/index.js";
 import { redactUrl } from "./stores/sql/database.js";
 
 function createLogger(level: string) {
@@ -64,11 +65,8 @@ async function main(): Promise<void> {
   try {
     gatehouse = await createGatehouse({ ...config, cookieSecret, jwtSecret }, logger);
   } catch (error) {
-    const where = config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir} (SQLite)`;
-    process.stderr.write(
-      `Gatehouse cannot start: the database at ${where} is not usable: ${(error as Error).message}\n` +
-        "Check that the server is running and reachable, and that the URL, user and password are right.\n",
-    );
+    if (!(error instanceof BackendUnavailableError)) throw error;
+    process.stderr.write(`Gatehouse cannot start: ${error.message}\n`);
     process.exit(1);
   }
   const { app } = gatehouse;
@@ -95,7 +93,14 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  logger.info({ url: `http://${host}:${port}`, database: gatehouse.location }, "listening");
+  logger.info(
+    {
+      url: `http://${host}:${port}`,
+      database: config.databaseUrl ? redactUrl(config.databaseUrl) : "SQLite",
+      redis: config.redisUrl ? redactUrl(config.redisUrl) : undefined,
+    },
+    "listening",
+  );
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openTestDb } from "../../../testing/db.js";
+import { storedSessions } from "../../../testing/sessions.js";
 import {
   STRONG_PASSWORD,
   client,
@@ -306,13 +307,8 @@ describe("Store Auth API", () => {
       assert.match(payload.sid, /^sess_/);
       assert.equal(payload.iss, "gatehouse");
       assert.equal(payload.exp - payload.iat, 7 * 24 * 3600);
-      const db = await openTestDb(server);
-      const [row] = await db.query<{ kind: string; customer_id: string }>(
-        "select kind, customer_id from session where id = $1",
-        [payload.sid],
-      );
-      await db.close();
-      assert.deepEqual({ ...row }, { kind: "bearer", customer_id: customerId });
+      const row = (await storedSessions(server)).find((session) => session.id === payload.sid);
+      assert.deepEqual({ kind: row?.kind, customer_id: row?.customer_id }, { kind: "bearer", customer_id: customerId });
     });
 
     it("fails like login: 401 JSON for wrong credentials, 400 for invalid bodies", async () => {

@@ -4,7 +4,8 @@
  */
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { HttpError, invalidData, notFound, unknownError, type ErrorType } from "../../errors.js";
+import { HttpError, invalidData, notFound, unavailable, unknownError, type ErrorType } from "../../errors.js";
+import { isUnavailableError } from "../../stores/unavailable.js";
 import { describeInvalidBody } from "../validation.js";
 
 /** Clear messages for Fastify's own 4xx errors, by code. */
@@ -48,6 +49,9 @@ export function toHttpError(
       describeInvalidBody(schema, source) ?? `${error.validationContext} ${error.message}`,
     );
   }
+  if (isUnavailableError(error)) {
+    return unavailable("Storage (the database or Redis) is unavailable right now; retry shortly");
+  }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return new HttpError(
@@ -67,7 +71,10 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const httpError = toHttpError(error, request, bodyLimit);
-    if (httpError.status >= 500 && httpError.code !== "service_unavailable") {
+    if (httpError.code === "service_unavailable") {
+      reply.header("retry-after", "1");
+      request.log.warn({ err: error }, "storage unavailable");
+    } else if (httpError.status >= 500) {
       request.log.error({ err: error }, "request failed");
     }
     return sendError(reply, httpError);

@@ -41,7 +41,9 @@ export function openDatabase(
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
       max: config.databasePoolSize,
+      // Bounded waits: a request fails with 503 instead of hanging when PostgreSQL is away.
       connectionTimeoutMillis: 5000,
+      query_timeout: 10_000,
       // Times are stored as epoch milliseconds in BIGINT columns: read them as numbers.
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>

@@ -16,8 +16,12 @@ export function createSqlStores(database: SqlDatabase): Stores {
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
     async ping() {
-      await ping(db);
-      return { database: "ok" };
+      try {
+        await ping(db);
+        return { database: "ok" };
+      } catch (error) {
+        return { database: `unavailable: ${(error as Error).message}` };
+      }
     },
     close: () => database.close(),
   };

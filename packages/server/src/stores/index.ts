@@ -1,0 +1,89 @@
+/**
+ * Opens every store the configuration asks for: the SQL database always (SQLite or PostgreSQL),
+ * and Redis for sessions when REDIS_URL is set.
+ */
+import type { FastifyBaseLogger } from "fastify";
+import { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import { RedisSessionStore } from "./redis/session-store.js";
+import { migrateToLatest, openDatabase, redactUrl } from "./sql/database.js";
+import { createSqlStores } from "./sql/index.js";
+import type { Stores } from "./types.js";
+
+/** Thrown when a backend cannot be reached at start; the message names it and what to check. */
+export class BackendUnavailableError extends Error {}
+
+async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    // Fail fast while disconnected (the request gets a 503) instead of queueing without bound.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    connectTimeout: 5000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let lastLogged = 0;
+  redis.on("error", (error: Error) => {
+    if (Date.now() - lastLogged > 10_000) {
+      lastLogged = Date.now();
+      log.warn({ err: error, redis: redactUrl(url) }, "Redis connection problem; reconnecting");
+    }
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new BackendUnavailableError(
+      `cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}. ` +
+        "Check that Redis is running and that REDIS_URL (host, port, password, TLS) is right.",
+    );
+  }
+  return redis;
+}
+
+export async function openStores(config: Readonly<Config>, log: FastifyBaseLogger): Promise<Stores> {
+  const database = openDatabase(config);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
+  } catch (error) {
+    await database.close();
+    const where = config.databaseUrl ? redactUrl(config.databaseUrl) : `${database.location} (SQLite)`;
+    throw new BackendUnavailableError(
+      `cannot use the database at ${where}: ${(error as Error).message}. ` +
+        "Check that the server is running and reachable, and that the URL, user and password are right.",
+    );
+  }
+  const sql = createSqlStores(database);
+  if (!config.redisUrl) return sql;
+
+  let redis: Redis;
+  try {
+    redis = await connectRedis(config.redisUrl, log);
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  return {
+    ...sql,
+    sessions: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
+    async ping() {
+      const [database, cache] = await Promise.all([
+        sql.ping().then(
+          (checks) => checks.database!,
+          (error: Error) => `unavailable: ${error.message}`,
+        ),
+        redis.ping().then(
+          () => "ok",
+          (error: Error) => `unavailable: ${error.message}`,
+        ),
+      ]);
+      return { database, redis: cache };
+    },
+    async close() {
+      redis.disconnect();
+      await sql.close();
+    },
+  };
+}
