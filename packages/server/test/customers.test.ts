@@ -102,10 +102,8 @@ describe("customer routes", () => {
   });
 
   const customerRow = async (id: string) => {
-    const [row] = await db.query<Record<string, any>>("select * from customer where id = $1", [
-      id,
-    ]);
-    return row;
+    const [row] = await db.query<Record<string, any>>("select * from customer where id = $1", [id]);
+    return row as Record<string, any>;
   };
   const rowsWithEmail = (email: string) =>
     db.query<Record<string, any>>("select * from customer where email = $1 order by id", [email]);
@@ -193,7 +191,10 @@ describe("customer routes", () => {
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.id, res.body.customer.id);
       assert.equal((await rowsWithEmail(mixed)).length, 0);
-      assert.equal((await api.post("/store/auth", { email: mixed, password: STRONG_PASSWORD })).status, 200);
+      assert.equal(
+        (await api.post("/store/auth", { email: mixed, password: STRONG_PASSWORD })).status,
+        200,
+      );
       assert.deepEqual((await api.get(`/store/auth/${encodeURIComponent(lower)}`)).body, {
         exists: true,
       });
@@ -243,7 +244,10 @@ describe("customer routes", () => {
     it("refuses an email with leading or trailing spaces (no trimming)", async () => {
       const email = uniqueEmail("spaces");
       for (const spaced of [` ${email}`, `${email} `, `\t${email}`]) {
-        const res = await api.post("/store/customers", { email: spaced, password: STRONG_PASSWORD });
+        const res = await api.post("/store/customers", {
+          email: spaced,
+          password: STRONG_PASSWORD,
+        });
         assertJsonError(res, 400, { type: "invalid_data", message: "email must be an email" });
       }
       assert.equal((await rowsWithEmail(email)).length, 0);
@@ -302,7 +306,10 @@ describe("customer routes", () => {
         200,
         "the original password still works",
       );
-      assert.equal((await api.post("/store/auth", { email, password: OTHER_PASSWORD })).status, 401);
+      assert.equal(
+        (await api.post("/store/auth", { email, password: OTHER_PASSWORD })).status,
+        401,
+      );
     });
 
     it("refuses an empty or too short password, naming the minimum (no guest is created)", async () => {
@@ -315,7 +322,11 @@ describe("customer routes", () => {
         });
         assert.equal(res.setCookies.length, 0);
       }
-      assert.equal((await rowsWithEmail(email)).length, 0, "Medusa's empty-password guest quirk is gone");
+      assert.equal(
+        (await rowsWithEmail(email)).length,
+        0,
+        "Medusa's empty-password guest quirk is gone",
+      );
     });
 
     it("refuses a password longer than 128 characters", async () => {
@@ -353,6 +364,55 @@ describe("customer routes", () => {
       );
     });
 
+    it("lets exactly one of several concurrent registrations of one email win; the others get 422, never 5xx", async () => {
+      const email = uniqueEmail("race");
+      const results = await Promise.all(
+        Array.from({ length: 4 }, (_, index) =>
+          api.post("/store/customers", {
+            email: index % 2 === 0 ? email : email.toUpperCase(),
+            password: STRONG_PASSWORD,
+          }),
+        ),
+      );
+      const statuses = results.map((res) => res.status).sort();
+      assert.deepEqual(statuses, [200, 422, 422, 422], results.map((res) => res.text).join("\n"));
+      for (const res of results.filter((res) => res.status === 422))
+        assert.deepEqual(res.body, DUPLICATE);
+      assert.equal((await rowsWithEmail(email)).length, 1);
+    });
+
+    it("treats null optional fields (first_name, last_name, phone) as absent, as class-validator's IsOptional", async () => {
+      const email = uniqueEmail("nulls");
+      const res = await api.post("/store/customers", {
+        email,
+        password: STRONG_PASSWORD,
+        first_name: null,
+        last_name: null,
+        phone: null,
+      });
+      assertCustomerResponse(res);
+      assert.equal(res.body.customer.first_name, null);
+      assert.equal(res.body.customer.last_name, null);
+      assert.equal(res.body.customer.phone, null);
+      assert.equal((await rowsWithEmail(email)).length, 1);
+    });
+
+    it("refuses names and phone that are not strings", async () => {
+      const email = uniqueEmail("types");
+      const res = await api.post("/store/customers", {
+        email,
+        password: STRONG_PASSWORD,
+        first_name: 1,
+        last_name: ["x"],
+        phone: {},
+      });
+      assertJsonError(res, 400, {
+        type: "invalid_data",
+        message: "first_name must be a string, last_name must be a string, phone must be a string",
+      });
+      assert.equal((await rowsWithEmail(email)).length, 0);
+    });
+
     it("registering while logged in as someone else gives a new cookie; the old one stops authenticating", async () => {
       const first = await register(server.url, uniqueEmail("first"));
       assert.equal((await api.get("/store/auth", { cookie: first.cookie })).status, 200);
@@ -373,7 +433,11 @@ describe("customer routes", () => {
       const now = await api.get("/store/customers/me", { cookie });
       assert.equal(now.status, 200);
       assert.equal(now.body.customer.email, secondEmail);
-      assert.equal(await sessionCount(first.customer.id), 0, "the old session is revoked server-side");
+      assert.equal(
+        await sessionCount(first.customer.id),
+        0,
+        "the old session is revoked server-side",
+      );
       assert.equal(
         (await api.post("/store/auth", { email: first.customer.email, password: STRONG_PASSWORD }))
           .status,
@@ -420,7 +484,12 @@ describe("customer routes", () => {
 
   describe("GET /store/customers/me", () => {
     it("answers 401 JSON without credentials, and starts no session", async () => {
-      for (const headers of [{}, { cookie: "connect.sid=" }, { authorization: "Bearer" }]) {
+      const cases: Array<Record<string, string>> = [
+        {},
+        { cookie: "connect.sid=" },
+        { authorization: "Bearer" },
+      ];
+      for (const headers of cases) {
         const res = await api.get("/store/customers/me", { headers });
         assert.equal(res.status, 401, JSON.stringify(headers));
         assert.match(res.headers.get("content-type")!, /^application\/json/);
@@ -459,7 +528,10 @@ describe("customer routes", () => {
       const email = uniqueEmail("deleted");
       const { cookie, customer } = await register(server.url, email);
       const token = await getToken(server.url, email);
-      await db.query("update customer set deleted_at = $1 where id = $2", [Date.now(), customer.id]);
+      await db.query("update customer set deleted_at = $1 where id = $2", [
+        Date.now(),
+        customer.id,
+      ]);
       for (const credentials of [{ cookie }, { token }]) {
         const res = await api.get("/store/customers/me", credentials);
         assertJsonError(res, 404, {
@@ -529,7 +601,11 @@ describe("customer routes", () => {
       assert.deepEqual(JSON.parse(row.metadata), { a: 1, nested: { deep: [1, 2] }, c: true });
 
       const untouched = await api.post("/store/customers/me", { first_name: "M" }, { cookie });
-      assert.deepEqual(untouched.body.customer.metadata, { a: 1, nested: { deep: [1, 2] }, c: true });
+      assert.deepEqual(untouched.body.customer.metadata, {
+        a: 1,
+        nested: { deep: [1, 2] },
+        c: true,
+      });
     });
 
     it('refuses metadata that is not an object: 400 "metadata must be an object"', async () => {
@@ -559,7 +635,10 @@ describe("customer routes", () => {
         assert.equal(login.status, 200, spelling);
         assert.equal(login.body.customer.id, customer.id);
       }
-      assert.equal((await api.post("/store/auth/token", { email: mixed, password: STRONG_PASSWORD })).status, 200);
+      assert.equal(
+        (await api.post("/store/auth/token", { email: mixed, password: STRONG_PASSWORD })).status,
+        200,
+      );
       for (const spelling of [mixed, lower]) {
         const exists = await api.get(`/store/auth/${encodeURIComponent(spelling)}`);
         assert.deepEqual(exists.body, { exists: true }, spelling);
@@ -583,7 +662,10 @@ describe("customer routes", () => {
       }
       assert.equal((await customerRow(customer.id)).email, ownEmail);
       assert.equal((await rowsWithEmail(taken)).length, 1);
-      assert.equal((await api.get("/store/customers/me", { cookie })).body.customer.email, ownEmail);
+      assert.equal(
+        (await api.get("/store/customers/me", { cookie })).body.customer.email,
+        ownEmail,
+      );
     });
 
     it("changes the password: the new one logs in, the old one gets 401", async () => {
@@ -659,7 +741,10 @@ describe("customer routes", () => {
         assert.match(res.body.message, message);
       }
       assert.equal((await customerRow(customer.id)).password_hash, hash);
-      assert.equal((await api.post("/store/auth", { email, password: STRONG_PASSWORD })).status, 200);
+      assert.equal(
+        (await api.post("/store/auth", { email, password: STRONG_PASSWORD })).status,
+        200,
+      );
     });
 
     it("billing_address as an object creates an address (country_code lower-cased), not in shipping_addresses", async () => {
@@ -712,14 +797,20 @@ describe("customer routes", () => {
       assert.equal(billing.country_code, "se");
       assert.equal(billing.first_name, "Alec", "fields not sent are kept");
       assert.equal(billing.address_1, "Nørregade 1");
-      const [row] = await db.query<Record<string, any>>("select * from address where id = $1", [id]);
+      const [row] = await db.query<Record<string, any>>("select * from address where id = $1", [
+        id,
+      ]);
       assert.equal(row!.city, "Aarhus");
       assert.equal(row!.country_code, "se");
     });
 
     it("billing_address as the id of one of the customer's shipping addresses selects it", async () => {
       const { cookie, customer } = await register(server.url, uniqueEmail("billing-id"));
-      const added = await api.post("/store/customers/me/addresses", { address: ADDRESS }, { cookie });
+      const added = await api.post(
+        "/store/customers/me/addresses",
+        { address: ADDRESS },
+        { cookie },
+      );
       assert.equal(added.status, 200, added.text);
       const addressId = added.body.customer.shipping_addresses[0].id;
       const res = await api.post("/store/customers/me", { billing_address: addressId }, { cookie });
@@ -764,6 +855,58 @@ describe("customer routes", () => {
       );
     });
 
+    it("validates the billing_address field: neither an object nor a string, or an object with bad fields", async () => {
+      const { cookie, customer } = await register(server.url, uniqueEmail("billing-bad"));
+      const cases: Array<[unknown, string]> = [
+        [5, "billing_address must be an address object or the id of one of your addresses"],
+        [{ city: 5 }, "billing_address.city must be a string"],
+        [{ ...ADDRESS, foo: 1 }, "property billing_address.foo should not exist"],
+      ];
+      for (const [billing_address, message] of cases) {
+        const res = await api.post("/store/customers/me", { billing_address }, { cookie });
+        assertJsonError(res, 400, { type: "invalid_data", message });
+      }
+      assert.equal((await customerRow(customer.id)).billing_address_id, null);
+      const [{ count }] = (await db.query(
+        "select count(*) as count from address where city = $1 and address_1 = $2 and customer_id is null and created_at >= $3",
+        [ADDRESS.city, ADDRESS.address_1, Date.parse(customer.created_at)],
+      )) as [{ count: unknown }];
+      assert.equal(Number(count), 0, "no billing address was created");
+    });
+
+    it("treats null password and metadata as absent (class-validator's IsOptional), changing nothing else", async () => {
+      const email = uniqueEmail("me-nulls");
+      const { cookie, customer } = await register(server.url, email);
+      await api.post("/store/customers/me", { metadata: { keep: 1 } }, { cookie });
+      const hash = (await customerRow(customer.id)).password_hash;
+      const res = await api.post(
+        "/store/customers/me",
+        { first_name: "Null", password: null, metadata: null },
+        { cookie },
+      );
+      assertCustomerResponse(res);
+      assert.equal(res.body.customer.first_name, "Null");
+      assert.deepEqual(res.body.customer.metadata, { keep: 1 });
+      assert.equal((await customerRow(customer.id)).password_hash, hash);
+      assert.equal((await api.get("/store/customers/me", { cookie })).status, 200);
+    });
+
+    it("never words a validation failure in the schema validator's terms (body/…), whatever the body", async () => {
+      const { cookie, customer } = await register(server.url, uniqueEmail("me-wording"));
+      for (const body of [{ email: null }, { billing_address: null }, [], "text", 5]) {
+        const res = await api.post("/store/customers/me", body, { cookie });
+        assert.ok(
+          res.status === 200 || res.status === 400,
+          `${JSON.stringify(body)} → ${res.status}`,
+        );
+        if (res.status === 400) {
+          assert.equal(res.body.type, "invalid_data");
+          assert.doesNotMatch(res.body.message, /body\//, JSON.stringify(body));
+        }
+      }
+      assert.equal((await customerRow(customer.id)).email, customer.email);
+    });
+
     it("refuses unknown properties with 400", async () => {
       const { cookie, customer } = await register(server.url, uniqueEmail("unknown"));
       const res = await api.post(
@@ -779,7 +922,8 @@ describe("customer routes", () => {
       );
       assertJsonError(combined, 400, {
         type: "invalid_data",
-        message: "property unknown should not exist, email must be an email, metadata must be an object",
+        message:
+          "property unknown should not exist, email must be an email, metadata must be an object",
       });
       assert.equal((await customerRow(customer.id)).first_name, null);
     });
@@ -800,7 +944,10 @@ describe("customer routes", () => {
       assert.equal(res.body.type, "not_allowed");
       assert.equal(typeof res.body.message, "string");
       assert.deepEqual(await customerRow(customer.id), before);
-      assert.equal((await api.post("/store/auth", { email, password: STRONG_PASSWORD })).status, 200);
+      assert.equal(
+        (await api.post("/store/auth", { email, password: STRONG_PASSWORD })).status,
+        200,
+      );
     });
 
     it("applies the Origin check only to cookies: the same request with a Bearer token succeeds", async () => {

@@ -1,0 +1,90 @@
+/** Several instances, one store; and races that must resolve cleanly (SPEC §1). */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { openTestDb } from "../../../testing/db.js";
+import { STRONG_PASSWORD, client, getToken, login, register, sessionCookie } from "../../../testing/http.js";
+import { storedSessions } from "../../../testing/sessions.js";
+import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+
+describe("two instances sharing one store", () => {
+  let a: TestServer;
+  let b: TestServer;
+
+  before(async () => {
+    a = await startServer();
+    b = await startServer({ shareWith: a });
+  });
+  after(async () => {
+    await b.stop();
+    await a.stop();
+  });
+
+  it("a session and a token made on A work on B; a logout on B is refused on A at once", async () => {
+    const email = uniqueEmail();
+    await register(a.url, email);
+    const { cookie } = await login(a.url, email);
+    const token = await getToken(a.url, email);
+    assert.equal((await client(b.url).get("/store/auth", { cookie })).status, 200);
+    assert.equal((await client(b.url).get("/store/auth", { token })).status, 200, "A's JWT verifies on B");
+
+    assert.equal((await client(b.url).delete("/store/auth", { cookie })).status, 200);
+    assert.equal((await client(b.url).delete("/store/auth", { token })).status, 200);
+    assert.equal((await client(a.url).get("/store/auth", { cookie })).status, 401);
+    assert.equal((await client(a.url).get("/store/auth", { token })).status, 401);
+  });
+
+  it("a session created on B shows in A's session list; both publish the same keys", async () => {
+    const email = uniqueEmail();
+    await register(a.url, email);
+    const onA = await login(a.url, email);
+    const onB = await login(b.url, email);
+    const list = await client(a.url).get("/store/auth/sessions", { cookie: onA.cookie });
+    assert.equal(list.status, 200);
+    const ids = list.body.sessions.map((session: { id: string }) => session.id);
+    assert.equal(ids.length, 3, "registration, login on A, login on B");
+    assert.equal(list.body.sessions.filter((session: { current: boolean }) => session.current).length, 1);
+    assert.equal((await client(a.url).get("/store/auth", { cookie: onB.cookie })).status, 200);
+    const keysA = (await client(a.url).get("/.well-known/jwks.json")).body.keys.map((k: { kid: string }) => k.kid);
+    const keysB = (await client(b.url).get("/.well-known/jwks.json")).body.keys.map((k: { kid: string }) => k.kid);
+    assert.deepEqual(keysA, keysB);
+  });
+});
+
+describe("races", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(() => server.stop());
+
+  it("50 concurrent registrations of one email: exactly one 200, the rest 422, one row", async () => {
+    const email = uniqueEmail("race");
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        client(server.url).post("/store/customers", { email: i % 2 ? email : email.toUpperCase(), password: STRONG_PASSWORD }),
+      ),
+    );
+    const statuses = responses.map((res) => res.status);
+    assert.equal(statuses.filter((status) => status === 200).length, 1, statuses.join(","));
+    assert.equal(statuses.filter((status) => status === 422).length, 49, statuses.join(","));
+    for (const res of responses.filter((r) => r.status === 422)) assert.equal(res.body.type, "duplicate_error");
+    const db = await openTestDb(server);
+    const rows = await db.query("select id from customer where email = $1", [email]);
+    await db.close();
+    assert.equal(rows.length, 1);
+  });
+
+  it("50 concurrent logins of one customer: 50 distinct live sessions", async () => {
+    const email = uniqueEmail("logins");
+    const { customer } = await register(server.url, email);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => client(server.url).post("/store/auth", { email, password: STRONG_PASSWORD })),
+    );
+    assert.deepEqual([...new Set(responses.map((res) => res.status))], [200]);
+    const cookies = new Set(responses.map((res) => sessionCookie(res)));
+    assert.equal(cookies.size, 50);
+    const checks = await Promise.all([...cookies].map((cookie) => client(server.url).get("/store/auth", { cookie })));
+    assert.deepEqual([...new Set(checks.map((res) => res.status))], [200]);
+    assert.equal((await storedSessions(server, customer.id)).length, 51, "50 logins + the registration");
+  });
+});
