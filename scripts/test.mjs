@@ -4,7 +4,8 @@
  * when they are reachable (TEST_DATABASE_URL, TEST_REDIS_URL; defaults: the local services).
  * Under CI=true those backends are mandatory: a missing one fails the run instead of being skipped.
  * GATEHOUSE_TEST_BACKENDS=sqlite,postgres limits the run; extra arguments are test files.
- * Files named *.unit.test.ts do not touch storage and run once, with the first backend.
+ * Files named *.unit.test.ts (no storage) and *.once.test.ts (they start their own PostgreSQL or
+ * Redis) run once, with the first backend.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -74,8 +75,9 @@ const all =
   selected.length > 0
     ? selected
     : findTests(join(root, "packages")).concat(findTests(join(root, "e2e")));
-const unit = all.filter((file) => file.endsWith(".unit.test.ts"));
-const integration = all.filter((file) => !file.endsWith(".unit.test.ts"));
+const runsOnce = (file) => file.endsWith(".unit.test.ts") || file.endsWith(".once.test.ts");
+const unit = all.filter(runsOnce);
+const integration = all.filter((file) => !runsOnce(file));
 
 const wanted = (process.env.GATEHOUSE_TEST_BACKENDS ?? "sqlite,postgres,postgres+redis").split(",");
 const backends = [];

@@ -13,7 +13,10 @@ export interface StoredSession {
   token_hash: string | null;
 }
 
-async function withRedis<T>(server: TestServer, use: (redis: Redis, prefix: string) => Promise<T>): Promise<T> {
+async function withRedis<T>(
+  server: TestServer,
+  use: (redis: Redis, prefix: string) => Promise<T>,
+): Promise<T> {
   const redis = new Redis(server.env.REDIS_URL!, { lazyConnect: true });
   await redis.connect();
   try {
@@ -23,7 +26,10 @@ async function withRedis<T>(server: TestServer, use: (redis: Redis, prefix: stri
   }
 }
 
-export async function storedSessions(server: TestServer, customerId?: string): Promise<StoredSession[]> {
+export async function storedSessions(
+  server: TestServer,
+  customerId?: string,
+): Promise<StoredSession[]> {
   if (server.env.REDIS_URL) {
     return withRedis(server, async (redis, prefix) => {
       const sessions: StoredSession[] = [];
@@ -42,12 +48,16 @@ export async function storedSessions(server: TestServer, customerId?: string): P
           });
         }
       } while (cursor !== "0");
-      return sessions.filter((session) => customerId === undefined || session.customer_id === customerId);
+      return sessions.filter(
+        (session) => customerId === undefined || session.customer_id === customerId,
+      );
     });
   }
   const db = await openTestDb(server);
   try {
-    const rows = await db.query<StoredSession>("select id, customer_id, kind, token_hash from session");
+    const rows = await db.query<StoredSession>(
+      "select id, customer_id, kind, token_hash from session",
+    );
     return rows.filter((session) => customerId === undefined || session.customer_id === customerId);
   } finally {
     await db.close();

@@ -17,16 +17,22 @@ async function run(): Promise<void> {
   const database = openDatabase(config);
   const where = config.databaseUrl ? redactUrl(config.databaseUrl) : database.location;
   try {
-    const names = direction === "up" ? await migrateToLatest(database.db) : await migrateDown(database.db);
+    const names =
+      direction === "up" ? await migrateToLatest(database.db) : await migrateDown(database.db);
     const verb = direction === "up" ? "applied" : "reverted";
-    process.stdout.write(names.length > 0 ? `${verb} ${names.join(", ")} on ${where}\n` : `nothing to do on ${where}\n`);
+    process.stdout.write(
+      names.length > 0
+        ? `${verb} ${names.join(", ")} on ${where}\n`
+        : `nothing to do on ${where}\n`,
+    );
   } finally {
     await database.close();
   }
 }
 
 run().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : `Migration failed: ${(error as Error).message}`;
+  const message =
+    error instanceof ConfigError ? error.message : `Migration failed: ${(error as Error).message}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

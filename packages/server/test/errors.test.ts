@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { STRONG_PASSWORD, client, login, register, type ApiResponse } from "../../../testing/http.js";
+import {
+  STRONG_PASSWORD,
+  client,
+  login,
+  register,
+  type ApiResponse,
+} from "../../../testing/http.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
 function assertJsonError(res: ApiResponse, status: number, type: string, message?: RegExp) {
@@ -49,7 +55,12 @@ describe("error responses", () => {
 
   it("malformed JSON: 400 JSON saying so", async () => {
     for (const raw of ["{", '{"email":', "nul", '{"a":1}}', "\u0000"]) {
-      assertJsonError(await api.request("POST", "/store/auth", { raw }), 400, "invalid_data", /not valid JSON/);
+      assertJsonError(
+        await api.request("POST", "/store/auth", { raw }),
+        400,
+        "invalid_data",
+        /not valid JSON/,
+      );
     }
   });
 
@@ -61,7 +72,11 @@ describe("error responses", () => {
   });
 
   it("non-JSON content types: 415 JSON naming what is accepted", async () => {
-    for (const contentType of ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"]) {
+    for (const contentType of [
+      "application/x-www-form-urlencoded",
+      "text/plain",
+      "multipart/form-data; boundary=x",
+    ]) {
       const res = await api.request("POST", "/store/auth", { raw: "email=a", contentType });
       assertJsonError(res, 415, "invalid_data", /application\/json/);
     }
@@ -69,7 +84,12 @@ describe("error responses", () => {
 
   it("an empty body with a JSON content type counts as {} (medusa-js sends one)", async () => {
     const res = await api.request("POST", "/store/auth", { raw: "" });
-    assertJsonError(res, 400, "invalid_data", /^email must be an email, password should not be empty$/);
+    assertJsonError(
+      res,
+      400,
+      "invalid_data",
+      /^email must be an email, password should not be empty$/,
+    );
   });
 
   it("bodies over the 16 KiB limit: 413 JSON", async () => {
@@ -78,7 +98,12 @@ describe("error responses", () => {
   });
 
   it("wrong types in every field are named", async () => {
-    const res = await api.post("/store/customers", { email: 42, password: {}, first_name: [], phone: true });
+    const res = await api.post("/store/customers", {
+      email: 42,
+      password: {},
+      first_name: [],
+      phone: true,
+    });
     assertJsonError(
       res,
       400,
@@ -97,7 +122,9 @@ describe("error responses", () => {
       "connect.sid=a; connect.sid=b",
     ];
     for (const cookie of cookies) {
-      const res = await api.get("/store/auth", { headers: { cookie: Buffer.from(cookie, "latin1").toString("latin1") } });
+      const res = await api.get("/store/auth", {
+        headers: { cookie: Buffer.from(cookie, "latin1").toString("latin1") },
+      });
       assertJsonError(res, 401, "unauthorized");
     }
     const huge = await rawRequest(
@@ -125,7 +152,13 @@ describe("error responses", () => {
     const openapi = await api.get("/openapi.json");
     assert.equal(openapi.status, 200);
     assert.equal(openapi.body.openapi, "3.1.0");
-    for (const path of ["/store/auth", "/store/auth/token", "/store/customers", "/store/customers/me", "/store/auth/sessions"]) {
+    for (const path of [
+      "/store/auth",
+      "/store/auth/token",
+      "/store/customers",
+      "/store/customers/me",
+      "/store/auth/sessions",
+    ]) {
       assert.ok(openapi.body.paths[path], path);
     }
   });

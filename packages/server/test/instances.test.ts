@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openTestDb } from "../../../testing/db.js";
-import { STRONG_PASSWORD, client, getToken, login, register, sessionCookie } from "../../../testing/http.js";
+import {
+  STRONG_PASSWORD,
+  client,
+  getToken,
+  login,
+  register,
+  sessionCookie,
+} from "../../../testing/http.js";
 import { storedSessions } from "../../../testing/sessions.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
@@ -25,7 +32,11 @@ describe("two instances sharing one store", () => {
     const { cookie } = await login(a.url, email);
     const token = await getToken(a.url, email);
     assert.equal((await client(b.url).get("/store/auth", { cookie })).status, 200);
-    assert.equal((await client(b.url).get("/store/auth", { token })).status, 200, "A's JWT verifies on B");
+    assert.equal(
+      (await client(b.url).get("/store/auth", { token })).status,
+      200,
+      "A's JWT verifies on B",
+    );
 
     assert.equal((await client(b.url).delete("/store/auth", { cookie })).status, 200);
     assert.equal((await client(b.url).delete("/store/auth", { token })).status, 200);
@@ -42,10 +53,17 @@ describe("two instances sharing one store", () => {
     assert.equal(list.status, 200);
     const ids = list.body.sessions.map((session: { id: string }) => session.id);
     assert.equal(ids.length, 3, "registration, login on A, login on B");
-    assert.equal(list.body.sessions.filter((session: { current: boolean }) => session.current).length, 1);
+    assert.equal(
+      list.body.sessions.filter((session: { current: boolean }) => session.current).length,
+      1,
+    );
     assert.equal((await client(a.url).get("/store/auth", { cookie: onB.cookie })).status, 200);
-    const keysA = (await client(a.url).get("/.well-known/jwks.json")).body.keys.map((k: { kid: string }) => k.kid);
-    const keysB = (await client(b.url).get("/.well-known/jwks.json")).body.keys.map((k: { kid: string }) => k.kid);
+    const keysA = (await client(a.url).get("/.well-known/jwks.json")).body.keys.map(
+      (k: { kid: string }) => k.kid,
+    );
+    const keysB = (await client(b.url).get("/.well-known/jwks.json")).body.keys.map(
+      (k: { kid: string }) => k.kid,
+    );
     assert.deepEqual(keysA, keysB);
   });
 });
@@ -61,13 +79,17 @@ describe("races", () => {
     const email = uniqueEmail("race");
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        client(server.url).post("/store/customers", { email: i % 2 ? email : email.toUpperCase(), password: STRONG_PASSWORD }),
+        client(server.url).post("/store/customers", {
+          email: i % 2 ? email : email.toUpperCase(),
+          password: STRONG_PASSWORD,
+        }),
       ),
     );
     const statuses = responses.map((res) => res.status);
     assert.equal(statuses.filter((status) => status === 200).length, 1, statuses.join(","));
     assert.equal(statuses.filter((status) => status === 422).length, 49, statuses.join(","));
-    for (const res of responses.filter((r) => r.status === 422)) assert.equal(res.body.type, "duplicate_error");
+    for (const res of responses.filter((r) => r.status === 422))
+      assert.equal(res.body.type, "duplicate_error");
     const db = await openTestDb(server);
     const rows = await db.query("select id from customer where email = $1", [email]);
     await db.close();
@@ -78,13 +100,21 @@ describe("races", () => {
     const email = uniqueEmail("logins");
     const { customer } = await register(server.url, email);
     const responses = await Promise.all(
-      Array.from({ length: 50 }, () => client(server.url).post("/store/auth", { email, password: STRONG_PASSWORD })),
+      Array.from({ length: 50 }, () =>
+        client(server.url).post("/store/auth", { email, password: STRONG_PASSWORD }),
+      ),
     );
     assert.deepEqual([...new Set(responses.map((res) => res.status))], [200]);
     const cookies = new Set(responses.map((res) => sessionCookie(res)));
     assert.equal(cookies.size, 50);
-    const checks = await Promise.all([...cookies].map((cookie) => client(server.url).get("/store/auth", { cookie })));
+    const checks = await Promise.all(
+      [...cookies].map((cookie) => client(server.url).get("/store/auth", { cookie })),
+    );
     assert.deepEqual([...new Set(checks.map((res) => res.status))], [200]);
-    assert.equal((await storedSessions(server, customer.id)).length, 51, "50 logins + the registration");
+    assert.equal(
+      (await storedSessions(server, customer.id)).length,
+      51,
+      "50 logins + the registration",
+    );
   });
 });

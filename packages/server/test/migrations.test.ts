@@ -17,14 +17,18 @@ describe("migrations", () => {
     const backend = await createBackend();
     const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-migrate-"));
     const env = { PATH: process.env.PATH ?? "", DATA_DIR: dataDir, ...backend.env };
-    const migrate = async (...args: string[]) => (await run(process.execPath, [entry, ...args], { env })).stdout;
+    const migrate = async (...args: string[]) =>
+      (await run(process.execPath, [entry, ...args], { env })).stdout;
     try {
       assert.match(await migrate(), /^applied 0001-initial on /);
       assert.match(await migrate("up"), /^nothing to do/);
       assert.match(await migrate("down"), /^reverted 0001-initial/);
       assert.match(await migrate("down"), /^nothing to do/);
       assert.match(await migrate("up"), /^applied 0001-initial/);
-      await assert.rejects(run(process.execPath, [entry, "sideways"], { env }), /Usage: npm run migrate/);
+      await assert.rejects(
+        run(process.execPath, [entry, "sideways"], { env }),
+        /Usage: npm run migrate/,
+      );
     } finally {
       await backend.drop();
       await rm(dataDir, { recursive: true, force: true });

@@ -37,8 +37,12 @@ describe("password storage", () => {
     return id;
   }
   const storedHash = async (id: string) =>
-    (await db.query<{ password_hash: string }>("select password_hash from customer where id = $1", [id]))[0]!
-      .password_hash;
+    (
+      await db.query<{ password_hash: string }>(
+        "select password_hash from customer where id = $1",
+        [id],
+      )
+    )[0]!.password_hash;
 
   it("stores new passwords as Argon2id with at least OWASP's parameters", async () => {
     const { customer } = await register(server.url, uniqueEmail());
@@ -52,7 +56,10 @@ describe("password storage", () => {
     it(`logs in a customer imported from Medusa v1 and re-hashes to Argon2id (vector ${index + 1})`, async () => {
       const email = uniqueEmail("imported");
       const id = await plant(email, medusaHash);
-      assert.equal((await api.post("/store/auth", { email, password: "wrong-password" })).status, 401);
+      assert.equal(
+        (await api.post("/store/auth", { email, password: "wrong-password" })).status,
+        401,
+      );
       assert.equal(await storedHash(id), medusaHash, "a failed login changes nothing");
 
       const res = await api.post("/store/auth", { email, password: "supersecret" });
@@ -62,7 +69,10 @@ describe("password storage", () => {
 
       // The new hash works, for both kinds of login.
       assert.equal((await api.post("/store/auth", { email, password: "supersecret" })).status, 200);
-      assert.equal((await api.post("/store/auth/token", { email, password: "supersecret" })).status, 200);
+      assert.equal(
+        (await api.post("/store/auth/token", { email, password: "supersecret" })).status,
+        200,
+      );
       assert.equal((await api.post("/store/auth", { email, password: "supersecreT" })).status, 401);
     });
   }
@@ -90,7 +100,10 @@ describe("password storage", () => {
     const email = uniqueEmail("long");
     const long = "Zq9!".repeat(32);
     await register(server.url, email, long);
-    assert.equal((await api.post("/store/auth", { email, password: long.slice(0, 127) })).status, 401);
+    assert.equal(
+      (await api.post("/store/auth", { email, password: long.slice(0, 127) })).status,
+      401,
+    );
     assert.equal((await api.post("/store/auth", { email, password: long })).status, 200);
   });
 

@@ -28,12 +28,17 @@ describe("start-up", () => {
   it("refuses to start in production without secrets and a database, naming each variable", async () => {
     const { code, stderr } = await runToExit({ NODE_ENV: "production" });
     assert.equal(code, 1);
-    for (const name of ["COOKIE_SECRET", "JWT_SECRET", "DATABASE_URL"]) assert.match(stderr, new RegExp(name));
+    for (const name of ["COOKIE_SECRET", "JWT_SECRET", "DATABASE_URL"])
+      assert.match(stderr, new RegExp(name));
     assert.doesNotMatch(stderr, /\n\s+at /, "a message, not a stack trace");
   });
 
   it("reports every invalid variable at once", async () => {
-    const { code, stderr } = await runToExit({ PORT: "ninety", SESSION_COOKIE_SAMESITE: "sometimes", LOG_LEVEL: "loud" });
+    const { code, stderr } = await runToExit({
+      PORT: "ninety",
+      SESSION_COOKIE_SAMESITE: "sometimes",
+      LOG_LEVEL: "loud",
+    });
     assert.equal(code, 1);
     assert.match(stderr, /PORT="ninety": expected a whole number from 0 to 65535/);
     assert.match(stderr, /SESSION_COOKIE_SAMESITE="sometimes": expected one of lax, strict, none/);
@@ -41,7 +46,9 @@ describe("start-up", () => {
   });
 
   it("exits with a clear message, password redacted, when PostgreSQL is unreachable", async () => {
-    const { code, stderr } = await runToExit({ DATABASE_URL: "postgres://shop:hunter2@127.0.0.1:1/shop" });
+    const { code, stderr } = await runToExit({
+      DATABASE_URL: "postgres://shop:hunter2@127.0.0.1:1/shop",
+    });
     assert.equal(code, 1);
     assert.match(stderr, /postgres:\/\/shop:\*\*\*@127\.0\.0\.1:1\/shop/);
     assert.doesNotMatch(stderr, /hunter2/);
@@ -52,7 +59,11 @@ describe("start-up", () => {
     const server = await startServer({ env: { COOKIE_SECRET: "", JWT_SECRET: "" } });
     const file = join(server.env.DATA_DIR!, "secrets.json");
     try {
-      assert.ok(server.logs.some((line) => line.msg?.toString().startsWith("generated development secrets")));
+      assert.ok(
+        server.logs.some((line) =>
+          line.msg?.toString().startsWith("generated development secrets"),
+        ),
+      );
       assert.ok(existsSync(file));
       assert.equal(statSync(file).mode & 0o777, 0o600);
       const email = uniqueEmail();
@@ -60,10 +71,19 @@ describe("start-up", () => {
       const { cookie } = await login(server.url, email);
       await server.stop({ keepData: true });
 
-      const again = await startServer({ env: { COOKIE_SECRET: "", JWT_SECRET: "" }, shareWith: server });
+      const again = await startServer({
+        env: { COOKIE_SECRET: "", JWT_SECRET: "" },
+        shareWith: server,
+      });
       try {
-        assert.ok(again.logs.some((line) => line.msg?.toString().startsWith("using development secrets")));
-        assert.equal((await client(again.url).get("/store/auth", { cookie })).status, 200, "sessions survive");
+        assert.ok(
+          again.logs.some((line) => line.msg?.toString().startsWith("using development secrets")),
+        );
+        assert.equal(
+          (await client(again.url).get("/store/auth", { cookie })).status,
+          200,
+          "sessions survive",
+        );
       } finally {
         await again.stop();
       }

@@ -42,14 +42,19 @@ async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis>
   return redis;
 }
 
-export async function openStores(config: Readonly<Config>, log: FastifyBaseLogger): Promise<Stores> {
+export async function openStores(
+  config: Readonly<Config>,
+  log: FastifyBaseLogger,
+): Promise<Stores> {
   const database = openDatabase(config);
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
   } catch (error) {
     await database.close();
-    const where = config.databaseUrl ? redactUrl(config.databaseUrl) : `${database.location} (SQLite)`;
+    const where = config.databaseUrl
+      ? redactUrl(config.databaseUrl)
+      : `${database.location} (SQLite)`;
     throw new BackendUnavailableError(
       `cannot use the database at ${where}: ${(error as Error).message}. ` +
         "Check that the server is running and reachable, and that the URL, user and password are right.",

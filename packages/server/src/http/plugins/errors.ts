@@ -4,7 +4,14 @@
  */
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { HttpError, invalidData, notFound, unavailable, unknownError, type ErrorType } from "../../errors.js";
+import {
+  HttpError,
+  invalidData,
+  notFound,
+  unavailable,
+  unknownError,
+  type ErrorType,
+} from "../../errors.js";
 import { isUnavailableError } from "../../stores/unavailable.js";
 import { describeInvalidBody } from "../validation.js";
 

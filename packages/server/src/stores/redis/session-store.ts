@@ -12,7 +12,15 @@ import type { Redis } from "ioredis";
 import type { Session, SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
 
-const FIELDS = ["id", "customer_id", "kind", "created_at", "last_seen_at", "expires_at", "user_agent"] as const;
+const FIELDS = [
+  "id",
+  "customer_id",
+  "kind",
+  "created_at",
+  "last_seen_at",
+  "expires_at",
+  "user_agent",
+] as const;
 
 // KEYS: session, token (or ""), customer set. ARGV: ttl ms, then field/value pairs.
 const CREATE = `
@@ -61,7 +69,12 @@ return deleted`;
 interface ScriptedRedis extends Redis {
   gatehouseCreateSession(...args: Array<string | number>): Promise<number>;
   gatehouseFindSessionByToken(tokenKey: string, sessionPrefix: string): Promise<string[] | null>;
-  gatehouseTouchSession(sessionKey: string, lastSeen: number, idleMs: number, tokenPrefix: string): Promise<number>;
+  gatehouseTouchSession(
+    sessionKey: string,
+    lastSeen: number,
+    idleMs: number,
+    tokenPrefix: string,
+  ): Promise<number>;
   gatehouseDeleteSessions(...args: string[]): Promise<number>;
 }
 
@@ -76,7 +89,8 @@ function toSession(flat: string[]): Session | null {
     created_at: Number(record.created_at),
     last_seen_at: Number(record.last_seen_at),
     expires_at: Number(record.expires_at),
-    user_agent: record.user_agent === "" || record.user_agent === undefined ? null : record.user_agent,
+    user_agent:
+      record.user_agent === "" || record.user_agent === undefined ? null : record.user_agent,
   };
 }
 
@@ -117,7 +131,10 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async findByTokenHash(tokenHash: string): Promise<Session | null> {
-    const flat = await this.redis.gatehouseFindSessionByToken(this.tokenPrefix + tokenHash, this.sessionPrefix);
+    const flat = await this.redis.gatehouseFindSessionByToken(
+      this.tokenPrefix + tokenHash,
+      this.sessionPrefix,
+    );
     return flat ? toSession(flat) : null;
   }
 
@@ -127,7 +144,12 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async touch(id: string, lastSeenAt: number): Promise<void> {
-    await this.redis.gatehouseTouchSession(this.sessionPrefix + id, lastSeenAt, this.idleTimeoutMs, this.tokenPrefix);
+    await this.redis.gatehouseTouchSession(
+      this.sessionPrefix + id,
+      lastSeenAt,
+      this.idleTimeoutMs,
+      this.tokenPrefix,
+    );
   }
 
   async delete(id: string): Promise<boolean> {
@@ -149,7 +171,9 @@ export class RedisSessionStore implements SessionStore {
     const sessions: Session[] = [];
     const stale: string[] = [];
     results.forEach(([error, record], index) => {
-      const session = error ? null : toSession(Object.entries(record as Record<string, string>).flat());
+      const session = error
+        ? null
+        : toSession(Object.entries(record as Record<string, string>).flat());
       if (session) sessions.push(session);
       else stale.push(ids[index]!);
     });
@@ -164,6 +188,11 @@ export class RedisSessionStore implements SessionStore {
 
   private async deleteMany(ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.redis.gatehouseDeleteSessions(this.sessionPrefix, this.tokenPrefix, this.customerPrefix, ...ids);
+    return this.redis.gatehouseDeleteSessions(
+      this.sessionPrefix,
+      this.tokenPrefix,
+      this.customerPrefix,
+      ...ids,
+    );
   }
 }
