@@ -1,26 +1,28 @@
 #!/usr/bin/env node
 /**
  * Runs every test suite once per storage backend: SQLite always; PostgreSQL and PostgreSQL + Redis
- * when they are reachable (TEST_DATABASE_URL, TEST_REDIS_URL; defaults: the local services).
+ * when they are reachable (DATABASE_URL, REDIS_URL; defaults: the local services). DATABASE_URL must
+ * let the tests create and drop databases; each test makes its own and removes it.
  * Under CI=true those backends are mandatory: a missing one fails the run instead of being skipped.
  * GATEHOUSE_TEST_BACKENDS=sqlite,postgres limits the run; extra arguments are test files.
  * Files named *.unit.test.ts (no storage) and *.once.test.ts (they start their own PostgreSQL or
  * Redis) run once, with the first backend.
  */
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const ci = process.env.CI === "true";
 const databaseUrl = new URL(
-  process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 );
-const redisUrl = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+const redisUrl = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 
 function findTests(dir) {
   const found = [];
+  if (!existsSync(dir)) return found;
   for (const entry of readdirSync(dir)) {
     if (entry === "node_modules" || entry === "dist") continue;
     const path = join(dir, entry);

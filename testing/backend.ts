@@ -1,7 +1,7 @@
 /**
  * The storage a test server runs on. `GATEHOUSE_TEST_BACKEND` picks it:
  * `sqlite` (default), `postgres`, or `postgres+redis`. PostgreSQL and Redis are found
- * through TEST_DATABASE_URL / TEST_REDIS_URL (defaults: the local services).
+ * through DATABASE_URL / REDIS_URL (defaults: the local services).
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -18,8 +18,8 @@ export interface Backend {
 }
 
 export const adminDatabaseUrl =
-  process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const testRedisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function backendName(): BackendName {
   const name = process.env.GATEHOUSE_TEST_BACKEND ?? "sqlite";

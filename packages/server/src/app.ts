@@ -1,7 +1,7 @@
 /**
  * buildApp: config + stores + services → a Fastify instance (it never listens; main.ts does).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
@@ -39,7 +39,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     // One log line per request costs throughput; errors are always logged. LOG_LEVEL=debug adds them.
-    disableRequestLogging: !["debug", "trace"].includes(config.logLevel),
+    logController: new LogController({
+      disableRequestLogging: !["debug", "trace"].includes(config.logLevel),
+    }),
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1000 },
     // Requests that arrive while closing get our own JSON 503 (hook below), not Fastify's body.
     return503OnClosing: false,

@@ -35,7 +35,13 @@ export async function createGatehouse(
 
   const passwords = new PasswordService(config.password);
   const sessions = new SessionService(stores.sessions, config.session, config.cookieSecret, clock);
-  const tokens = new TokenService(config.jwt, config.jwtSecret, stores.signingKeys, clock);
+  const tokens = new TokenService(
+    config.jwt,
+    config.jwtSecret,
+    stores.signingKeys,
+    clock,
+    (message) => logger.warn(message),
+  );
   await tokens.init();
   const services: Services = {
     auth: new AuthService(
@@ -61,7 +67,11 @@ export async function createGatehouse(
   await passwords.warm();
 
   const maintenance = setInterval(() => {
-    Promise.all([sessions.purgeExpired(), tokens.rotateIfDue()]).catch((error: unknown) =>
+    Promise.all([
+      sessions.purgeExpired(),
+      stores.passwordResets.deleteExpired(clock.now()),
+      tokens.rotateIfDue(),
+    ]).catch((error: unknown) =>
       logger.warn({ err: error }, "maintenance failed; retrying in an hour"),
     );
   }, MAINTENANCE_INTERVAL_MS);

@@ -308,7 +308,10 @@ describe("Store Auth API", () => {
       assert.equal(payload.iss, "gatehouse");
       assert.equal(payload.exp - payload.iat, 7 * 24 * 3600);
       const row = (await storedSessions(server)).find((session) => session.id === payload.sid);
-      assert.deepEqual({ kind: row?.kind, customer_id: row?.customer_id }, { kind: "bearer", customer_id: customerId });
+      assert.deepEqual(
+        { kind: row?.kind, customer_id: row?.customer_id },
+        { kind: "bearer", customer_id: customerId },
+      );
     });
 
     it("fails like login: 401 JSON for wrong credentials, 400 for invalid bodies", async () => {

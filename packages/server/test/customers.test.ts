@@ -16,6 +16,7 @@ import {
   sessionCookie,
   type ApiResponse,
 } from "../../../testing/http.js";
+import { storedSessions } from "../../../testing/sessions.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
 const CUSTOMER_KEYS = [
@@ -108,7 +109,7 @@ describe("customer routes", () => {
   const rowsWithEmail = (email: string) =>
     db.query<Record<string, any>>("select * from customer where email = $1 order by id", [email]);
   const sessionCount = async (customerId: string) =>
-    (await db.query("select id from session where customer_id = $1", [customerId])).length;
+    (await storedSessions(server, customerId)).length;
 
   describe("POST /store/customers", () => {
     it("registers: 200 {customer} in Medusa's shape, without secrets, stored with an Argon2id hash", async () => {

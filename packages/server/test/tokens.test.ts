@@ -201,4 +201,25 @@ describe("signing keys are shared through the database", () => {
       await server.stop();
     }
   });
+
+  it("survives a changed JWT_SECRET: old tokens stop verifying, new ones work", async () => {
+    const server = await startServer();
+    const email = uniqueEmail();
+    await register(server.url, email);
+    const token = await getToken(server.url, email);
+    await server.stop({ keepData: true });
+    const again = await startServer({
+      shareWith: server,
+      env: { JWT_SECRET: "a-completely-different-secret-0123456789abcdef" },
+    });
+    try {
+      assert.ok(again.logs.some((line) => /cannot be decrypted/.test(String(line.msg))));
+      assert.equal((await client(again.url).get("/store/auth", { token })).status, 401);
+      const fresh = await getToken(again.url, email);
+      assert.equal((await client(again.url).get("/store/auth", { token: fresh })).status, 200);
+    } finally {
+      await again.stop();
+      await server.stop();
+    }
+  });
 });

@@ -77,5 +77,7 @@ function describeObject(schema: FieldSchema, value: unknown, prefix: string): st
 /** Every problem with a body, joined with ", " as Medusa does; undefined if the schema finds none. */
 export function describeInvalidBody(schema: unknown, body: unknown): string | undefined {
   const messages = describeObject(schema as FieldSchema, body, "");
+  if (messages.length === 0 && !isPlainObject(body))
+    messages.push("the request body must be a JSON object");
   return messages.length > 0 ? messages.join(", ") : undefined;
 }

@@ -28,19 +28,20 @@ export interface CustomerView {
 export interface RegistrationInput {
   email: string;
   password: string;
-  first_name?: string;
-  last_name?: string;
-  phone?: string;
-}
-
-export interface ProfileUpdate {
-  email?: string;
-  password?: string;
   first_name?: string | null;
   last_name?: string | null;
   phone?: string | null;
-  metadata?: Metadata;
-  billing_address?: string | AddressFields;
+}
+
+/** `null` clears a name or phone; for the other fields it means "leave unchanged" (as Medusa). */
+export interface ProfileUpdate {
+  email?: string | null;
+  password?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  phone?: string | null;
+  metadata?: Metadata | null;
+  billing_address?: string | AddressFields | null;
 }
 
 /** What a password-reset notifier receives (Medusa's `customer.password_reset` event payload). */
@@ -131,14 +132,13 @@ export class CustomerService {
     if (update.first_name !== undefined) patch.first_name = update.first_name;
     if (update.last_name !== undefined) patch.last_name = update.last_name;
     if (update.phone !== undefined) patch.phone = update.phone;
-    if (update.email !== undefined) patch.email = normalizeEmail(update.email);
-    if (update.metadata !== undefined)
-      patch.metadata = mergeMetadata(existing.metadata, update.metadata);
-    if (update.password !== undefined) {
+    if (update.email != null) patch.email = normalizeEmail(update.email);
+    if (update.metadata != null) patch.metadata = mergeMetadata(existing.metadata, update.metadata);
+    if (update.password != null) {
       this.assertPolicy(update.password);
       patch.password_hash = await this.passwords.hash(update.password);
     }
-    if (update.billing_address !== undefined) {
+    if (update.billing_address != null) {
       patch.billing_address_id = await this.saveBillingAddress(
         existing,
         update.billing_address,
@@ -213,11 +213,11 @@ export class CustomerService {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     if (!account || !SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
     this.assertPolicy(password);
-    const customerId = await this.resets.consume(
-      hashSecretToken(this.secret, token),
-      this.clock.now(),
-    );
-    if (customerId !== account.customer.id) throw unauthorized(INVALID_RESET_TOKEN);
+    const customerId = account.customer.id;
+    const now = this.clock.now();
+    if (!(await this.resets.consume(hashSecretToken(this.secret, token), customerId, now))) {
+      throw unauthorized(INVALID_RESET_TOKEN);
+    }
     const updated = await this.customers.update(customerId, {
       password_hash: await this.passwords.hash(password),
       updated_at: this.clock.now(),

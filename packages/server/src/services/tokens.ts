@@ -48,6 +48,7 @@ export class TokenService {
     private readonly secret: string,
     private readonly store: SigningKeyStore,
     private readonly clock: Clock,
+    private readonly warn: (message: string) => void = () => {},
   ) {
     this.encryptionKey = Buffer.from(
       hkdfSync("sha256", secret, "gatehouse", "signing-key-encryption-v1", 32),
@@ -68,21 +69,36 @@ export class TokenService {
   async rotateIfDue(): Promise<void> {
     if (this.config.algorithm !== "EdDSA") return;
     const now = this.clock.now();
-    let stored = await this.store.list();
-    const newest = stored[0];
-    if (!newest || now - newest.created_at >= this.config.keyRotationMs) {
+    let keys = await this.loadAll();
+    if (keys.length === 0 || now - keys[0]!.created_at >= this.config.keyRotationMs) {
       await this.store.insert(await this.generateKey(now));
-      stored = await this.store.list();
+      keys = await this.loadAll();
     }
     // Retired keys stay published until every token they signed has expired.
-    const current = stored[0]!;
+    const current = keys[0]!;
     const graceCutoff = now - this.config.keyRotationMs - this.config.ttlMs;
-    if (stored.some((key) => key.created_at < graceCutoff && key.kid !== current.kid)) {
+    if (keys.some((key) => key.created_at < graceCutoff && key.kid !== current.kid)) {
       await this.store.deleteOlderThan(graceCutoff, current.kid);
-      stored = stored.filter((key) => key.created_at >= graceCutoff || key.kid === current.kid);
+      keys = keys.filter((key) => key.created_at >= graceCutoff || key.kid === current.kid);
     }
-    this.keys = await Promise.all(stored.map((key) => this.loadKey(key)));
+    this.keys = keys;
     this.lastReload = now;
+  }
+
+  /**
+   * Every stored key this instance can use, newest first. A key that does not decrypt (JWT_SECRET
+   * was changed) is skipped with a warning: a new key is made and its tokens simply stop verifying.
+   */
+  private async loadAll(): Promise<LoadedKey[]> {
+    const loaded: LoadedKey[] = [];
+    for (const key of await this.store.list()) {
+      try {
+        loaded.push(await this.loadKey(key));
+      } catch {
+        this.warn(`signing key ${key.kid} cannot be decrypted with this JWT_SECRET; ignoring it`);
+      }
+    }
+    return loaded;
   }
 
   /** Signs a token for a bearer session. */
@@ -141,8 +157,7 @@ export class TokenService {
     // A key another instance has just rotated in: reload, but never more often than the interval.
     if (!key && this.config.algorithm === "EdDSA" && now - this.lastReload >= RELOAD_INTERVAL_MS) {
       this.lastReload = now;
-      const stored = await this.store.list();
-      this.keys = await Promise.all(stored.map((entry) => this.loadKey(entry)));
+      this.keys = await this.loadAll();
       key = find();
     }
     if (!key) throw new Error("unknown kid");

@@ -89,11 +89,14 @@ export interface PasswordResetStore {
     expiresAt: number,
   ): Promise<void>;
   /**
-   * Consumes a token: removes it and returns its customer id if it existed and had not expired
-   * at `now`. Atomic: two concurrent calls with one token never both succeed.
+   * Consumes the customer's token: removes it and returns true if it existed and had not expired
+   * at `now`. Atomic: two concurrent calls with one token never both succeed. A token presented
+   * with another customer's email is left untouched.
    */
-  consume(tokenHash: string, now: number): Promise<string | null>;
+  consume(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   deleteForCustomer(customerId: string): Promise<void>;
+  /** Removes tokens that expired before `now`. */
+  deleteExpired(now: number): Promise<number>;
 }
 
 export interface Stores {

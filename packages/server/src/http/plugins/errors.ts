@@ -72,6 +72,8 @@ export function toHttpError(
 
 export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.headers) reply.headers(error.headers);
+  // Also set here: errors raised before routing (malformed URLs) skip the onSend hooks.
+  reply.header("x-content-type-options", "nosniff").header("cache-control", "no-store");
   return reply.code(error.status).type("application/json; charset=utf-8").send(error.toJSON());
 }
 

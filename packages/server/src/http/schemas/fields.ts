@@ -12,13 +12,6 @@ export const Email = (description = "Email address") =>
 export const Str = (description?: string) =>
   Type.String({ ...(description && { description }), ...checks(["isString"]) });
 
-/** An optional profile/address string: `null` clears it (class-validator's IsOptional allows null). */
-export const NullableStr = (description?: string) =>
-  Type.Union([Type.String(), Type.Null()], {
-    ...(description && { description }),
-    ...checks(["isString"]),
-  });
-
 /** Any non-empty JSON value (Medusa's IsNotEmpty on the login password). */
 export const NotEmpty = (description?: string) =>
   Type.Unsafe<unknown>({
@@ -33,6 +26,29 @@ export const Metadata = () =>
       'Key-value data; keys are merged into the existing metadata and a key set to "" is removed',
     ...checks(["isObject"]),
   });
+
+/**
+ * An optional field that also accepts `null`, as class-validator's IsOptional does. For profile
+ * and address strings `null` clears the value; elsewhere it means "leave unchanged".
+ */
+export const Opt = <T extends TSchema>(schema: T) => {
+  const {
+    [CHECKS_KEYWORD]: fieldChecks,
+    description,
+    ...rest
+  } = schema as TSchema & {
+    [CHECKS_KEYWORD]?: Check[];
+    description?: string;
+  };
+  void rest;
+  return Type.Optional(
+    Type.Union([schema, Type.Null()], {
+      ...(description && { description }),
+      ...(fieldChecks && checks(fieldChecks)),
+      ...("x-object" in schema && { "x-object": schema["x-object"] }),
+    }),
+  );
+};
 
 /** A closed object (unknown properties are refused, as Medusa's forbidNonWhitelisted does). */
 export const Body = <T extends Parameters<typeof Type.Object>[0]>(

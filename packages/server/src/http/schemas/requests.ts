@@ -1,7 +1,7 @@
 /** Request bodies, named after medusa-js's types. */
 import { Type, type Static } from "@sinclair/typebox";
 import { CHECKS_KEYWORD } from "../validation.js";
-import { Body, Email, Metadata, Nested, NotEmpty, NullableStr, Str } from "./fields.js";
+import { Body, Email, Metadata, Nested, NotEmpty, Opt, Str } from "./fields.js";
 
 export const StorePostAuthReq = Body(
   { email: Email("The customer's email"), password: NotEmpty("The customer's password") },
@@ -10,28 +10,28 @@ export const StorePostAuthReq = Body(
 export type StorePostAuthReq = Static<typeof StorePostAuthReq>;
 
 export const StorePostCustomersReq = Body({
-  first_name: Type.Optional(Str("The customer's first name")),
-  last_name: Type.Optional(Str("The customer's last name")),
+  first_name: Opt(Str("The customer's first name")),
+  last_name: Opt(Str("The customer's last name")),
   email: Email("The customer's email; stored lower-cased"),
   password: Str(
     "At least 8 characters (configurable), at most 128; very common passwords are refused",
   ),
-  phone: Type.Optional(Str("The customer's phone number")),
+  phone: Opt(Str("The customer's phone number")),
 });
 export type StorePostCustomersReq = Static<typeof StorePostCustomersReq>;
 
 const addressFields = {
-  company: Type.Optional(NullableStr()),
-  first_name: Type.Optional(NullableStr()),
-  last_name: Type.Optional(NullableStr()),
-  address_1: Type.Optional(NullableStr()),
-  address_2: Type.Optional(NullableStr()),
-  city: Type.Optional(NullableStr()),
-  country_code: Type.Optional(NullableStr("Two-letter ISO country code; stored lower-case")),
-  province: Type.Optional(NullableStr()),
-  postal_code: Type.Optional(NullableStr()),
-  phone: Type.Optional(NullableStr()),
-  metadata: Type.Optional(Metadata()),
+  company: Opt(Str()),
+  first_name: Opt(Str()),
+  last_name: Opt(Str()),
+  address_1: Opt(Str()),
+  address_2: Opt(Str()),
+  city: Opt(Str()),
+  country_code: Opt(Str("Two-letter ISO country code; stored lower-case")),
+  province: Opt(Str()),
+  postal_code: Opt(Str()),
+  phone: Opt(Str()),
+  metadata: Opt(Metadata()),
 };
 
 /** Medusa's AddressPayload: every field optional. */
@@ -53,19 +53,19 @@ export const AddressCreatePayload = Body(
 );
 
 export const StorePostCustomersCustomerReq = Body({
-  first_name: Type.Optional(NullableStr("The customer's first name")),
-  last_name: Type.Optional(NullableStr("The customer's last name")),
-  billing_address: Type.Optional(
+  first_name: Opt(Str("The customer's first name")),
+  last_name: Opt(Str("The customer's last name")),
+  billing_address: Opt(
     Type.Union([AddressPayload, Type.String()], {
       description: "An address object, or the id of one of the customer's addresses",
       [CHECKS_KEYWORD]: ["isAddressOrId"],
       "x-object": AddressPayload,
     }),
   ),
-  password: Type.Optional(Str("A new password; signs out every other session")),
-  phone: Type.Optional(NullableStr("The customer's phone number")),
-  email: Type.Optional(Email("A new email; stored lower-cased")),
-  metadata: Type.Optional(Metadata()),
+  password: Opt(Str("A new password; signs out every other session")),
+  phone: Opt(Str("The customer's phone number")),
+  email: Opt(Email("A new email; stored lower-cased")),
+  metadata: Opt(Metadata()),
 });
 export type StorePostCustomersCustomerReq = Static<typeof StorePostCustomersCustomerReq>;
 

@@ -22,17 +22,26 @@ export class SqlPasswordResetStore implements PasswordResetStore {
       .execute();
   }
 
-  async consume(tokenHash: string, now: number): Promise<string | null> {
+  async consume(tokenHash: string, customerId: string, now: number): Promise<boolean> {
     // DELETE … RETURNING is one statement: of two concurrent consumers only one gets the row.
     const row = await this.db
       .deleteFrom("password_reset")
       .where("token_hash", "=", tokenHash)
-      .returning(["customer_id", "expires_at"])
+      .where("customer_id", "=", customerId)
+      .returning(["expires_at"])
       .executeTakeFirst();
-    return row && row.expires_at > now ? row.customer_id : null;
+    return row !== undefined && row.expires_at > now;
   }
 
   async deleteForCustomer(customerId: string): Promise<void> {
     await this.db.deleteFrom("password_reset").where("customer_id", "=", customerId).execute();
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("password_reset")
+      .where("expires_at", "<=", now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }
