@@ -54,6 +54,11 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     DATA_DIR: dataDir,
     LOG_LEVEL: "info",
     ...testSecrets,
+    // Suites register and probe many customers from one address; the security suite sets real limits.
+    RATE_LIMIT_REGISTER: "100000/1m",
+    RATE_LIMIT_EXISTS: "100000/1m",
+    RATE_LIMIT_PASSWORD_TOKEN: "100000/1m",
+    RATE_LIMIT_PASSWORD_TOKEN_EMAIL: "100000/1m",
     ...backend.env,
     ...options.env,
   };

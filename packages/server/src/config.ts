@@ -7,6 +7,12 @@ export type SameSite = "lax" | "strict" | "none";
 export type CookieSecure = "auto" | "always" | "never";
 export type JwtAlgorithm = "EdDSA" | "HS256";
 
+/** At most `limit` events per `windowMs` (fixed window). */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
 export interface Config {
   nodeEnv: string;
   production: boolean;
@@ -44,6 +50,21 @@ export interface Config {
     /** Longest password a login attempt may carry before it is refused unhashed. */
     loginMaxLength: number;
     argon2: { memoryKib: number; iterations: number; parallelism: number };
+  };
+  rateLimits: {
+    enabled: boolean;
+    /** Failed logins per client IP. */
+    loginIp: RateLimit;
+    /** Failed logins per client IP for one account. */
+    loginIpAccount: RateLimit;
+    /** `GET /store/auth/:email` requests per client IP. */
+    exists: RateLimit;
+    /** Registrations per client IP. */
+    register: RateLimit;
+    /** Password-reset requests per client IP. */
+    passwordToken: RateLimit;
+    /** Reset emails per address (further requests answer 204 but send nothing). */
+    passwordTokenEmail: RateLimit;
   };
   bodyLimitBytes: number;
   authExistsEnabled: boolean;
@@ -140,6 +161,20 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     if (["false", "0", "no", "off"].includes(raw)) return false;
     problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
     return fallback;
+  }
+  function rate(name: string, fallback: string): RateLimit {
+    const parse = (text: string): RateLimit | undefined => {
+      const match = /^\s*(\d+)\s*\/\s*(.+)$/.exec(text);
+      const windowMs = match ? parseDuration(match[2]!) : undefined;
+      return match && windowMs !== undefined && Number(match[1]) >= 1
+        ? { limit: Number(match[1]), windowMs }
+        : undefined;
+    };
+    const raw = read(name);
+    const parsed = parse(raw ?? fallback);
+    if (parsed) return parsed;
+    problems.push(`${name}=${JSON.stringify(raw)}: expected COUNT/DURATION such as 100/15m`);
+    return parse(fallback)!;
   }
   function url(name: string, protocols: string[]): string | undefined {
     const raw = read(name);
@@ -258,6 +293,15 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       keyRotationMs: duration("JWT_KEY_ROTATION", "30d", 60_000),
     },
     password: { minLength, maxLength: 128, loginMaxLength: 1024, argon2 },
+    rateLimits: {
+      enabled: boolean("RATE_LIMIT", true),
+      loginIp: rate("RATE_LIMIT_LOGIN_IP", "100/15m"),
+      loginIpAccount: rate("RATE_LIMIT_LOGIN_IP_ACCOUNT", "10/15m"),
+      exists: rate("RATE_LIMIT_EXISTS", "60/1m"),
+      register: rate("RATE_LIMIT_REGISTER", "20/10m"),
+      passwordToken: rate("RATE_LIMIT_PASSWORD_TOKEN", "10/15m"),
+      passwordTokenEmail: rate("RATE_LIMIT_PASSWORD_TOKEN_EMAIL", "3/1h"),
+    },
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
     passwordResetWebhookUrl: url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]),

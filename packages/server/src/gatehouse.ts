@@ -12,6 +12,7 @@ import { CustomerService } from "./services/customers.js";
 import { createPasswordResetNotifier } from "./services/password-reset-notifier.js";
 import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
+import { ThrottleService } from "./services/throttle.js";
 import { TokenService } from "./services/tokens.js";
 import { openStores } from "./stores/index.js";
 import type { Stores } from "./stores/types.js";
@@ -43,6 +44,7 @@ export async function createGatehouse(
     (message) => logger.warn(message),
   );
   await tokens.init();
+  const throttle = new ThrottleService(stores.throttle, config.rateLimits, clock);
   const services: Services = {
     auth: new AuthService(
       stores.customers,
@@ -50,6 +52,7 @@ export async function createGatehouse(
       sessions,
       config.password.loginMaxLength,
       config.jwt.ttlMs,
+      throttle,
     ),
     customers: new CustomerService(
       stores.customers,
@@ -63,6 +66,7 @@ export async function createGatehouse(
     ),
     sessions,
     tokens,
+    throttle,
   };
   await passwords.warm();
 
@@ -70,6 +74,7 @@ export async function createGatehouse(
     Promise.all([
       sessions.purgeExpired(),
       stores.passwordResets.deleteExpired(clock.now()),
+      throttle.purgeExpired(),
       tokens.rotateIfDue(),
     ]).catch((error: unknown) =>
       logger.warn({ err: error }, "maintenance failed; retrying in an hour"),

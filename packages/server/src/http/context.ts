@@ -4,6 +4,7 @@ import type { AuthService } from "../services/auth.js";
 import type { Clock } from "../services/clock.js";
 import type { CustomerService } from "../services/customers.js";
 import type { SessionService } from "../services/sessions.js";
+import type { ThrottleService } from "../services/throttle.js";
 import type { TokenService } from "../services/tokens.js";
 import type { Stores } from "../stores/types.js";
 
@@ -12,6 +13,7 @@ export interface Services {
   customers: CustomerService;
   sessions: SessionService;
   tokens: TokenService;
+  throttle: ThrottleService;
 }
 
 export interface AppContext {

@@ -8,6 +8,7 @@ import type { CustomerStore } from "../stores/types.js";
 import { normalizeEmail } from "./emails.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
+import { rateLimited, type ThrottleService } from "./throttle.js";
 
 export const INVALID_CREDENTIALS = "Wrong email or password";
 
@@ -19,26 +20,41 @@ export class AuthService {
     private readonly loginMaxLength: number,
     /** Lifetime of the session behind a bearer token (the token's `exp`). */
     private readonly bearerTtlMs: number,
+    private readonly throttle: ThrottleService,
   ) {}
 
-  /** Checks credentials and starts a session of the given kind. Throws 401 on any mismatch. */
+  /**
+   * Checks credentials and starts a session of the given kind. Throws 401 on any mismatch and
+   * 429 while the account, the client IP or the pair is throttled.
+   */
   async login(
     email: string,
     password: unknown,
     kind: SessionKind,
     userAgent: string | undefined,
+    ip: string,
   ): Promise<{ customer: Customer; session: Session; token: string | null }> {
     if (typeof password === "string" && password.length > this.loginMaxLength) {
       throw invalidData(
         `password must be shorter than or equal to ${this.loginMaxLength} characters`,
       );
     }
-    const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     // Medusa accepts any non-empty JSON value here; a non-string can never match a hash.
     const candidate = typeof password === "string" ? password : JSON.stringify(password);
+    const wait = await this.throttle.loginWait(ip, email);
+    if (wait > 0) {
+      // A throttled attempt costs what any other does, so timing tells nothing either.
+      await this.passwords.verifyDummy(candidate);
+      const seconds = Math.ceil(wait / 1000);
+      throw rateLimited(`Too many failed login attempts; try again in ${seconds} seconds`, wait);
+    }
+    const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     const result = await this.passwords.verify(account?.passwordHash ?? null, candidate);
-    if (!account || !result.ok || typeof password !== "string")
+    if (!account || !result.ok || typeof password !== "string") {
+      await this.throttle.loginFailed(ip, email);
       throw unauthorized(INVALID_CREDENTIALS);
+    }
+    await this.throttle.loginSucceeded(ip, email);
     if (result.needsRehash) {
       // Best effort: a failed upgrade must not fail the login; the next login tries again.
       const upgraded = await this.passwords.hash(password);

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { RedisSessionStore } from "./redis/session-store.js";
+import { RedisThrottleStore } from "./redis/throttle-store.js";
 import { migrateToLatest, openDatabase, redactUrl } from "./sql/database.js";
 import { createSqlStores } from "./sql/index.js";
 import type { Stores } from "./types.js";
@@ -73,6 +74,7 @@ export async function openStores(
   return {
     ...sql,
     sessions: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
+    throttle: new RedisThrottleStore(redis, config.redisPrefix),
     async ping() {
       const [database, cache] = await Promise.all([
         sql.ping().then(

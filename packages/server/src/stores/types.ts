@@ -99,12 +99,36 @@ export interface PasswordResetStore {
   deleteExpired(now: number): Promise<number>;
 }
 
+/** A throttling counter: hits in the current fixed window, and an explicit block. */
+export interface ThrottleState {
+  count: number;
+  windowStartedAt: number;
+  /** Epoch ms until which the key is blocked (0: not blocked). */
+  blockedUntil: number;
+}
+
+export interface ThrottleStore {
+  /**
+   * Counts one hit: starts a new window of `windowMs` if the current one has ended. Atomic:
+   * concurrent hits on one key are all counted.
+   */
+  hit(key: string, windowMs: number, now: number): Promise<ThrottleState>;
+  /** Blocks a key until `until` (never shortens an existing block). */
+  block(key: string, until: number): Promise<void>;
+  /** The state of several keys at once (missing keys are absent from the map). */
+  get(keys: string[]): Promise<Map<string, ThrottleState>>;
+  clear(keys: string[]): Promise<void>;
+  /** Removes counters whose window and block have both ended before `before`. */
+  deleteExpired(before: number): Promise<number>;
+}
+
 export interface Stores {
   customers: CustomerStore;
   addresses: AddressStore;
   sessions: SessionStore;
   signingKeys: SigningKeyStore;
   passwordResets: PasswordResetStore;
+  throttle: ThrottleStore;
   /** Checks every backend the stores use (for /ready); throws naming what is down. */
   ping(): Promise<Record<string, "ok" | string>>;
   close(): Promise<void>;

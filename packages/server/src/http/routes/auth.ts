@@ -20,7 +20,7 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         summary: "Log in with email and password (cookie session)",
         description: "Starts a new session (a new id every time) and sets the session cookie.",
         body: StorePostAuthReq,
-        response: { 200: AuthCustomer, ...errors(400, 401, 403) },
+        response: { 200: AuthCustomer, ...errors(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
@@ -30,6 +30,7 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         request.body.password,
         "cookie",
         request.headers["user-agent"],
+        request.ip,
       );
       // No session fixation: the id presented before login is never the one that is authenticated.
       if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
@@ -85,11 +86,12 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         description:
           "Guests count as not registered. Can be switched to always-false with AUTH_EXISTS_ENABLED=false.",
         params: EmailParams,
-        response: { 200: Type.Object({ exists: Type.Boolean() }) },
+        response: { 200: Type.Object({ exists: Type.Boolean() }), ...errors(429) },
       },
     },
     async (request) => {
       const { email } = request.params;
+      await services.throttle.request("exists", request.ip);
       if (!config.authExistsEnabled || email.length > MAX_EMAIL_LENGTH) return { exists: false };
       return { exists: await services.customers.isRegistered(email) };
     },
@@ -110,7 +112,7 @@ export function authRoutes(app: App, deps: RouteDeps): void {
             token_type: Type.Literal("Bearer"),
             expires_in: Type.Integer({ description: "Seconds until the token expires" }),
           }),
-          ...errors(400, 401),
+          ...errors(400, 401, 429),
         },
       },
     },
@@ -120,6 +122,7 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         request.body.password,
         "bearer",
         request.headers["user-agent"],
+        request.ip,
       );
       const { token, expiresIn } = await services.tokens.sign(session);
       return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };

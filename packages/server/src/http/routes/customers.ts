@@ -27,10 +27,11 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         tags,
         summary: "Register a customer (and log in)",
         body: StorePostCustomersReq,
-        response: { 200: CustomerResponse, ...errors(400, 422) },
+        response: { 200: CustomerResponse, ...errors(400, 422, 429) },
       },
     },
     async (request, reply) => {
+      await services.throttle.request("register", request.ip);
       const customer = await services.customers.register(request.body);
       const previous = await authenticator.credentials(request);
       if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
@@ -147,11 +148,15 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         description:
           "Always 204, whether or not the email is registered. The token goes to the configured notifier (PASSWORD_RESET_WEBHOOK_URL).",
         body: StorePostCustomersCustomerPasswordTokenReq,
-        response: { 204: Type.Null(), ...errors(400) },
+        response: { 204: Type.Null(), ...errors(400, 429) },
       },
     },
     async (request, reply) => {
-      await services.customers.requestPasswordReset(request.body.email);
+      await services.throttle.request("passwordToken", request.ip);
+      // Past the per-address limit nothing more is sent, and the answer stays the same.
+      if (await services.throttle.allowResetEmail(request.body.email)) {
+        await services.customers.requestPasswordReset(request.body.email);
+      }
       return reply.code(204).send(null);
     },
   );

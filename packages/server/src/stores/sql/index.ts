@@ -5,6 +5,7 @@ import { ping, type SqlDatabase } from "./database.js";
 import { SqlPasswordResetStore } from "./password-reset-store.js";
 import { SqlSessionStore } from "./session-store.js";
 import { SqlSigningKeyStore } from "./signing-key-store.js";
+import { SqlThrottleStore } from "./throttle-store.js";
 
 /** Every store on one SQL database (SQLite or PostgreSQL). */
 export function createSqlStores(database: SqlDatabase): Stores {
@@ -15,6 +16,7 @@ export function createSqlStores(database: SqlDatabase): Stores {
     sessions: new SqlSessionStore(db),
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
+    throttle: new SqlThrottleStore(db),
     async ping() {
       try {
         await ping(db);

@@ -64,10 +64,18 @@ export interface PasswordResetTable {
   expires_at: number;
 }
 
+export interface ThrottleTable {
+  key: string;
+  count: number;
+  window_started_at: number;
+  blocked_until: number;
+}
+
 export interface Database {
   customer: CustomerTable;
   address: AddressTable;
   session: SessionTable;
   signing_key: SigningKeyTable;
   password_reset: PasswordResetTable;
+  throttle: ThrottleTable;
 }

@@ -1,0 +1,93 @@
+/**
+ * Throttling counters in Redis: one hash per key ({count, start, blocked}) that expires by
+ * itself when both its window and its block have ended. Each change is one Lua script.
+ */
+import type { Redis } from "ioredis";
+import type { ThrottleState, ThrottleStore } from "../types.js";
+
+// KEYS: counter. ARGV: window ms, now. Returns {count, start, blocked}.
+const HIT = `
+local values = redis.call('HMGET', KEYS[1], 'count', 'start', 'blocked')
+local now = tonumber(ARGV[2])
+local window = tonumber(ARGV[1])
+local count = tonumber(values[1]) or 0
+local start = tonumber(values[2]) or now
+local blocked = tonumber(values[3]) or 0
+if start + window <= now then count = 0; start = now end
+count = count + 1
+redis.call('HSET', KEYS[1], 'count', count, 'start', start, 'blocked', blocked)
+redis.call('PEXPIRE', KEYS[1], math.max(start + window, blocked) - now + 1000)
+return {count, start, blocked}`;
+
+// KEYS: counter. ARGV: until, now.
+const BLOCK = `
+local until = tonumber(ARGV[1])
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
+if until <= blocked then return 0 end
+redis.call('HSET', KEYS[1], 'blocked', until)
+local ttl = redis.call('PTTL', KEYS[1])
+local wanted = until - tonumber(ARGV[2]) + 1000
+if ttl < wanted then redis.call('PEXPIRE', KEYS[1], wanted) end
+return 1`;
+
+interface ScriptedRedis extends Redis {
+  gatehouseThrottleHit(
+    key: string,
+    windowMs: number,
+    now: number,
+  ): Promise<[number, number, number]>;
+  gatehouseThrottleBlock(key: string, until: number, now: number): Promise<number>;
+}
+
+export class RedisThrottleStore implements ThrottleStore {
+  private readonly redis: ScriptedRedis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    redis.defineCommand("gatehouseThrottleHit", { numberOfKeys: 1, lua: HIT });
+    redis.defineCommand("gatehouseThrottleBlock", { numberOfKeys: 1, lua: BLOCK });
+    this.redis = redis as ScriptedRedis;
+    this.prefix = `${prefix}throttle:`;
+  }
+
+  async hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
+    const [count, start, blocked] = await this.redis.gatehouseThrottleHit(
+      this.prefix + key,
+      windowMs,
+      now,
+    );
+    return { count: Number(count), windowStartedAt: Number(start), blockedUntil: Number(blocked) };
+  }
+
+  async block(key: string, until: number): Promise<void> {
+    await this.redis.gatehouseThrottleBlock(this.prefix + key, until, Date.now());
+  }
+
+  async get(keys: string[]): Promise<Map<string, ThrottleState>> {
+    const found = new Map<string, ThrottleState>();
+    if (keys.length === 0) return found;
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hmget(this.prefix + key, "count", "start", "blocked");
+    const results = (await pipeline.exec()) ?? [];
+    results.forEach(([error, values], index) => {
+      const [count, start, blocked] = (values ?? []) as Array<string | null>;
+      if (!error && count !== null && count !== undefined) {
+        found.set(keys[index]!, {
+          count: Number(count),
+          windowStartedAt: Number(start),
+          blockedUntil: Number(blocked),
+        });
+      }
+    });
+    return found;
+  }
+
+  async clear(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys.map((key) => this.prefix + key));
+  }
+
+  /** Redis expires counters by itself. */
+  async deleteExpired(): Promise<number> {
+    return 0;
+  }
+}

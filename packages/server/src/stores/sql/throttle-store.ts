@@ -1,0 +1,72 @@
+import { sql, type Kysely } from "kysely";
+import type { ThrottleState, ThrottleStore } from "../types.js";
+import type { Database } from "./schema.js";
+
+/** Counters kept for at most a day after their window: the longest window any rule uses. */
+const RETENTION_MS = 24 * 3_600_000;
+
+export class SqlThrottleStore implements ThrottleStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
+    // One upsert: a new row, a new window, or one more hit in the current window.
+    const ended = sql<boolean>`throttle.window_started_at + ${windowMs} <= ${now}`;
+    const row = await this.db
+      .insertInto("throttle")
+      .values({ key, count: 1, window_started_at: now, blocked_until: 0 })
+      .onConflict((conflict) =>
+        conflict.column("key").doUpdateSet({
+          count: sql<number>`case when ${ended} then 1 else throttle.count + 1 end`,
+          window_started_at: sql<number>`case when ${ended} then ${now} else throttle.window_started_at end`,
+        }),
+      )
+      .returning(["count", "window_started_at", "blocked_until"])
+      .executeTakeFirstOrThrow();
+    return {
+      count: Number(row.count),
+      windowStartedAt: row.window_started_at,
+      blockedUntil: row.blocked_until,
+    };
+  }
+
+  async block(key: string, until: number): Promise<void> {
+    await this.db
+      .updateTable("throttle")
+      .set({
+        blocked_until: sql<number>`case when blocked_until < ${until} then ${until} else blocked_until end`,
+      })
+      .where("key", "=", key)
+      .execute();
+  }
+
+  async get(keys: string[]): Promise<Map<string, ThrottleState>> {
+    const found = new Map<string, ThrottleState>();
+    if (keys.length === 0) return found;
+    const rows = await this.db
+      .selectFrom("throttle")
+      .selectAll()
+      .where("key", "in", keys)
+      .execute();
+    for (const row of rows) {
+      found.set(row.key, {
+        count: Number(row.count),
+        windowStartedAt: row.window_started_at,
+        blockedUntil: row.blocked_until,
+      });
+    }
+    return found;
+  }
+
+  async clear(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.db.deleteFrom("throttle").where("key", "in", keys).execute();
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("throttle")
+      .where("window_started_at", "<", before - RETENTION_MS)
+      .where("blocked_until", "<", before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
