@@ -21,12 +21,12 @@ return {count, start, blocked}`;
 
 // KEYS: counter. ARGV: until, now.
 const BLOCK = `
-local until = tonumber(ARGV[1])
+local deadline = tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
-if until <= blocked then return 0 end
-redis.call('HSET', KEYS[1], 'blocked', until)
+if deadline <= blocked then return 0 end
+redis.call('HSET', KEYS[1], 'blocked', deadline)
 local ttl = redis.call('PTTL', KEYS[1])
-local wanted = until - tonumber(ARGV[2]) + 1000
+local wanted = deadline - tonumber(ARGV[2]) + 1000
 if ttl < wanted then redis.call('PEXPIRE', KEYS[1], wanted) end
 return 1`;
 
