@@ -3,28 +3,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openTestDb, type TestDb } from "../../../testing/db.js";
 import { client, getToken, register, type ApiResponse } from "../../../testing/http.js";
+import { ADDRESS_ID, ADDRESS_KEYS, ISO_MS, assertJsonError } from "../../../testing/expect.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
-const ADDRESS_KEYS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "customer_id",
-  "company",
-  "first_name",
-  "last_name",
-  "address_1",
-  "address_2",
-  "city",
-  "country_code",
-  "province",
-  "postal_code",
-  "phone",
-  "metadata",
-].sort();
-const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;
-const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const ADDRESS_KEYS_SORTED = [...ADDRESS_KEYS].sort();
 const ADDRESS = {
   first_name: "Alec",
   last_name: "Reynolds",
@@ -42,12 +24,6 @@ function assertCustomerResponse(res: ApiResponse) {
   assert.ok(Array.isArray(res.body.customer.shipping_addresses));
   assert.ok("billing_address" in res.body.customer);
   assert.ok(!/password|\$argon2/i.test(res.text), "no password or hash in the body");
-}
-
-function assertJsonError(res: ApiResponse, status: number, body: Record<string, string>) {
-  assert.equal(res.status, status, res.text);
-  assert.match(res.headers.get("content-type")!, /^application\/json/);
-  assert.deepEqual(res.body, body);
 }
 
 describe("address book", () => {
@@ -91,7 +67,7 @@ describe("address book", () => {
       const addresses = res.body.customer.shipping_addresses;
       assert.equal(addresses.length, 1);
       const [address] = addresses;
-      assert.deepEqual(Object.keys(address).sort(), ADDRESS_KEYS);
+      assert.deepEqual(Object.keys(address).sort(), ADDRESS_KEYS_SORTED);
       assert.match(address.id, ADDRESS_ID);
       assert.match(address.created_at, ISO_MS);
       assert.match(address.updated_at, ISO_MS);

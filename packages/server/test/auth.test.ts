@@ -11,21 +11,8 @@ import {
   register,
   sessionCookie,
 } from "../../../testing/http.js";
+import { CUSTOMER_KEYS } from "../../../testing/expect.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
-
-const CUSTOMER_KEYS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "email",
-  "first_name",
-  "last_name",
-  "billing_address_id",
-  "phone",
-  "has_account",
-  "metadata",
-];
 
 describe("Store Auth API", () => {
   let server: TestServer;

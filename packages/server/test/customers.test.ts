@@ -17,25 +17,11 @@ import {
   type ApiResponse,
 } from "../../../testing/http.js";
 import { storedSessions } from "../../../testing/sessions.js";
+import { ADDRESS_ID, CUSTOMER_KEYS, ISO_MS, assertJsonError } from "../../../testing/expect.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
-const CUSTOMER_KEYS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "email",
-  "first_name",
-  "last_name",
-  "billing_address_id",
-  "phone",
-  "has_account",
-  "metadata",
-];
 const WITH_ADDRESSES = [...CUSTOMER_KEYS, "billing_address", "shipping_addresses"].sort();
 const CUSTOMER_ID = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
-const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;
-const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const OTHER_PASSWORD = "a different but equally long passphrase";
 const DUPLICATE = {
   code: "invalid_request_error",
@@ -79,12 +65,6 @@ function assertCustomerResponse(res: ApiResponse) {
   assert.deepEqual(Object.keys(res.body), ["customer"]);
   assert.deepEqual(Object.keys(res.body.customer).sort(), WITH_ADDRESSES);
   assertNoSecrets(res);
-}
-
-function assertJsonError(res: ApiResponse, status: number, body: Record<string, string>) {
-  assert.equal(res.status, status, res.text);
-  assert.match(res.headers.get("content-type")!, /^application\/json/);
-  assert.deepEqual(res.body, body);
 }
 
 describe("customer routes", () => {

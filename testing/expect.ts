@@ -1,0 +1,48 @@
+/** Shapes and assertions shared by the route suites. */
+import assert from "node:assert/strict";
+import type { ApiResponse } from "./http.js";
+
+/** A customer's scalar fields, in the order Medusa v1 serializes them (contract §1.5). */
+export const CUSTOMER_KEYS = [
+  "id",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+  "email",
+  "first_name",
+  "last_name",
+  "billing_address_id",
+  "phone",
+  "has_account",
+  "metadata",
+];
+
+/** An address's fields, in Medusa v1's order. */
+export const ADDRESS_KEYS = [
+  "id",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+  "customer_id",
+  "company",
+  "first_name",
+  "last_name",
+  "address_1",
+  "address_2",
+  "city",
+  "country_code",
+  "province",
+  "postal_code",
+  "phone",
+  "metadata",
+];
+
+export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+export const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A JSON error with exactly this status and body. */
+export function assertJsonError(res: ApiResponse, status: number, body: Record<string, string>) {
+  assert.equal(res.status, status, res.text);
+  assert.match(res.headers.get("content-type")!, /^application\/json/);
+  assert.deepEqual(res.body, body);
+}
