@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { Address, AddressFields } from "../../domain.js";
 import type { AddressStore } from "../types.js";
 import { readMetadata, writeMetadata } from "./json.js";
+import { param, prepare } from "./prepared.js";
 import type { AddressTable, Database } from "./schema.js";
 
 const toAddress = (row: Selectable<AddressTable>): Address => ({
@@ -10,18 +11,23 @@ const toAddress = (row: Selectable<AddressTable>): Address => ({
 });
 
 export class SqlAddressStore implements AddressStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  // Every customer response lists the address book: compiled once.
+  private readonly byCustomer;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.byCustomer = prepare<Selectable<AddressTable>, [string]>(db, () =>
+      db
+        .selectFrom("address")
+        .selectAll()
+        .where("customer_id", "=", param(0))
+        .where("deleted_at", "is", null)
+        .orderBy("created_at")
+        .orderBy("id"),
+    );
+  }
 
   async listForCustomer(customerId: string): Promise<Address[]> {
-    const rows = await this.db
-      .selectFrom("address")
-      .selectAll()
-      .where("customer_id", "=", customerId)
-      .where("deleted_at", "is", null)
-      .orderBy("created_at")
-      .orderBy("id")
-      .execute();
-    return rows.map(toAddress);
+    return (await this.byCustomer(customerId)).map(toAddress);
   }
 
   async findById(id: string): Promise<Address | null> {

@@ -3,6 +3,7 @@ import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation } from "./database.js";
 import { readMetadata, writeMetadata } from "./json.js";
+import { param, prepare } from "./prepared.js";
 import type { CustomerTable, Database } from "./schema.js";
 
 const columns = [
@@ -36,26 +37,35 @@ function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Cust
 }
 
 export class SqlCustomerStore implements CustomerStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  // Every authenticated request and every login runs one of these: compiled once.
+  private readonly byId;
+  private readonly accountByEmail;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.byId = prepare<Omit<Selectable<CustomerTable>, "password_hash">, [string]>(db, () =>
+      db
+        .selectFrom("customer")
+        .select(columns)
+        .where("id", "=", param(0))
+        .where("deleted_at", "is", null),
+    );
+    this.accountByEmail = prepare<Selectable<CustomerTable>, [string]>(db, () =>
+      db
+        .selectFrom("customer")
+        .select([...columns, "password_hash"])
+        .where("email", "=", param(0))
+        .where("has_account", "=", 1)
+        .where("deleted_at", "is", null),
+    );
+  }
 
   async findById(id: string): Promise<Customer | null> {
-    const row = await this.db
-      .selectFrom("customer")
-      .select(columns)
-      .where("id", "=", id)
-      .where("deleted_at", "is", null)
-      .executeTakeFirst();
+    const [row] = await this.byId(id);
     return row ? toCustomer(row) : null;
   }
 
   async findAccountByEmail(email: string) {
-    const row = await this.db
-      .selectFrom("customer")
-      .select([...columns, "password_hash"])
-      .where("email", "=", email)
-      .where("has_account", "=", 1)
-      .where("deleted_at", "is", null)
-      .executeTakeFirst();
+    const [row] = await this.accountByEmail(email);
     return row ? { customer: toCustomer(row), passwordHash: row.password_hash } : null;
   }
 

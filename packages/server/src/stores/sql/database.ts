@@ -69,8 +69,29 @@ export function openDatabase(
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+  });
   return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh; SQLite statements are reusable, so keep the most recently
+ * used ones (the hot path runs the same few queries over and over).
+ */
+function cachingStatements(sqlite: SqliteDatabase.Database, size = 256) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) return statement;
+      statement = sqlite.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 /** Runs every pending migration. On PostgreSQL, Kysely holds an advisory lock while it does. */

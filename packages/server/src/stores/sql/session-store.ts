@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Session, SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
+import { param, prepare } from "./prepared.js";
 import type { Database, SessionTable } from "./schema.js";
 
 const columns = [
@@ -19,7 +20,26 @@ const toSession = (row: Omit<Selectable<SessionTable>, "token_hash">): Session =
 });
 
 export class SqlSessionStore implements SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  // The queries every authenticated request runs, compiled once.
+  private readonly byTokenHash;
+  private readonly byId;
+  private readonly touchQuery;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.byTokenHash = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(db, () =>
+      db.selectFrom("session").select(columns).where("token_hash", "=", param(0)),
+    );
+    this.byId = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(db, () =>
+      db.selectFrom("session").select(columns).where("id", "=", param(0)),
+    );
+    this.touchQuery = prepare<unknown, [number, string, number]>(db, () =>
+      db
+        .updateTable("session")
+        .set({ last_seen_at: param<number>(0) })
+        .where("id", "=", param(1))
+        .where("last_seen_at", "<", param<number>(2)),
+    );
+  }
 
   async create(session: Session, tokenHash: string | null): Promise<void> {
     await this.db
@@ -29,30 +49,17 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async findByTokenHash(tokenHash: string): Promise<Session | null> {
-    const row = await this.db
-      .selectFrom("session")
-      .select(columns)
-      .where("token_hash", "=", tokenHash)
-      .executeTakeFirst();
+    const [row] = await this.byTokenHash(tokenHash);
     return row ? toSession(row) : null;
   }
 
   async findById(id: string): Promise<Session | null> {
-    const row = await this.db
-      .selectFrom("session")
-      .select(columns)
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const [row] = await this.byId(id);
     return row ? toSession(row) : null;
   }
 
   async touch(id: string, lastSeenAt: number): Promise<void> {
-    await this.db
-      .updateTable("session")
-      .set({ last_seen_at: lastSeenAt })
-      .where("id", "=", id)
-      .where("last_seen_at", "<", lastSeenAt)
-      .execute();
+    await this.touchQuery(lastSeenAt, id, lastSeenAt);
   }
 
   async delete(id: string): Promise<boolean> {
