@@ -71,10 +71,15 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in 20 s\n${stderr}`)),
-      20_000,
-    );
+    const timer = setTimeout(() => {
+      // Never leave a half-started server behind.
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `server did not start in 20 s (it logs "listening" at LOG_LEVEL=info)\n${stderr}`,
+        ),
+      );
+    }, 20_000);
     createInterface({ input: child.stdout }).on("line", (line) => {
       let entry: Record<string, unknown>;
       try {
