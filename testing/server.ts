@@ -70,7 +70,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
 
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const started = new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => {
       // Never leave a half-started server behind.
       child.kill("SIGKILL");
@@ -98,6 +98,17 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       reject(new Error(`server exited with code ${code} before listening\n${stderr}`));
     });
   });
+
+  let url: string;
+  try {
+    url = await started;
+  } catch (error) {
+    if (!shared) {
+      await backend.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    throw error;
+  }
 
   const server: TestServer = {
     url,
