@@ -16,6 +16,13 @@ export default tseslint.config(
     },
   },
   {
+    // The example storefront's page script runs in browsers.
+    files: ["examples/**/*.js"],
+    languageOptions: {
+      globals: { document: "readonly", window: "readonly", FormData: "readonly" },
+    },
+  },
+  {
     // Tests read arbitrary JSON bodies.
     files: ["testing/**", "**/test/**", "e2e/**", "**/bench/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -99,7 +99,7 @@ export class Client {
   readonly timeout: number;
   /**
    * The cookies this instance keeps, or `undefined` in browsers (where the browser keeps them) or
-   * when `cookieJar: false` was configured.
+   * when `keepCredentials: false` was configured.
    *
    * @example
    * ```ts
@@ -107,6 +107,9 @@ export class Client {
    * ```
    */
   readonly cookieJar: CookieJar | undefined;
+
+  /** Whether credentials (cookies, the token from `getToken`) are remembered by this instance. */
+  readonly keepCredentials: boolean;
 
   #publishableApiKey: string | undefined;
   #accessToken: string | undefined;
@@ -135,8 +138,8 @@ export class Client {
     this.#fetch = customFetch ?? ((input, init) => globalThis.fetch(input, init));
     const browser = isBrowser();
     this.#credentials = config.credentials ?? (browser ? "include" : undefined);
-    this.cookieJar =
-      !browser && config.cookieJar !== false ? new CookieJar(this.baseUrl) : undefined;
+    this.keepCredentials = config.keepCredentials !== false;
+    this.cookieJar = !browser && this.keepCredentials ? new CookieJar(this.baseUrl) : undefined;
   }
 
   /**
@@ -154,7 +157,7 @@ export class Client {
     return this.#accessToken;
   }
   set accessToken(token: string | undefined) {
-    this.#accessToken = token === "" ? undefined : token;
+    this.#accessToken = token === "" || !this.keepCredentials ? undefined : token;
   }
 
   /**
@@ -208,11 +211,21 @@ export class Client {
     const { signal } = options;
     const timeout = options.timeout ?? this.timeout;
 
-    const jar = this.#usesJar(customHeaders) ? this.cookieJar : undefined;
+    // A call that brings its own credentials uses only those: the remembered ones must never
+    // stand in for a visitor whose cookie has expired, or be mixed with someone else's.
+    const ownCredentials = this.#bringsCredentials(customHeaders);
+    const jar = ownCredentials ? undefined : this.cookieJar;
 
     for (let retry = 0; ; retry++) {
       try {
-        const headers = this.#headers(url, hasBody, idempotencyKey, customHeaders, jar);
+        const headers = this.#headers(
+          url,
+          hasBody,
+          idempotencyKey,
+          customHeaders,
+          jar,
+          !ownCredentials,
+        );
         return await this.#attempt<T>(url, method, headers, body, signal, timeout, jar);
       } catch (error) {
         if (!(error instanceof MedusaError)) throw error;
@@ -231,10 +244,11 @@ export class Client {
     idempotencyKey: string | undefined,
     customHeaders: CustomHeaders,
     jar: CookieJar | undefined,
+    useToken: boolean,
   ): Headers {
     const headers = new Headers({ Accept: "application/json" });
     if (hasBody) headers.set("Content-Type", "application/json");
-    if (this.#accessToken !== undefined) {
+    if (useToken && this.#accessToken !== undefined) {
       headers.set("Authorization", `Bearer ${this.#accessToken}`);
     }
     if (this.#publishableApiKey !== undefined) {
@@ -252,19 +266,24 @@ export class Client {
   }
 
   /**
-   * Whether the jar takes part in a request: not when the caller supplied its own `Cookie`
-   * header. The response then answers for the caller's cookies, not the jar's: storing its
-   * `Set-Cookie` would let a cookie forwarded for one visitor (or its removal) leak into the
-   * instance's own session.
+   * Whether the caller's headers carry their own `Cookie` or `Authorization`. The response then
+   * answers for those, so the jar neither sends its cookies nor stores the ones the response
+   * sets, and the remembered token is not sent.
    */
-  #usesJar(customHeaders: CustomHeaders): boolean {
-    if (this.cookieJar === undefined) return false;
+  #bringsCredentials(customHeaders: CustomHeaders): boolean {
     for (const source of [this.#customHeaders, customHeaders]) {
       for (const [name, value] of Object.entries(source)) {
-        if (name.toLowerCase() === "cookie" && value !== undefined && value !== null) return false;
+        const lower = name.toLowerCase();
+        if (
+          (lower === "cookie" || lower === "authorization") &&
+          value !== undefined &&
+          value !== null
+        ) {
+          return true;
+        }
       }
     }
-    return true;
+    return false;
   }
 
   /** One attempt: fetch, store cookies, read the body, and resolve or throw. */

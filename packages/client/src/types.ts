@@ -168,16 +168,24 @@ export interface Config {
    */
   credentials?: "omit" | "same-origin" | "include";
   /**
-   * Whether this instance keeps the cookies its server sets (the session cookie) and sends them
-   * back. A request that carries a `Cookie` header from `customHeaders` bypasses the jar: it
-   * neither sends the jar's cookies nor stores the ones its response sets. On by default outside browsers (Node, Bun, Deno, edge runtimes); browsers always use
-   * their own cookie store instead. Turn it off on a server that forwards each visitor's own
-   * `Cookie` header, or create one client per visitor: a client with a jar is logged in as
-   * whoever last logged in through it.
+   * Whether this instance remembers credentials: the session cookie its server sets (outside
+   * browsers, in the instance's own cookie jar) and the token from `auth.getToken`. With the
+   * default, `true`, one instance is one customer, in every runtime.
    *
-   * @defaultValue `true` outside browsers
+   * Set it to `false` for an instance that a server shares between visitors (typical
+   * server-side rendering): the instance then remembers nothing, and each call carries the
+   * visitor's own `Cookie` or `Authorization` in `customHeaders`. Either way, a call whose
+   * headers bring their own `Cookie` or `Authorization` uses only those, never the remembered ones.
+   *
+   * @defaultValue `true`
+   * @example
+   * ```ts
+   * // One client for the whole server; each request forwards the visitor's cookie.
+   * const medusa = new Medusa({ baseUrl, keepCredentials: false })
+   * await medusa.auth.getSession({ Cookie: request.headers.get("cookie") ?? "" })
+   * ```
    */
-  cookieJar?: boolean;
+  keepCredentials?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -245,6 +245,45 @@ describe("auth: custom headers", () => {
   });
 });
 
+describe("auth: credentials a call brings, and keepCredentials", () => {
+  it("a call with its own Authorization or Cookie never falls back to the remembered ones", async () => {
+    const first = await register(baseUrl);
+    const second = await register(baseUrl);
+    const medusa = new Medusa({ baseUrl });
+    await medusa.auth.authenticate({ email: first.email, password: PASSWORD });
+    await medusa.auth.getToken({ email: first.email, password: PASSWORD });
+    const other = await new Medusa({ baseUrl }).auth.getToken({
+      email: second.email,
+      password: PASSWORD,
+    });
+
+    const asSecond = await medusa.auth.getSession({
+      Authorization: `Bearer ${other.access_token}`,
+    });
+    assert.equal(asSecond.customer.email, second.email);
+    // An expired visitor cookie must not be rescued by the instance's own token or cookie.
+    await expectUnauthorized(medusa.auth.getSession({ Cookie: "connect.sid=expired" }));
+    assert.equal(
+      (await medusa.auth.getSession()).customer.email,
+      first.email,
+      "its own session is untouched",
+    );
+  });
+
+  it("keepCredentials: false remembers neither the cookie nor the token", async () => {
+    const { email } = await register(baseUrl);
+    const shared = new Medusa({ baseUrl, keepCredentials: false });
+    assert.equal(shared.client.cookieJar, undefined);
+    const login = await shared.auth.authenticate({ email, password: PASSWORD });
+    assert.equal(login.customer.email, email);
+    const { access_token } = await shared.auth.getToken({ email, password: PASSWORD });
+    assert.equal(shared.client.accessToken, undefined);
+    await expectUnauthorized(shared.auth.getSession());
+    const visitor = await shared.auth.getSession({ Authorization: `Bearer ${access_token}` });
+    assert.equal(visitor.customer.email, email);
+  });
+});
+
 describe("auth: sessions", () => {
   it("lists, revokes one, and revokes all other sessions", async () => {
     const main = await register(baseUrl);
