@@ -6,7 +6,7 @@ import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { unavailable } from "./errors.js";
+import { invalidData, unavailable } from "./errors.js";
 import type { AppContext } from "./http/context.js";
 import { Authenticator } from "./http/plugins/authenticate.js";
 import {
@@ -23,7 +23,7 @@ import { sessionRoutes } from "./http/routes/sessions.js";
 import { systemRoutes } from "./http/routes/system.js";
 import { EMAIL_FORMAT } from "./http/schemas/fields.js";
 import { Address, ErrorBody } from "./http/schemas/responses.js";
-import { CHECKS_KEYWORD, isValidEmail } from "./http/validation.js";
+import { CHECKS_KEYWORD, MAX_BODY_DEPTH, exceedsDepth, isValidEmail } from "./http/validation.js";
 
 export interface BuildOptions extends AppContext {
   logger: FastifyBaseLogger;
@@ -47,6 +47,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     return503OnClosing: false,
     requestTimeout: 30_000,
     clientErrorHandler,
+    // Node answers a missing Host with a bare 400; the onRequest hook below answers it in JSON.
+    http: { requireHostHeader: false },
     ajv: {
       customOptions: {
         allErrors: false,
@@ -69,8 +71,18 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const parseJson = fastify.getDefaultJsonParser("error", "error");
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, {});
-    parseJson(request, body as string, done);
+    if (typeof body !== "string" || body.trim() === "") return done(null, {});
+    parseJson(request, body, (error, value) => {
+      if (error) return done(error, undefined);
+      // Absurd nesting would exhaust the stack later (in serialization): refuse it here.
+      if (exceedsDepth(value, MAX_BODY_DEPTH)) {
+        return done(
+          invalidData(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels`),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
   });
 
   await fastify.register(cookie);
@@ -107,7 +119,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   fastify.addHook("preClose", async () => {
     closing = true;
   });
-  fastify.addHook("onRequest", async (_request, reply) => {
+  fastify.addHook("onRequest", async (request, reply) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === "1.1") {
+      throw invalidData("The Host header is required (HTTP/1.1)");
+    }
     if (closing) {
       reply.header("connection", "close");
       throw unavailable("The server is shutting down; retry the request");

@@ -8,7 +8,7 @@ import validator from "validator";
 const { isEmail } = validator;
 
 /** The class-validator checks a schema field carries, under the `x-checks` keyword. */
-export type Check = "isEmail" | "isString" | "isNotEmpty" | "isObject" | "isAddressOrId";
+export type Check = "isEmail" | "isString" | "isNotEmpty" | "isObject" | "isAddressOrId" | "noNul";
 
 export const CHECKS_KEYWORD = "x-checks";
 
@@ -24,8 +24,14 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Medusa's email rule: validator.js isEmail with default options (no trimming). */
-export const isValidEmail = (value: unknown): value is string =>
-  typeof value === "string" && isEmail(value);
+export const isValidEmail = (value: unknown): value is string => {
+  try {
+    return typeof value === "string" && isEmail(value);
+  } catch {
+    // isEmail throws on lone surrogates (encodeURI): such a string is no email.
+    return false;
+  }
+};
 
 function fieldMessages(schema: FieldSchema, value: unknown, path: string): string[] {
   const messages: string[] = [];
@@ -36,6 +42,11 @@ function fieldMessages(schema: FieldSchema, value: unknown, path: string): strin
         break;
       case "isString":
         if (typeof value !== "string") messages.push(`${path} must be a string`);
+        break;
+      case "noNul":
+        if (typeof value === "string" && value.includes("\u0000")) {
+          messages.push(`${path} must not contain NUL characters`);
+        }
         break;
       case "isNotEmpty":
         if (value === "" || value === null || value === undefined)
@@ -80,4 +91,19 @@ export function describeInvalidBody(schema: unknown, body: unknown): string | un
   if (messages.length === 0 && !isPlainObject(body))
     messages.push("the request body must be a JSON object");
   return messages.length > 0 ? messages.join(", ") : undefined;
+}
+
+/** How deeply a request body may nest (metadata included): far beyond any real use. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: no recursion to overflow). */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -40,7 +40,7 @@ export class AuthService {
       );
     }
     // Medusa accepts any non-empty JSON value here; a non-string can never match a hash.
-    const candidate = typeof password === "string" ? password : JSON.stringify(password);
+    const candidate = typeof password === "string" ? password : "\u0000 not a string";
     const wait = await this.throttle.loginWait(ip, email);
     if (wait > 0) {
       // A throttled attempt costs what any other does, so timing tells nothing either.

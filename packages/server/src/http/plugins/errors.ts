@@ -56,6 +56,7 @@ export function toHttpError(
       describeInvalidBody(schema, source) ?? `${error.validationContext} ${error.message}`,
     );
   }
+  if (isNulError(error)) return invalidData("Text must not contain NUL characters");
   if (isUnavailableError(error)) {
     return unavailable("Storage (the database or Redis) is unavailable right now; retry shortly");
   }
@@ -74,7 +75,15 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.headers) reply.headers(error.headers);
   // Also set here: errors raised before routing (malformed URLs) skip the onSend hooks.
   reply.header("x-content-type-options", "nosniff").header("cache-control", "no-store");
-  return reply.code(error.status).type("application/json; charset=utf-8").send(error.toJSON());
+  reply.code(error.status).type("application/json; charset=utf-8");
+  // A response to HEAD has no body, errors included.
+  return reply.request.method === "HEAD" ? reply.send() : reply.send(error.toJSON());
+}
+
+/** PostgreSQL refuses NUL in text (SQLite stores it): a client's mistake, not a server error. */
+function isNulError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "22021" || code === "22P05";
 }
 
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
@@ -105,7 +114,9 @@ const clientErrorBodies: Record<string, [number, string]> = {
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return;
   const [status, message] = clientErrorBodies[error.code ?? ""] ?? [400, "Malformed HTTP request"];
-  const body = JSON.stringify({ type: "invalid_data", message });
+  const raw = (error as { rawPacket?: Buffer }).rawPacket;
+  const head = raw !== undefined && raw.subarray(0, 5).toString("latin1") === "HEAD ";
+  const body = head ? "" : JSON.stringify({ type: "invalid_data", message });
   socket.end(
     `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}\r\n` +
       `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

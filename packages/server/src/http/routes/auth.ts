@@ -92,7 +92,13 @@ export function authRoutes(app: App, deps: RouteDeps): void {
     async (request) => {
       const { email } = request.params;
       await services.throttle.request("exists", request.ip);
-      if (!config.authExistsEnabled || email.length > MAX_EMAIL_LENGTH) return { exists: false };
+      if (
+        !config.authExistsEnabled ||
+        email.length > MAX_EMAIL_LENGTH ||
+        email.includes("\u0000")
+      ) {
+        return { exists: false };
+      }
       return { exists: await services.customers.isRegistered(email) };
     },
   );

@@ -6,11 +6,23 @@ const checks = (list: Check[]) => ({ [CHECKS_KEYWORD]: list });
 
 export const EMAIL_FORMAT = "medusa-email";
 
+/** Text stored in the database: PostgreSQL cannot hold NUL characters, so none are accepted. */
+const NO_NUL = "^[^\\u0000]*$";
+
 export const Email = (description = "Email address") =>
-  Type.String({ format: EMAIL_FORMAT, description, ...checks(["isEmail"]) });
+  Type.String({
+    format: EMAIL_FORMAT,
+    pattern: NO_NUL,
+    description,
+    ...checks(["isEmail", "noNul"]),
+  });
 
 export const Str = (description?: string) =>
-  Type.String({ ...(description && { description }), ...checks(["isString"]) });
+  Type.String({
+    pattern: NO_NUL,
+    ...(description && { description }),
+    ...checks(["isString", "noNul"]),
+  });
 
 /** Any non-empty JSON value (Medusa's IsNotEmpty on the login password). */
 export const NotEmpty = (description?: string) =>
