@@ -1,0 +1,1104 @@
+/**
+ * `npm run bench`: Gatehouse's throughput and latency on SQLite, then on PostgreSQL + Redis,
+ * compared in the same run with a bare node:http server sending the same customer JSON and with
+ * raw Argon2id hashing. See docs/benchmarks.md.
+ *
+ *   node --import tsx packages/server/bench/run.ts [--quick] [--customers N] [--compare-sizes]
+ *     [--duration S] [--warmup S] [--connections N] [--backends sqlite,postgres+redis]
+ *     [--only get-cookie,get-bearer,get-exists,login,token,storm,baselines]
+ *     [--json FILE] [--cpu-prof DIR]
+ *
+ * The server runs from its built output (packages/server/dist/main.js) as a separate process;
+ * autocannon runs in this process, on the same machine and cores.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { cpus, freemem, release, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  adminDatabaseUrl,
+  createBackend,
+  testRedisUrl,
+  type Backend,
+  type BackendName,
+} from "../../../testing/backend.js";
+import { getToken, login, request } from "../../../testing/http.js";
+import { ARGON2_OPTIONS } from "./argon2-options.js";
+import { hostCpu, runLoad, warmThenRun, type BenchRequest, type LoadResult } from "./load.js";
+import {
+  runArgon2Baseline,
+  startBareServer,
+  startGatehouse,
+  stopAll,
+  type Argon2Baseline,
+  type GatehouseProcess,
+} from "./processes.js";
+import { BENCH_PASSWORD, benchEmail, benchPasswordHash, seedPostgres, seedSqlite } from "./seed.js";
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const SCENARIO_IDS = [
+  "get-cookie",
+  "get-bearer",
+  "get-exists",
+  "login",
+  "token",
+  "storm",
+  "baselines",
+] as const;
+type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+const BACKEND_LABELS: Record<BackendName, string> = {
+  sqlite: "SQLite",
+  postgres: "PostgreSQL",
+  "postgres+redis": "PostgreSQL + Redis",
+};
+
+interface Options {
+  quick: boolean;
+  customers: number;
+  compareSizes: boolean;
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  /** Distinct sessions (and tokens) the GET scenarios rotate through. */
+  sessions: number;
+  backends: BackendName[];
+  only: Set<ScenarioId> | null;
+  json: string | undefined;
+  cpuProf: string | undefined;
+  /** Before each measurement, wait until the machine is quiet; re-measure runs disturbed by others. */
+  waitQuiet: boolean;
+}
+
+const USAGE = `Usage: npm run bench -- [options]
+  --quick               short run: 3 s per scenario after a 1 s warm-up, 200 customers
+  --customers N         customers to seed (default 1000; 200 with --quick)
+  --compare-sizes       run everything with 1,000 customers and with --customers (default
+                        100,000 here) and print the differences (target: within 10%)
+  --duration S          seconds measured per scenario (default 10; 3 with --quick)
+  --warmup S            seconds of warm-up before each scenario (default 3; 1 with --quick)
+  --connections N       concurrent connections per scenario (default 16)
+  --backends LIST       sqlite,postgres+redis (default), or postgres
+  --only LIST           ${SCENARIO_IDS.join(",")}
+  --json FILE           also write the report to FILE (bench-results/latest.json is always written)
+  --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
+  --wait-quiet          on a shared machine: before each measurement wait (up to 10 min) until
+                        other processes leave the CPUs alone, and measure again (up to 3 times)
+                        when they used more than 15% of a core meanwhile
+  --help`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      customers: { type: "string" },
+      "compare-sizes": { type: "boolean", default: false },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      backends: { type: "string" },
+      only: { type: "string" },
+      json: { type: "string" },
+      "cpu-prof": { type: "string" },
+      "wait-quiet": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const number = (name: string, text: string | undefined, fallback: number, min: number) => {
+    if (text === undefined) return fallback;
+    const value = Number(text.replace(/[_,]/g, ""));
+    if (!Number.isInteger(value) || value < min) {
+      throw new Error(`--${name} must be an integer ≥ ${min}, not ${JSON.stringify(text)}`);
+    }
+    return value;
+  };
+  const quick = values.quick;
+  const compareSizes = values["compare-sizes"];
+  const backends = (values.backends ?? "sqlite,postgres+redis").split(",").map((name) => {
+    if (name !== "sqlite" && name !== "postgres" && name !== "postgres+redis") {
+      throw new Error(`--backends: unknown backend ${JSON.stringify(name)}`);
+    }
+    return name;
+  });
+  let only: Set<ScenarioId> | null = null;
+  if (values.only !== undefined) {
+    only = new Set();
+    for (const id of values.only.split(",")) {
+      if (!(SCENARIO_IDS as readonly string[]).includes(id)) {
+        throw new Error(`--only: unknown scenario ${JSON.stringify(id)}`);
+      }
+      only.add(id as ScenarioId);
+    }
+  }
+  return {
+    quick,
+    customers: number(
+      "customers",
+      values.customers,
+      compareSizes ? 100_000 : quick ? 200 : 1000,
+      10,
+    ),
+    compareSizes,
+    durationSec: number("duration", values.duration, quick ? 3 : 10, 1),
+    warmupSec: number("warmup", values.warmup, quick ? 1 : 3, 0),
+    connections: number("connections", values.connections, 16, 1),
+    sessions: quick ? 32 : 128,
+    backends,
+    only,
+    json: values.json,
+    cpuProf: values["cpu-prof"],
+    waitQuiet: values["wait-quiet"],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed parameters and targets
+
+/** The "login storm" probe: a steady trickle of GET /store/auth, idle and under login load. */
+const PROBE_CONNECTIONS = 4;
+const PROBE_RATE = 200;
+/** Distinct emails the email-check and login scenarios cycle through. */
+const EMAIL_SAMPLE = 2000;
+/**
+ * Rate limits stay on, but a load generator is one client IP: the per-IP limits are raised so
+ * that the limiter's bookkeeping is measured while no request is refused.
+ */
+const RATE_LIMIT_ENV = {
+  RATE_LIMIT_LOGIN_IP: "1000000000/1m",
+  RATE_LIMIT_LOGIN_IP_ACCOUNT: "1000000000/1m",
+  RATE_LIMIT_EXISTS: "1000000000/1m",
+};
+
+/** CPU (% of one core) other processes may use during a measurement before it counts as disturbed. */
+const NOISY_CPU_PERCENT = 15;
+
+const TARGETS = {
+  getVsBare: { sqlite: 0.5, postgres: 0.35, "postgres+redis": 0.35 } as Record<BackendName, number>,
+  loginVsArgon2: 0.85,
+  stormP99: 3,
+  rssMb: 150,
+  sizeDelta: 0.1,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Report types
+
+interface Ratio {
+  value: number;
+  versus: "bare node:http" | "raw Argon2id";
+  target: number;
+  pass: boolean;
+}
+
+interface ScenarioReport {
+  id: ScenarioId;
+  label: string;
+  connections: number;
+  result: LoadResult;
+  ratio?: Ratio;
+}
+
+interface StormReport {
+  probe: { connections: number; rate: number };
+  idle: LoadResult;
+  underLogin: LoadResult;
+  login: LoadResult;
+  p99Ratio: number;
+  target: number;
+  pass: boolean;
+}
+
+interface SuiteReport {
+  backend: BackendName;
+  label: string;
+  customers: number;
+  seedSeconds: number;
+  scenarios: ScenarioReport[];
+  storm?: StormReport;
+  maxRssMb: number | null;
+  rssPass: boolean | null;
+  cpuProfiles?: string[];
+}
+
+interface Baselines {
+  bare: LoadResult & { bodyBytes: number; contentType: string };
+  argon2: Argon2Baseline;
+}
+
+interface TargetLine {
+  name: string;
+  value: string;
+  target: string;
+  pass: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const fmtInt = (value: number) => Math.round(value).toLocaleString("en-US");
+const fmtRate = (value: number) =>
+  value >= 100 ? fmtInt(value) : value.toLocaleString("en-US", { maximumFractionDigits: 1 });
+const fmtMs = (value: number) =>
+  Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value.toFixed(1)) : "–";
+const fmtRatio = (value: number) => `${value.toFixed(2)}×`;
+const passMiss = (pass: boolean) => (pass ? "PASS" : "MISS");
+/** Marks a measurement during which other processes used the CPUs. */
+const noisy = (result: LoadResult) =>
+  (result.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT ? " (*)" : "";
+const cpu = (result: LoadResult) =>
+  [
+    result.targetCpuPercent,
+    result.generatorCpuPercent,
+    result.storageCpuPercent,
+    result.otherCpuPercent,
+  ]
+    .map((value) => (value === null ? "–" : fmtInt(value)))
+    .join("/");
+
+function table(rows: string[][], rightAligned: Set<number>): string {
+  const widths = rows[0]!.map((_, column) =>
+    Math.max(...rows.map((row) => (row[column] ?? "").length)),
+  );
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          rightAligned.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+        )
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+/** The machine's CPU use (% of one core) in the 2 s before the run, when nothing of ours ran. */
+let busyBeforeStart: number | null = null;
+let machineCache: ReturnType<typeof readMachine> | undefined;
+const machineInfo = () => (machineCache ??= readMachine());
+
+function readMachine() {
+  const cpuInfo = (() => {
+    try {
+      return readFileSync("/proc/cpuinfo", "utf8");
+    } catch {
+      return "";
+    }
+  })();
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuInfo)?.[1]?.trim() ?? cpus()[0]?.model ?? "?";
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync("nproc", { encoding: "utf8" }).trim()) || nproc;
+  } catch {
+    // no coreutils
+  }
+  let commit: string | undefined;
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    commit = undefined;
+  }
+  return {
+    nproc,
+    cpuModel: model,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    freeMemoryGiB: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    threadpoolSize: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+    commit,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+function reachable(url: string, defaultPort: number): Promise<boolean> {
+  const parsed = new URL(url);
+  return new Promise((done) => {
+    const socket = connect({
+      host: parsed.hostname,
+      port: Number(parsed.port || defaultPort),
+      timeout: 2000,
+    });
+    socket.once("connect", () => (socket.destroy(), done(true)));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => (socket.destroy(), done(false)));
+  });
+}
+
+/** Why a backend cannot be used, or undefined when it can. */
+async function unavailableReason(name: BackendName): Promise<string | undefined> {
+  if (name === "sqlite") return undefined;
+  const redact = (url: string) => {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  };
+  if (!(await reachable(adminDatabaseUrl, 5432))) {
+    return `PostgreSQL is unreachable at ${redact(adminDatabaseUrl)} (set DATABASE_URL)`;
+  }
+  if (name === "postgres+redis" && !(await reachable(testRedisUrl, 6379))) {
+    return `Redis is unreachable at ${redact(testRedisUrl)} (set REDIS_URL)`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+/** Runs `task` over `items` with at most `limit` at a time. */
+async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Indexes spread evenly over the whole table, so a large store is read all over. */
+function spread(count: number, sample: number): number[] {
+  const n = Math.min(count, sample);
+  return Array.from({ length: n }, (_, i) => Math.floor((i * count) / n));
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** Backends whose database and Redis keys still have to be dropped. */
+const liveBackends = new Set<Backend>();
+
+/** The CPU profiles in a --cpu-prof directory. */
+function listProfiles(dir: string | undefined): string[] {
+  if (!dir) return [];
+  try {
+    return readdirSync(dir)
+      .filter((file) => file.endsWith(".cpuprofile"))
+      .map((file) => join(resolve(dir), file));
+  } catch {
+    return [];
+  }
+}
+
+interface Prepared {
+  server: GatehouseProcess;
+  cookieRequests: BenchRequest[];
+  bearerRequests: BenchRequest[];
+  existsRequests: BenchRequest[];
+  loginRequests: BenchRequest[];
+  tokenRequests: BenchRequest[];
+  sampleBody: string;
+  sampleContentType: string;
+}
+
+async function prepare(
+  backend: Backend,
+  options: Options,
+  customers: number,
+  passwordHash: string,
+): Promise<{ prepared: Prepared; seedSeconds: number }> {
+  const server = await startGatehouse({
+    backendEnv: backend.env,
+    env: RATE_LIMIT_ENV,
+    nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProf)}`] : [],
+  });
+  try {
+    const seedStart = performance.now();
+    if (backend.env.DATABASE_URL)
+      await seedPostgres(backend.env.DATABASE_URL, customers, passwordHash);
+    else seedSqlite(server.dataDir, customers, passwordHash);
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    log(`  seeded ${fmtInt(customers)} customers in ${seedSeconds.toFixed(1)} s`);
+
+    // Sessions and tokens come from real logins, spread over the whole customer table.
+    const sessionEmails = spread(customers, options.sessions).map(benchEmail);
+    const cookies = await mapLimit(sessionEmails, 8, async (email) => {
+      const { cookie } = await login(server.url, email, BENCH_PASSWORD);
+      return cookie;
+    });
+    const tokens = await mapLimit(sessionEmails, 8, (email) =>
+      getToken(server.url, email, BENCH_PASSWORD),
+    );
+    log(`  ${cookies.length} cookie sessions and ${tokens.length} bearer tokens from real logins`);
+
+    const sample = await request(server.url, "GET", "/store/auth", { cookie: cookies[0] });
+    if (sample.status !== 200) throw new Error(`GET /store/auth answered ${sample.status}`);
+
+    const emails = spread(customers, EMAIL_SAMPLE).map(benchEmail);
+    const json = { "content-type": "application/json" };
+    const credentials = (email: string) => JSON.stringify({ email, password: BENCH_PASSWORD });
+    return {
+      seedSeconds,
+      prepared: {
+        server,
+        cookieRequests: cookies.map((cookie) => ({
+          method: "GET",
+          path: "/store/auth",
+          headers: { cookie },
+        })),
+        bearerRequests: tokens.map((token) => ({
+          method: "GET",
+          path: "/store/auth",
+          headers: { authorization: `Bearer ${token}` },
+        })),
+        existsRequests: emails.map((email) => ({
+          method: "GET",
+          path: `/store/auth/${encodeURIComponent(email)}`,
+        })),
+        loginRequests: emails.map((email) => ({
+          method: "POST",
+          path: "/store/auth",
+          headers: json,
+          body: credentials(email),
+        })),
+        tokenRequests: emails.map((email) => ({
+          method: "POST",
+          path: "/store/auth/token",
+          headers: json,
+          body: credentials(email),
+        })),
+        sampleBody: sample.text,
+        sampleContentType: sample.headers.get("content-type") ?? "application/json",
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** Waits until the machine has been quiet for 5 s in a row (at most `maxSec`). */
+async function waitForQuiet(maxSec = 600): Promise<void> {
+  const deadline = Date.now() + maxSec * 1000;
+  let quietSeconds = 0;
+  let announced = false;
+  while (quietSeconds < 5 && Date.now() < deadline) {
+    const sample = hostCpu();
+    await new Promise((done) => setTimeout(done, 1000));
+    const busy = sample.stop();
+    if (busy === null) return;
+    if (busy < NOISY_CPU_PERCENT) {
+      quietSeconds += 1;
+    } else {
+      quietSeconds = 0;
+      if (!announced) log(`    waiting for other processes to leave the CPUs alone…`);
+      announced = true;
+    }
+  }
+}
+
+/**
+ * Runs a measurement. With --wait-quiet, first waits for a quiet machine, and measures again
+ * (up to 3 times) when other processes used the CPUs meanwhile, keeping the least disturbed run.
+ */
+async function measure<T>(
+  options: Options,
+  run: () => Promise<T>,
+  otherCpu: (result: T) => number | null,
+): Promise<T> {
+  let best: T | undefined;
+  for (let attempt = 0; attempt < (options.waitQuiet ? 4 : 1); attempt++) {
+    if (options.waitQuiet) await waitForQuiet();
+    const result = await run();
+    const other = otherCpu(result) ?? 0;
+    if (best === undefined || other < (otherCpu(best) ?? 0)) best = result;
+    if (other <= NOISY_CPU_PERCENT) break;
+    if (options.waitQuiet && attempt < 3) {
+      log(`    other processes used ${fmtInt(other)}% of a core meanwhile; measuring again`);
+    }
+  }
+  return best!;
+}
+
+const otherOf = (result: LoadResult) => result.otherCpuPercent;
+
+async function runBaselines(options: Options, prepared: Prepared): Promise<Baselines> {
+  log("Baseline: bare node:http server sending the same customer JSON");
+  const bare = await startBareServer(prepared.sampleBody, prepared.sampleContentType);
+  let bareResult: LoadResult;
+  try {
+    // The same requests as GET /store/auth (cookie): the bare server ignores the cookies.
+    bareResult = await measure(
+      options,
+      () =>
+        warmThenRun(
+          {
+            url: bare.url,
+            connections: options.connections,
+            durationSec: options.durationSec,
+            requests: prepared.cookieRequests,
+            pid: bare.pid,
+          },
+          options.warmupSec,
+        ),
+      otherOf,
+    );
+  } finally {
+    await bare.stop();
+  }
+  const { threadpoolSize, nproc } = machineInfo();
+  const inFlight = 2 * Math.max(threadpoolSize, nproc);
+  log(`Baseline: raw Argon2id hashing, ${inFlight} in flight`);
+  const argon2 = await measure(
+    options,
+    () =>
+      runArgon2Baseline({
+        durationSec: options.durationSec,
+        warmupSec: Math.max(1, options.warmupSec),
+        inFlight,
+      }),
+    (result) => result.otherCpuPercent,
+  );
+  return {
+    bare: {
+      ...bareResult,
+      bodyBytes: Buffer.byteLength(prepared.sampleBody),
+      contentType: prepared.sampleContentType,
+    },
+    argon2,
+  };
+}
+
+function runStorm(options: Options, prepared: Prepared): Promise<StormReport> {
+  return measure(
+    options,
+    () => runStormOnce(options, prepared),
+    (storm) => Math.max(storm.idle.otherCpuPercent ?? 0, storm.underLogin.otherCpuPercent ?? 0),
+  );
+}
+
+async function runStormOnce(options: Options, prepared: Prepared): Promise<StormReport> {
+  const { server } = prepared;
+  const probe = {
+    url: server.url,
+    connections: PROBE_CONNECTIONS,
+    overallRate: PROBE_RATE,
+    durationSec: options.durationSec,
+    requests: prepared.cookieRequests,
+    pid: server.pid,
+  };
+  const idle = await warmThenRun(probe, Math.min(1, options.warmupSec));
+  // Logins first, so that hashing is saturated before the probe starts and until it ends.
+  const lead = Math.max(1, options.warmupSec);
+  const loginRun = runLoad({
+    url: server.url,
+    connections: options.connections,
+    durationSec: options.durationSec + lead + 1,
+    requests: prepared.loginRequests,
+  });
+  await new Promise((done) => setTimeout(done, lead * 1000));
+  const underLogin = await runLoad(probe);
+  const login = await loginRun;
+  const p99Ratio = underLogin.latencyMs.p99 / idle.latencyMs.p99;
+  return {
+    probe: { connections: PROBE_CONNECTIONS, rate: PROBE_RATE },
+    idle,
+    underLogin,
+    login,
+    p99Ratio,
+    target: TARGETS.stormP99,
+    pass: p99Ratio <= TARGETS.stormP99,
+  };
+}
+
+async function runSuite(
+  name: BackendName,
+  customers: number,
+  options: Options,
+  passwordHash: string,
+  baselines: { value?: Baselines },
+): Promise<SuiteReport> {
+  const label = BACKEND_LABELS[name];
+  log(`\n${label}, ${fmtInt(customers)} customers`);
+  const backend = await createBackend(name);
+  liveBackends.add(backend);
+  const profilesBefore = listProfiles(options.cpuProf);
+  let prepared: Prepared | undefined;
+  try {
+    const ready = await prepare(backend, options, customers, passwordHash);
+    prepared = ready.prepared;
+    const wanted = (id: ScenarioId) => options.only === null || options.only.has(id);
+
+    if (!baselines.value && wanted("baselines")) {
+      baselines.value = await runBaselines(options, prepared);
+    }
+
+    const { server } = prepared;
+    const scenarios: ScenarioReport[] = [];
+    const definitions: Array<{ id: ScenarioId; label: string; requests: BenchRequest[] }> = [
+      { id: "get-cookie", label: "GET /store/auth (cookie)", requests: prepared.cookieRequests },
+      { id: "get-bearer", label: "GET /store/auth (Bearer)", requests: prepared.bearerRequests },
+      { id: "get-exists", label: "GET /store/auth/:email", requests: prepared.existsRequests },
+      { id: "login", label: "POST /store/auth (login)", requests: prepared.loginRequests },
+      { id: "token", label: "POST /store/auth/token", requests: prepared.tokenRequests },
+    ];
+    for (const definition of definitions) {
+      if (!wanted(definition.id)) continue;
+      log(`  ${definition.label}`);
+      const result = await measure(
+        options,
+        () =>
+          warmThenRun(
+            {
+              url: server.url,
+              connections: options.connections,
+              durationSec: options.durationSec,
+              requests: definition.requests,
+              pid: server.pid,
+            },
+            options.warmupSec,
+          ),
+        otherOf,
+      );
+      const report: ScenarioReport = {
+        id: definition.id,
+        label: definition.label,
+        connections: options.connections,
+        result,
+      };
+      const base = baselines.value;
+      if (base && definition.id.startsWith("get-")) {
+        const value = result.requestsPerSec / base.bare.requestsPerSec;
+        const target = TARGETS.getVsBare[name];
+        report.ratio = { value, versus: "bare node:http", target, pass: value >= target };
+      } else if (base && (definition.id === "login" || definition.id === "token")) {
+        const value = result.requestsPerSec / base.argon2.hashesPerSec;
+        const target = TARGETS.loginVsArgon2;
+        report.ratio = { value, versus: "raw Argon2id", target, pass: value >= target };
+      }
+      scenarios.push(report);
+    }
+
+    let storm: StormReport | undefined;
+    if (wanted("storm")) {
+      log("  login storm: GET /store/auth latency, idle and under login load");
+      storm = await runStorm(options, prepared);
+    }
+
+    const rss = [
+      ...scenarios.map((scenario) => scenario.result.maxRssMb),
+      storm?.idle.maxRssMb ?? null,
+      storm?.underLogin.maxRssMb ?? null,
+    ].filter((value): value is number => value !== null);
+    const maxRssMb = rss.length > 0 ? Math.max(...rss) : null;
+    await prepared.server.stop();
+    prepared = undefined;
+    const profiles = listProfiles(options.cpuProf).filter((file) => !profilesBefore.includes(file));
+    return {
+      backend: name,
+      label,
+      customers,
+      seedSeconds: ready.seedSeconds,
+      scenarios,
+      ...(storm && { storm }),
+      maxRssMb,
+      rssPass: maxRssMb === null ? null : maxRssMb <= TARGETS.rssMb,
+      ...(options.cpuProf && { cpuProfiles: profiles }),
+    };
+  } finally {
+    await prepared?.server.stop();
+    await backend.drop();
+    liveBackends.delete(backend);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+function printReport(
+  info: ReturnType<typeof machineInfo>,
+  options: Options,
+  baselines: Baselines | undefined,
+  suites: SuiteReport[],
+  skipped: string[],
+): TargetLine[] {
+  const targets: TargetLine[] = [];
+  const out: string[] = [];
+  out.push("");
+  out.push(
+    `Gatehouse benchmark — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC` +
+      (info.commit ? ` — commit ${info.commit}` : ""),
+  );
+  out.push(
+    `Machine: ${info.nproc} × ${info.cpuModel}, ${info.memoryGiB} GiB RAM, Node ${info.node}, ` +
+      `${info.os}, libuv thread pool ${info.threadpoolSize}`,
+  );
+  out.push(
+    `Load: autocannon in the benchmark process, sharing the same ${info.nproc} cores with the ` +
+      `server (and PostgreSQL/Redis); ${options.connections} connections, ${options.warmupSec} s ` +
+      `warm-up + ${options.durationSec} s per scenario.`,
+  );
+  out.push(
+    "CPU % is of one core, during the measured run: srv = the server under test, gen = the load " +
+      "generator (this process), db = PostgreSQL + Redis processes, other = anything else.",
+  );
+  if (busyBeforeStart !== null) {
+    out.push(
+      `Machine CPU use before the run: ${fmtInt(busyBeforeStart)}% of one core` +
+        (busyBeforeStart > 25
+          ? " — OTHER PROCESSES WERE RUNNING: figures are low and noisy."
+          : "."),
+    );
+  }
+  if (baselines) {
+    const { bare, argon2 } = baselines;
+    out.push("");
+    out.push("Baselines");
+    out.push(
+      table(
+        [
+          ["", "rate", "p50 ms", "p99 ms", "RSS MB", "CPU % srv/gen/db/other"],
+          [
+            `bare node:http, same customer JSON (${bare.bodyBytes} B)${noisy(bare)}`,
+            `${fmtRate(bare.requestsPerSec)} req/s`,
+            fmtMs(bare.latencyMs.p50),
+            fmtMs(bare.latencyMs.p99),
+            bare.maxRssMb === null ? "–" : fmtInt(bare.maxRssMb),
+            cpu(bare),
+          ],
+          [
+            `raw Argon2id m=${argon2.memoryKib} t=${argon2.iterations} p=${argon2.parallelism}, ${argon2.inFlight} in flight`,
+            `${fmtRate(argon2.hashesPerSec)} hashes/s`,
+            "",
+            "",
+            argon2.maxRssMb === null ? "–" : fmtInt(argon2.maxRssMb),
+            `${fmtInt(argon2.cpuPercent)}/–/–/${argon2.otherCpuPercent === null ? "–" : fmtInt(argon2.otherCpuPercent)}`,
+          ],
+        ],
+        new Set([1, 2, 3, 4, 5]),
+      ),
+    );
+  }
+  for (const suite of suites) {
+    out.push("");
+    out.push(`${suite.label}, ${fmtInt(suite.customers)} customers`);
+    const rows: string[][] = [
+      [
+        "scenario",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "RSS MB",
+        "CPU % srv/gen/db/other",
+        "non-2xx",
+        "ratio",
+        "target",
+        "",
+      ],
+    ];
+    for (const scenario of suite.scenarios) {
+      const { result, ratio } = scenario;
+      rows.push([
+        scenario.label + noisy(result),
+        fmtRate(result.requestsPerSec),
+        fmtMs(result.latencyMs.p50),
+        fmtMs(result.latencyMs.p99),
+        result.maxRssMb === null ? "–" : fmtInt(result.maxRssMb),
+        cpu(result),
+        fmtInt(result.non2xx + result.errors),
+        ratio ? `${fmtRatio(ratio.value)} ${ratio.versus}` : "",
+        ratio ? `≥ ${ratio.target}×` : "",
+        ratio ? passMiss(ratio.pass) : "",
+      ]);
+      if (ratio) {
+        targets.push({
+          name: `${suite.label} (${fmtInt(suite.customers)}): ${scenario.label} vs ${ratio.versus}`,
+          value: fmtRatio(ratio.value),
+          target: `≥ ${ratio.target}×`,
+          pass: ratio.pass,
+        });
+      }
+    }
+    if (suite.storm) {
+      const { idle, underLogin, login } = suite.storm;
+      rows.push([
+        `GET /store/auth, ${PROBE_RATE} req/s, idle${noisy(idle)}`,
+        fmtRate(idle.requestsPerSec),
+        fmtMs(idle.latencyMs.p50),
+        fmtMs(idle.latencyMs.p99),
+        idle.maxRssMb === null ? "–" : fmtInt(idle.maxRssMb),
+        cpu(idle),
+        fmtInt(idle.non2xx + idle.errors),
+        "",
+        "",
+        "",
+      ]);
+      rows.push([
+        `GET /store/auth, ${PROBE_RATE} req/s, login storm${noisy(underLogin)}`,
+        fmtRate(underLogin.requestsPerSec),
+        fmtMs(underLogin.latencyMs.p50),
+        fmtMs(underLogin.latencyMs.p99),
+        underLogin.maxRssMb === null ? "–" : fmtInt(underLogin.maxRssMb),
+        cpu(underLogin),
+        fmtInt(underLogin.non2xx + underLogin.errors),
+        `${fmtRatio(suite.storm.p99Ratio)} idle p99`,
+        `≤ ${suite.storm.target}×`,
+        passMiss(suite.storm.pass),
+      ]);
+      rows.push([
+        "  (the storm's logins)",
+        fmtRate(login.requestsPerSec),
+        fmtMs(login.latencyMs.p50),
+        fmtMs(login.latencyMs.p99),
+        "",
+        "",
+        fmtInt(login.non2xx + login.errors),
+        "",
+        "",
+        "",
+      ]);
+      targets.push({
+        name: `${suite.label} (${fmtInt(suite.customers)}): login storm GET p99 vs idle p99`,
+        value: fmtRatio(suite.storm.p99Ratio),
+        target: `≤ ${suite.storm.target}×`,
+        pass: suite.storm.pass,
+      });
+    }
+    if (suite.maxRssMb !== null) {
+      rows.push([
+        "peak server RSS under load",
+        "",
+        "",
+        "",
+        fmtInt(suite.maxRssMb),
+        "",
+        "",
+        "",
+        `≤ ${TARGETS.rssMb} MB`,
+        passMiss(suite.rssPass!),
+      ]);
+      targets.push({
+        name: `${suite.label} (${fmtInt(suite.customers)}): peak server RSS`,
+        value: `${fmtInt(suite.maxRssMb)} MB`,
+        target: `≤ ${TARGETS.rssMb} MB`,
+        pass: suite.rssPass!,
+      });
+    }
+    out.push(table(rows, new Set([1, 2, 3, 4, 5, 6])));
+    const failures = [...suite.scenarios.map((s) => [s.label, s.result] as const)];
+    if (suite.storm) {
+      failures.push(["login storm probe", suite.storm.underLogin]);
+      failures.push(["login storm logins", suite.storm.login]);
+    }
+    for (const [label, result] of failures) {
+      if (result.non2xx + result.errors > 0) {
+        out.push(
+          `  ! ${label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodes)}), ${result.errors} errors`,
+        );
+      }
+    }
+  }
+
+  const comparison = sizeComparison(suites);
+  if (comparison.length > 0) {
+    out.push("");
+    out.push("Store size: differences from 1,000 customers (target: req/s within 10%)");
+    const rows: string[][] = [["backend", "scenario", "req/s", "Δ req/s", "Δ p50", "Δ p99", ""]];
+    for (const line of comparison) {
+      rows.push([
+        line.backend,
+        line.scenario,
+        `${fmtRate(line.small)} → ${fmtRate(line.large)}`,
+        `${(line.deltaRps * 100).toFixed(1)}%`,
+        `${(line.deltaP50 * 100).toFixed(1)}%`,
+        `${(line.deltaP99 * 100).toFixed(1)}%`,
+        passMiss(line.pass),
+      ]);
+      targets.push({
+        name: `${line.backend}: ${line.scenario} req/s at ${fmtInt(line.largeCustomers)} vs 1,000 customers`,
+        value: `${(line.deltaRps * 100).toFixed(1)}%`,
+        target: "within ±10%",
+        pass: line.pass,
+      });
+    }
+    out.push(table(rows, new Set([2, 3, 4, 5])));
+  }
+
+  const disturbed = [
+    ...(baselines ? [baselines.bare] : []),
+    ...suites.flatMap((suite) => [
+      ...suite.scenarios.map((scenario) => scenario.result),
+      ...(suite.storm ? [suite.storm.idle, suite.storm.underLogin] : []),
+    ]),
+  ].some((result) => noisy(result) !== "");
+  if (disturbed || (baselines?.argon2.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT) {
+    out.push(
+      `\n(*) Other processes used more than ${NOISY_CPU_PERCENT}% of a core during this ` +
+        "measurement: it understates what the machine can do (see --wait-quiet).",
+    );
+  }
+  for (const notice of skipped) out.push(`\n${notice}`);
+  if (targets.length > 0) {
+    const met = targets.filter((target) => target.pass).length;
+    out.push("");
+    out.push(`Targets met: ${met} of ${targets.length}`);
+    for (const target of targets.filter((t) => !t.pass)) {
+      out.push(`  MISS  ${target.name}: ${target.value} (target ${target.target})`);
+    }
+  }
+  console.log(out.join("\n"));
+  return targets;
+}
+
+interface SizeLine {
+  backend: string;
+  scenario: string;
+  small: number;
+  large: number;
+  largeCustomers: number;
+  deltaRps: number;
+  deltaP50: number;
+  deltaP99: number;
+  pass: boolean;
+}
+
+function sizeComparison(suites: SuiteReport[]): SizeLine[] {
+  const lines: SizeLine[] = [];
+  for (const small of suites.filter((suite) => suite.customers === 1000)) {
+    for (const large of suites.filter(
+      (suite) => suite.backend === small.backend && suite.customers > 1000,
+    )) {
+      for (const a of small.scenarios) {
+        const b = large.scenarios.find((scenario) => scenario.id === a.id);
+        if (!b) continue;
+        const delta = (x: number, y: number) => (y - x) / x;
+        const deltaRps = delta(a.result.requestsPerSec, b.result.requestsPerSec);
+        lines.push({
+          backend: small.label,
+          scenario: a.label,
+          small: a.result.requestsPerSec,
+          large: b.result.requestsPerSec,
+          largeCustomers: large.customers,
+          deltaRps,
+          deltaP50: delta(a.result.latencyMs.p50, b.result.latencyMs.p50),
+          deltaP99: delta(a.result.latencyMs.p99, b.result.latencyMs.p99),
+          pass: Math.abs(deltaRps) <= TARGETS.sizeDelta,
+        });
+      }
+    }
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const info = machineInfo();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\n${signal}: stopping the processes this run started and dropping its databases…`);
+    void (async () => {
+      await stopAll();
+      await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
+      process.exit(130);
+    })();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  log(
+    `Gatehouse benchmark: ${options.backends.map((name) => BACKEND_LABELS[name]).join(", then ")}; ` +
+      `${options.connections} connections, ${options.warmupSec} s warm-up + ${options.durationSec} s per scenario`,
+  );
+  const quiet = hostCpu();
+  await new Promise((done) => setTimeout(done, 2000));
+  const busyAtStart = quiet.stop();
+  busyBeforeStart = busyAtStart;
+  if (busyAtStart !== null && busyAtStart > 25) {
+    log(
+      `Warning: the machine was already busy (${fmtInt(busyAtStart)}% of one core) before the ` +
+        "benchmark started; other processes share the cores and the figures will be low and noisy.",
+    );
+  }
+  const passwordHash = await benchPasswordHash();
+  const sizes = options.compareSizes ? [1000, options.customers] : [options.customers];
+  const baselines: { value?: Baselines } = {};
+  const suites: SuiteReport[] = [];
+  const skipped: string[] = [];
+  for (const name of options.backends) {
+    const reason = await unavailableReason(name);
+    if (reason) {
+      const notice = `${BACKEND_LABELS[name]}: skipped — ${reason}.`;
+      log(notice);
+      skipped.push(notice);
+      continue;
+    }
+    for (const customers of sizes) {
+      if (interrupted) break;
+      const suite = await runSuite(name, customers, options, passwordHash, baselines);
+      for (const file of suite.cpuProfiles ?? []) log(`  CPU profile: ${file}`);
+      suites.push(suite);
+    }
+  }
+  if (interrupted) return;
+
+  const targets = printReport(info, options, baselines.value, suites, skipped);
+  const report = {
+    date: new Date().toISOString(),
+    machine: { ...info, busyBeforeStartPercent: busyAtStart },
+    options: {
+      quick: options.quick,
+      customers: options.customers,
+      compareSizes: options.compareSizes,
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      connections: options.connections,
+      sessions: options.sessions,
+      backends: options.backends,
+      only: options.only ? [...options.only] : null,
+      probe: { connections: PROBE_CONNECTIONS, rate: PROBE_RATE },
+      argon2: {
+        memoryKib: ARGON2_OPTIONS.memoryCost,
+        iterations: ARGON2_OPTIONS.timeCost,
+        parallelism: ARGON2_OPTIONS.parallelism,
+      },
+    },
+    baselines: baselines.value ?? null,
+    suites,
+    sizeComparison: sizeComparison(suites),
+    skipped,
+    targets,
+  };
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const latest = join(root, "bench-results", "latest.json");
+  mkdirSync(dirname(latest), { recursive: true });
+  writeFileSync(latest, text);
+  if (options.json) {
+    mkdirSync(dirname(resolve(options.json)), { recursive: true });
+    writeFileSync(resolve(options.json), text);
+  }
+  log(`\nReport written to ${options.json ? `${options.json} and ` : ""}bench-results/latest.json`);
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  await stopAll();
+  await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
+  process.exit(1);
+});
