@@ -75,6 +75,8 @@ interface Options {
   cpuProf: string | undefined;
   /** Before each measurement, wait until the machine is quiet; re-measure runs disturbed by others. */
   waitQuiet: boolean;
+  /** Extra environment variables for the server (e.g. UV_THREADPOOL_SIZE=2). */
+  serverEnv: Record<string, string>;
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -89,6 +91,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST           ${SCENARIO_IDS.join(",")}
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
+  --server-env K=V      an environment variable for the server (repeatable), to try a setting
+                        such as UV_THREADPOOL_SIZE=2 or NODE_OPTIONS=--max-semi-space-size=4
   --wait-quiet          on a shared machine: before each measurement wait (up to 10 min) until
                         other processes leave the CPUs alone, and measure again (up to 3 times)
                         when they used more than 15% of a core meanwhile
@@ -109,6 +113,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: "string" },
       "cpu-prof": { type: "string" },
       "wait-quiet": { type: "boolean", default: false },
+      "server-env": { type: "string", multiple: true },
       help: { type: "boolean", default: false },
     },
   });
@@ -160,6 +165,14 @@ function parseOptions(argv: string[]): Options {
     json: values.json,
     cpuProf: values["cpu-prof"],
     waitQuiet: values["wait-quiet"],
+    serverEnv: Object.fromEntries(
+      (values["server-env"] ?? []).map((pair) => {
+        const equals = pair.indexOf("=");
+        if (equals < 1)
+          throw new Error(`--server-env must be NAME=VALUE, not ${JSON.stringify(pair)}`);
+        return [pair.slice(0, equals), pair.slice(equals + 1)];
+      }),
+    ),
   };
 }
 
@@ -227,14 +240,18 @@ interface SuiteReport {
   seedSeconds: number;
   scenarios: ScenarioReport[];
   storm?: StormReport;
+  /** Measured in this suite, just before the scenarios they are compared with. */
+  baselines: SuiteBaselines;
   maxRssMb: number | null;
   rssPass: boolean | null;
   cpuProfiles?: string[];
 }
 
-interface Baselines {
-  bare: LoadResult & { bodyBytes: number; contentType: string };
-  argon2: Argon2Baseline;
+type BareBaseline = LoadResult & { bodyBytes: number; contentType: string };
+
+interface SuiteBaselines {
+  bare?: BareBaseline;
+  argon2?: Argon2Baseline;
 }
 
 interface TargetLine {
@@ -422,7 +439,7 @@ async function prepare(
 ): Promise<{ prepared: Prepared; seedSeconds: number }> {
   const server = await startGatehouse({
     backendEnv: backend.env,
-    env: RATE_LIMIT_ENV,
+    env: { ...RATE_LIMIT_ENV, ...options.serverEnv },
     nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProf)}`] : [],
   });
   try {
@@ -535,13 +552,12 @@ async function measure<T>(
 
 const otherOf = (result: LoadResult) => result.otherCpuPercent;
 
-async function runBaselines(options: Options, prepared: Prepared): Promise<Baselines> {
-  log("Baseline: bare node:http server sending the same customer JSON");
+async function runBareBaseline(options: Options, prepared: Prepared): Promise<BareBaseline> {
+  log("  baseline: bare node:http server sending the same customer JSON");
   const bare = await startBareServer(prepared.sampleBody, prepared.sampleContentType);
-  let bareResult: LoadResult;
   try {
     // The same requests as GET /store/auth (cookie): the bare server ignores the cookies.
-    bareResult = await measure(
+    const result = await measure(
       options,
       () =>
         warmThenRun(
@@ -556,13 +572,21 @@ async function runBaselines(options: Options, prepared: Prepared): Promise<Basel
         ),
       otherOf,
     );
+    return {
+      ...result,
+      bodyBytes: Buffer.byteLength(prepared.sampleBody),
+      contentType: prepared.sampleContentType,
+    };
   } finally {
     await bare.stop();
   }
+}
+
+function runArgon2(options: Options): Promise<Argon2Baseline> {
   const { threadpoolSize, nproc } = machineInfo();
   const inFlight = 2 * Math.max(threadpoolSize, nproc);
-  log(`Baseline: raw Argon2id hashing, ${inFlight} in flight`);
-  const argon2 = await measure(
+  log(`  baseline: raw Argon2id hashing, ${inFlight} in flight`);
+  return measure(
     options,
     () =>
       runArgon2Baseline({
@@ -572,14 +596,6 @@ async function runBaselines(options: Options, prepared: Prepared): Promise<Basel
       }),
     (result) => result.otherCpuPercent,
   );
-  return {
-    bare: {
-      ...bareResult,
-      bodyBytes: Buffer.byteLength(prepared.sampleBody),
-      contentType: prepared.sampleContentType,
-    },
-    argon2,
-  };
 }
 
 function runStorm(options: Options, prepared: Prepared): Promise<StormReport> {
@@ -629,7 +645,6 @@ async function runSuite(
   customers: number,
   options: Options,
   passwordHash: string,
-  baselines: { value?: Baselines },
 ): Promise<SuiteReport> {
   const label = BACKEND_LABELS[name];
   log(`\n${label}, ${fmtInt(customers)} customers`);
@@ -642,9 +657,7 @@ async function runSuite(
     prepared = ready.prepared;
     const wanted = (id: ScenarioId) => options.only === null || options.only.has(id);
 
-    if (!baselines.value && wanted("baselines")) {
-      baselines.value = await runBaselines(options, prepared);
-    }
+    const baselines: SuiteBaselines = {};
 
     const { server } = prepared;
     const scenarios: ScenarioReport[] = [];
@@ -657,6 +670,15 @@ async function runSuite(
     ];
     for (const definition of definitions) {
       if (!wanted(definition.id)) continue;
+      const isGet = definition.id.startsWith("get-");
+      const isLogin = definition.id === "login" || definition.id === "token";
+      // Each baseline is measured right before the scenarios it is compared with.
+      if (wanted("baselines") && isGet && !baselines.bare) {
+        baselines.bare = await runBareBaseline(options, prepared);
+      }
+      if (wanted("baselines") && isLogin && !baselines.argon2) {
+        baselines.argon2 = await runArgon2(options);
+      }
       log(`  ${definition.label}`);
       const result = await measure(
         options,
@@ -679,13 +701,12 @@ async function runSuite(
         connections: options.connections,
         result,
       };
-      const base = baselines.value;
-      if (base && definition.id.startsWith("get-")) {
-        const value = result.requestsPerSec / base.bare.requestsPerSec;
+      if (isGet && baselines.bare) {
+        const value = result.requestsPerSec / baselines.bare.requestsPerSec;
         const target = TARGETS.getVsBare[name];
         report.ratio = { value, versus: "bare node:http", target, pass: value >= target };
-      } else if (base && (definition.id === "login" || definition.id === "token")) {
-        const value = result.requestsPerSec / base.argon2.hashesPerSec;
+      } else if (isLogin && baselines.argon2) {
+        const value = result.requestsPerSec / baselines.argon2.hashesPerSec;
         const target = TARGETS.loginVsArgon2;
         report.ratio = { value, versus: "raw Argon2id", target, pass: value >= target };
       }
@@ -714,6 +735,7 @@ async function runSuite(
       seedSeconds: ready.seedSeconds,
       scenarios,
       ...(storm && { storm }),
+      baselines,
       maxRssMb,
       rssPass: maxRssMb === null ? null : maxRssMb <= TARGETS.rssMb,
       ...(options.cpuProf && { cpuProfiles: profiles }),
@@ -731,7 +753,6 @@ async function runSuite(
 function printReport(
   info: ReturnType<typeof machineInfo>,
   options: Options,
-  baselines: Baselines | undefined,
   suites: SuiteReport[],
   skipped: string[],
 ): TargetLine[] {
@@ -751,6 +772,12 @@ function printReport(
       `server (and PostgreSQL/Redis); ${options.connections} connections, ${options.warmupSec} s ` +
       `warm-up + ${options.durationSec} s per scenario.`,
   );
+  const extraEnv = Object.entries(options.serverEnv);
+  if (extraEnv.length > 0) {
+    out.push(
+      `Server environment: ${extraEnv.map(([name, value]) => `${name}=${value}`).join(" ")}`,
+    );
+  }
   out.push(
     "CPU % is of one core, during the measured run: srv = the server under test, gen = the load " +
       "generator (this process), db = PostgreSQL + Redis processes, other = anything else.",
@@ -761,35 +788,6 @@ function printReport(
         (busyBeforeStart > 25
           ? " — OTHER PROCESSES WERE RUNNING: figures are low and noisy."
           : "."),
-    );
-  }
-  if (baselines) {
-    const { bare, argon2 } = baselines;
-    out.push("");
-    out.push("Baselines");
-    out.push(
-      table(
-        [
-          ["", "rate", "p50 ms", "p99 ms", "RSS MB", "CPU % srv/gen/db/other"],
-          [
-            `bare node:http, same customer JSON (${bare.bodyBytes} B)${noisy(bare)}`,
-            `${fmtRate(bare.requestsPerSec)} req/s`,
-            fmtMs(bare.latencyMs.p50),
-            fmtMs(bare.latencyMs.p99),
-            bare.maxRssMb === null ? "–" : fmtInt(bare.maxRssMb),
-            cpu(bare),
-          ],
-          [
-            `raw Argon2id m=${argon2.memoryKib} t=${argon2.iterations} p=${argon2.parallelism}, ${argon2.inFlight} in flight`,
-            `${fmtRate(argon2.hashesPerSec)} hashes/s`,
-            "",
-            "",
-            argon2.maxRssMb === null ? "–" : fmtInt(argon2.maxRssMb),
-            `${fmtInt(argon2.cpuPercent)}/–/–/${argon2.otherCpuPercent === null ? "–" : fmtInt(argon2.otherCpuPercent)}`,
-          ],
-        ],
-        new Set([1, 2, 3, 4, 5]),
-      ),
     );
   }
   for (const suite of suites) {
@@ -809,8 +807,43 @@ function printReport(
         "",
       ],
     ];
+    const { bare, argon2 } = suite.baselines;
+    let bareShown = false;
+    let argon2Shown = false;
     for (const scenario of suite.scenarios) {
       const { result, ratio } = scenario;
+      if (bare && !bareShown && scenario.id.startsWith("get-")) {
+        bareShown = true;
+        rows.push([
+          `baseline: bare node:http, same JSON (${bare.bodyBytes} B)${noisy(bare)}`,
+          fmtRate(bare.requestsPerSec),
+          fmtMs(bare.latencyMs.p50),
+          fmtMs(bare.latencyMs.p99),
+          bare.maxRssMb === null ? "–" : fmtInt(bare.maxRssMb),
+          cpu(bare),
+          fmtInt(bare.non2xx + bare.errors),
+          "",
+          "",
+          "",
+        ]);
+      }
+      if (argon2 && !argon2Shown && (scenario.id === "login" || scenario.id === "token")) {
+        argon2Shown = true;
+        const other = argon2.otherCpuPercent;
+        rows.push([
+          `baseline: raw Argon2id, ${argon2.inFlight} in flight (hashes/s)` +
+            ((other ?? 0) > NOISY_CPU_PERCENT ? " (*)" : ""),
+          fmtRate(argon2.hashesPerSec),
+          "",
+          "",
+          argon2.maxRssMb === null ? "–" : fmtInt(argon2.maxRssMb),
+          `${fmtInt(argon2.cpuPercent)}/–/–/${other === null ? "–" : fmtInt(other)}`,
+          "",
+          "",
+          "",
+          "",
+        ]);
+      }
       rows.push([
         scenario.label + noisy(result),
         fmtRate(result.requestsPerSec),
@@ -938,13 +971,16 @@ function printReport(
   }
 
   const disturbed = [
-    ...(baselines ? [baselines.bare] : []),
     ...suites.flatMap((suite) => [
+      ...(suite.baselines.bare ? [suite.baselines.bare] : []),
       ...suite.scenarios.map((scenario) => scenario.result),
       ...(suite.storm ? [suite.storm.idle, suite.storm.underLogin] : []),
     ]),
   ].some((result) => noisy(result) !== "");
-  if (disturbed || (baselines?.argon2.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT) {
+  const argon2Disturbed = suites.some(
+    (suite) => (suite.baselines.argon2?.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT,
+  );
+  if (disturbed || argon2Disturbed) {
     out.push(
       `\n(*) Other processes used more than ${NOISY_CPU_PERCENT}% of a core during this ` +
         "measurement: it understates what the machine can do (see --wait-quiet).",
@@ -1038,7 +1074,6 @@ async function main(): Promise<void> {
   }
   const passwordHash = await benchPasswordHash();
   const sizes = options.compareSizes ? [1000, options.customers] : [options.customers];
-  const baselines: { value?: Baselines } = {};
   const suites: SuiteReport[] = [];
   const skipped: string[] = [];
   for (const name of options.backends) {
@@ -1051,14 +1086,14 @@ async function main(): Promise<void> {
     }
     for (const customers of sizes) {
       if (interrupted) break;
-      const suite = await runSuite(name, customers, options, passwordHash, baselines);
+      const suite = await runSuite(name, customers, options, passwordHash);
       for (const file of suite.cpuProfiles ?? []) log(`  CPU profile: ${file}`);
       suites.push(suite);
     }
   }
   if (interrupted) return;
 
-  const targets = printReport(info, options, baselines.value, suites, skipped);
+  const targets = printReport(info, options, suites, skipped);
   const report = {
     date: new Date().toISOString(),
     machine: { ...info, busyBeforeStartPercent: busyAtStart },
@@ -1072,6 +1107,7 @@ async function main(): Promise<void> {
       sessions: options.sessions,
       backends: options.backends,
       only: options.only ? [...options.only] : null,
+      serverEnv: options.serverEnv,
       probe: { connections: PROBE_CONNECTIONS, rate: PROBE_RATE },
       argon2: {
         memoryKib: ARGON2_OPTIONS.memoryCost,
@@ -1079,7 +1115,6 @@ async function main(): Promise<void> {
         parallelism: ARGON2_OPTIONS.parallelism,
       },
     },
-    baselines: baselines.value ?? null,
     suites,
     sizeComparison: sizeComparison(suites),
     skipped,
