@@ -40,6 +40,11 @@ export interface LoadResult {
   maxRssMb: number | null;
   /** CPU used by `pid` during the run, in % of one core. */
   targetCpuPercent: number | null;
+  /**
+   * CPU used by the main thread of `pid` (for Node: the event loop), in % of one core. At 100
+   * the event loop is saturated, whatever the other threads do.
+   */
+  targetMainThreadCpuPercent: number | null;
   /** CPU used by this process (the load generator) during the run, in % of one core. */
   generatorCpuPercent: number;
   /**
@@ -79,10 +84,14 @@ export function readRssKib(pid: number): number | null {
   }
 }
 
-/** User + system CPU time of a process in milliseconds (Linux only; null elsewhere). */
-function readCpuMs(pid: number): number | null {
+/**
+ * User + system CPU time of a process (or, with `thread`, of one of its threads) in milliseconds
+ * (Linux only; null elsewhere).
+ */
+function readCpuMs(pid: number, thread?: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    const stat = readFileSync(path, "utf8");
     // Fields after the command name (which may contain spaces) start at ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
@@ -185,6 +194,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const latencies: number[] = [];
   const rss = sampleRss(spec.pid);
   const targetCpuBefore = spec.pid === undefined ? null : readCpuMs(spec.pid);
+  const mainCpuBefore = spec.pid === undefined ? null : readCpuMs(spec.pid, spec.pid);
   const generatorCpuBefore = process.cpuUsage();
   const host = hostCpu();
   const storageCpuBefore = readStorageCpuMs();
@@ -213,6 +223,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
   const targetCpuAfter = spec.pid === undefined ? null : readCpuMs(spec.pid);
+  const mainCpuAfter = spec.pid === undefined ? null : readCpuMs(spec.pid, spec.pid);
   const maxRssMb = rss.stop();
   const hostCpuPercent = host.stop();
   const storageCpuAfter = readStorageCpuMs();
@@ -252,6 +263,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     },
     maxRssMb,
     targetCpuPercent,
+    targetMainThreadCpuPercent:
+      mainCpuBefore === null || mainCpuAfter === null
+        ? null
+        : ((mainCpuAfter - mainCpuBefore) / elapsedMs) * 100,
     generatorCpuPercent,
     hostCpuPercent,
     storageCpuPercent,

@@ -196,6 +196,8 @@ export async function startBareServer(body: string, contentType: string): Promis
 
 export interface Argon2Baseline {
   hashesPerSec: number;
+  /** The separate measurements `hashesPerSec` averages, when there were several. */
+  measurements?: number[];
   hashes: number;
   durationSec: number;
   inFlight: number;

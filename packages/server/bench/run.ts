@@ -274,15 +274,19 @@ const passMiss = (pass: boolean) => (pass ? "PASS" : "MISS");
 /** Marks a measurement during which other processes used the CPUs. */
 const noisy = (result: LoadResult) =>
   (result.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT ? " (*)" : "";
-const cpu = (result: LoadResult) =>
-  [
-    result.targetCpuPercent,
-    result.generatorCpuPercent,
-    result.storageCpuPercent,
-    result.otherCpuPercent,
-  ]
-    .map((value) => (value === null ? "–" : fmtInt(value)))
-    .join("/");
+const cpu = (result: LoadResult) => {
+  const value = (percent: number | null) => (percent === null ? "–" : fmtInt(percent));
+  const loop =
+    result.targetMainThreadCpuPercent === null
+      ? ""
+      : ` (${value(result.targetMainThreadCpuPercent)})`;
+  return [
+    value(result.targetCpuPercent) + loop,
+    value(result.generatorCpuPercent),
+    value(result.storageCpuPercent),
+    value(result.otherCpuPercent),
+  ].join("/");
+};
 
 function table(rows: string[][], rightAligned: Set<number>): string {
   const widths = rows[0]!.map((_, column) =>
@@ -705,12 +709,29 @@ async function runSuite(
         const value = result.requestsPerSec / baselines.bare.requestsPerSec;
         const target = TARGETS.getVsBare[name];
         report.ratio = { value, versus: "bare node:http", target, pass: value >= target };
-      } else if (isLogin && baselines.argon2) {
-        const value = result.requestsPerSec / baselines.argon2.hashesPerSec;
+      }
+      scenarios.push(report);
+    }
+
+    // Argon2 throughput drifts on shared hardware (memory bandwidth): measure it again after the
+    // logins and compare them with the mean of the two measurements around them.
+    if (baselines.argon2) {
+      const after = await runArgon2(options);
+      const before = baselines.argon2;
+      baselines.argon2 = {
+        ...before,
+        hashesPerSec: (before.hashesPerSec + after.hashesPerSec) / 2,
+        measurements: [before.hashesPerSec, after.hashesPerSec],
+        cpuPercent: Math.max(before.cpuPercent, after.cpuPercent),
+        otherCpuPercent: Math.max(before.otherCpuPercent ?? 0, after.otherCpuPercent ?? 0),
+        maxRssMb: Math.max(before.maxRssMb ?? 0, after.maxRssMb ?? 0) || null,
+      };
+      for (const report of scenarios) {
+        if (report.id !== "login" && report.id !== "token") continue;
+        const value = report.result.requestsPerSec / baselines.argon2.hashesPerSec;
         const target = TARGETS.loginVsArgon2;
         report.ratio = { value, versus: "raw Argon2id", target, pass: value >= target };
       }
-      scenarios.push(report);
     }
 
     let storm: StormReport | undefined;
@@ -779,8 +800,9 @@ function printReport(
     );
   }
   out.push(
-    "CPU % is of one core, during the measured run: srv = the server under test, gen = the load " +
-      "generator (this process), db = PostgreSQL + Redis processes, other = anything else.",
+    "CPU % is of one core, during the measured run: srv = the server under test (loop = its main " +
+      "thread, the event loop), gen = the load generator (this process), db = PostgreSQL + Redis " +
+      "processes, other = anything else.",
   );
   if (busyBeforeStart !== null) {
     out.push(
@@ -800,7 +822,7 @@ function printReport(
         "p50 ms",
         "p99 ms",
         "RSS MB",
-        "CPU % srv/gen/db/other",
+        "CPU % srv (loop)/gen/db/other",
         "non-2xx",
         "ratio",
         "target",
@@ -831,7 +853,8 @@ function printReport(
         argon2Shown = true;
         const other = argon2.otherCpuPercent;
         rows.push([
-          `baseline: raw Argon2id, ${argon2.inFlight} in flight (hashes/s)` +
+          `baseline: raw Argon2id, ${argon2.inFlight} in flight, hashes/s (mean of ` +
+            `${(argon2.measurements ?? [argon2.hashesPerSec]).map(fmtRate).join(" and ")})` +
             ((other ?? 0) > NOISY_CPU_PERCENT ? " (*)" : ""),
           fmtRate(argon2.hashesPerSec),
           "",
