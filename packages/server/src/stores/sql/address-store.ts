@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { Address, AddressFields } from "../../domain.js";
 import type { AddressStore } from "../types.js";
 import { readMetadata, writeMetadata } from "./json.js";
+import type { SqlDatabase } from "./database.js";
 import { param, prepare } from "./prepared.js";
 import type { AddressTable, Database } from "./schema.js";
 
@@ -14,8 +15,11 @@ export class SqlAddressStore implements AddressStore {
   // Every customer response lists the address book: compiled once.
   private readonly byCustomer;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.byCustomer = prepare<Selectable<AddressTable>, [string]>(db, () =>
+  private readonly db: Kysely<Database>;
+
+  constructor(database: SqlDatabase) {
+    const db = (this.db = database.db);
+    this.byCustomer = prepare<Selectable<AddressTable>, [string]>(database, () =>
       db
         .selectFrom("address")
         .selectAll()

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
-import { isUniqueViolation } from "./database.js";
+import { isUniqueViolation, type SqlDatabase } from "./database.js";
 import { readMetadata, writeMetadata } from "./json.js";
 import { param, prepare } from "./prepared.js";
 import type { CustomerTable, Database } from "./schema.js";
@@ -41,15 +41,18 @@ export class SqlCustomerStore implements CustomerStore {
   private readonly byId;
   private readonly accountByEmail;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.byId = prepare<Omit<Selectable<CustomerTable>, "password_hash">, [string]>(db, () =>
+  private readonly db: Kysely<Database>;
+
+  constructor(database: SqlDatabase) {
+    const db = (this.db = database.db);
+    this.byId = prepare<Omit<Selectable<CustomerTable>, "password_hash">, [string]>(database, () =>
       db
         .selectFrom("customer")
         .select(columns)
         .where("id", "=", param(0))
         .where("deleted_at", "is", null),
     );
-    this.accountByEmail = prepare<Selectable<CustomerTable>, [string]>(db, () =>
+    this.accountByEmail = prepare<Selectable<CustomerTable>, [string]>(database, () =>
       db
         .selectFrom("customer")
         .select([...columns, "password_hash"])

@@ -11,12 +11,12 @@ import { SqlThrottleStore } from "./throttle-store.js";
 export function createSqlStores(database: SqlDatabase): Stores {
   const { db } = database;
   return {
-    customers: new SqlCustomerStore(db),
-    addresses: new SqlAddressStore(db),
-    sessions: new SqlSessionStore(db),
+    customers: new SqlCustomerStore(database),
+    addresses: new SqlAddressStore(database),
+    sessions: new SqlSessionStore(database),
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
-    throttle: new SqlThrottleStore(db),
+    throttle: new SqlThrottleStore(database),
     async ping() {
       try {
         await ping(db);

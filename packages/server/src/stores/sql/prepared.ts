@@ -1,29 +1,32 @@
 /**
  * Queries compiled once. Building and compiling a Kysely query costs more than running a simple
  * indexed lookup, so the hot-path queries are compiled at start with placeholder values, and each
- * call only swaps in its parameters.
+ * call only swaps in its parameters and runs the statement straight on the driver
+ * (`SqlDatabase.runCompiled`).
  */
-import type { Compilable, Kysely } from "kysely";
-import type { Database } from "./schema.js";
+import type { Compilable } from "kysely";
+import type { SqlDatabase } from "./database.js";
 
 const MARK = "\u0000gatehouse-parameter:";
 
 /** A placeholder for the i-th argument, typed as whatever the column needs. */
 export const param = <T = string>(index: number) => `${MARK}${index}` as unknown as T;
 
+let statements = 0;
+
 export function prepare<Row, Args extends unknown[]>(
-  db: Kysely<Database>,
+  database: SqlDatabase,
   build: () => Compilable<Row>,
 ): (...args: Args) => Promise<Row[]> {
   const compiled = build().compile();
+  const name = `gatehouse_${++statements}`;
   const slots = compiled.parameters.map((value) =>
     typeof value === "string" && value.startsWith(MARK) ? Number(value.slice(MARK.length)) : -1,
   );
-  return async (...args: Args) => {
+  return (...args: Args) => {
     const parameters = compiled.parameters.map((value, i) =>
       slots[i]! >= 0 ? args[slots[i]!] : value,
     );
-    const result = await db.executeQuery<Row>({ ...compiled, parameters });
-    return result.rows;
+    return database.runCompiled<Row>(name, compiled.sql, parameters);
   };
 }

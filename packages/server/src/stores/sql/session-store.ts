@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Session, SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
+import type { SqlDatabase } from "./database.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, SessionTable } from "./schema.js";
 
@@ -25,14 +26,18 @@ export class SqlSessionStore implements SessionStore {
   private readonly byId;
   private readonly touchQuery;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.byTokenHash = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(db, () =>
-      db.selectFrom("session").select(columns).where("token_hash", "=", param(0)),
+  private readonly db: Kysely<Database>;
+
+  constructor(database: SqlDatabase) {
+    const db = (this.db = database.db);
+    this.byTokenHash = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(
+      database,
+      () => db.selectFrom("session").select(columns).where("token_hash", "=", param(0)),
     );
-    this.byId = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(db, () =>
+    this.byId = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(database, () =>
       db.selectFrom("session").select(columns).where("id", "=", param(0)),
     );
-    this.touchQuery = prepare<unknown, [number, string, number]>(db, () =>
+    this.touchQuery = prepare<unknown, [number, string, number]>(database, () =>
       db
         .updateTable("session")
         .set({ last_seen_at: param<number>(0) })

@@ -1,27 +1,42 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { ThrottleState, ThrottleStore } from "../types.js";
-import type { Database } from "./schema.js";
+import type { SqlDatabase } from "./database.js";
+import { param, prepare } from "./prepared.js";
+import type { Database, ThrottleTable } from "./schema.js";
 
 /** Counters kept for at most a day after their window: the longest window any rule uses. */
 const RETENTION_MS = 24 * 3_600_000;
 
 export class SqlThrottleStore implements ThrottleStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  // Rate-limited routes (the email check among them) count every request: compiled once.
+  private readonly hitQuery;
+
+  constructor(database: SqlDatabase) {
+    const db = (this.db = database.db);
+    // One upsert: a new row, a new window, or one more hit in the current window.
+    const now = param<number>(1);
+    const ended = sql<boolean>`throttle.window_started_at + ${param<number>(2)} <= ${now}`;
+    this.hitQuery = prepare<
+      Pick<Selectable<ThrottleTable>, "count" | "window_started_at" | "blocked_until">,
+      [string, number, number]
+    >(database, () =>
+      db
+        .insertInto("throttle")
+        .values({ key: param(0), count: 1, window_started_at: now, blocked_until: 0 })
+        .onConflict((conflict) =>
+          conflict.column("key").doUpdateSet({
+            count: sql<number>`case when ${ended} then 1 else throttle.count + 1 end`,
+            window_started_at: sql<number>`case when ${ended} then ${now} else throttle.window_started_at end`,
+          }),
+        )
+        .returning(["count", "window_started_at", "blocked_until"]),
+    );
+  }
 
   async hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
-    // One upsert: a new row, a new window, or one more hit in the current window.
-    const ended = sql<boolean>`throttle.window_started_at + ${windowMs} <= ${now}`;
-    const row = await this.db
-      .insertInto("throttle")
-      .values({ key, count: 1, window_started_at: now, blocked_until: 0 })
-      .onConflict((conflict) =>
-        conflict.column("key").doUpdateSet({
-          count: sql<number>`case when ${ended} then 1 else throttle.count + 1 end`,
-          window_started_at: sql<number>`case when ${ended} then ${now} else throttle.window_started_at end`,
-        }),
-      )
-      .returning(["count", "window_started_at", "blocked_until"])
-      .executeTakeFirstOrThrow();
+    const [row] = await this.hitQuery(key, now, windowMs);
+    if (!row) throw new Error("The throttle upsert returned no row");
     return {
       count: Number(row.count),
       windowStartedAt: row.window_started_at,
