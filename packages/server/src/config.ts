@@ -3,6 +3,8 @@
  * Every problem is collected and reported at once, naming the variable and what it accepts.
  */
 
+import { availableParallelism } from "node:os";
+
 export type SameSite = "lax" | "strict" | "none";
 export type CookieSecure = "auto" | "always" | "never";
 export type JwtAlgorithm = "EdDSA" | "HS256";
@@ -50,6 +52,14 @@ export interface Config {
     /** Longest password a login attempt may carry before it is refused unhashed. */
     loginMaxLength: number;
     argon2: { memoryKib: number; iterations: number; parallelism: number };
+    hashing: {
+      /** Hashing threads (each holds one Argon2 hash, `memoryKib`, while it works). */
+      threads: number;
+      /** Nice value of the hashing threads: above 0, they yield the CPU to the event loop. */
+      nice: number;
+      /** Hashes that may wait for a thread; one more is refused with 503. */
+      maxQueue: number;
+    };
   };
   rateLimits: {
     enabled: boolean;
@@ -263,6 +273,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     iterations: integer("ARGON2_ITERATIONS", 2, 2, 100),
     parallelism: integer("ARGON2_PARALLELISM", 1, 1, 16),
   };
+  const hashing = {
+    threads: integer("PASSWORD_HASH_THREADS", availableParallelism(), 1, 256),
+    nice: integer("PASSWORD_HASH_NICE", 10, 0, 19),
+    maxQueue: integer("PASSWORD_HASH_QUEUE", 256, 1, 100_000),
+  };
 
   const logLevel = oneOf(
     "LOG_LEVEL",
@@ -292,7 +307,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       ttlMs: duration("JWT_TTL", "7d"),
       keyRotationMs: duration("JWT_KEY_ROTATION", "30d", 60_000),
     },
-    password: { minLength, maxLength: 128, loginMaxLength: 1024, argon2 },
+    password: { minLength, maxLength: 128, loginMaxLength: 1024, argon2, hashing },
     rateLimits: {
       enabled: boolean("RATE_LIMIT", true),
       loginIp: rate("RATE_LIMIT_LOGIN_IP", "100/15m"),

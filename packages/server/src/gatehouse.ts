@@ -89,7 +89,7 @@ export async function createGatehouse(
     services,
     async close() {
       clearInterval(maintenance);
-      await stores.close();
+      await Promise.all([stores.close(), passwords.close()]);
     },
   };
 }

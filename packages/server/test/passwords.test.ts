@@ -118,3 +118,41 @@ describe("password storage", () => {
     assert.deepEqual(res.body, { type: "unauthorized", message: "Wrong email or password" });
   });
 });
+
+describe("password hashing pool", () => {
+  it("answers a full hashing queue with a JSON 503 and Retry-After, and recovers at once", async () => {
+    const server = await startServer({
+      env: { PASSWORD_HASH_THREADS: "1", PASSWORD_HASH_QUEUE: "1" },
+    });
+    try {
+      const email = uniqueEmail("queue");
+      await register(server.url, email);
+      const api = client(server.url);
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          api.post("/store/auth", { email, password: STRONG_PASSWORD }),
+        ),
+      );
+      const statuses = burst.map((res) => res.status);
+      assert.ok(
+        statuses.every((status) => status === 200 || status === 503),
+        `only 200 or 503: ${statuses.join(",")}`,
+      );
+      assert.ok(statuses.includes(200), "the queued logins go through");
+      const refused = burst.find((res) => res.status === 503);
+      assert.ok(refused, "the logins beyond the queue are refused");
+      assert.equal(refused.headers.get("retry-after"), "2");
+      assert.deepEqual(refused.body, {
+        type: "unknown_error",
+        code: "service_unavailable",
+        message: "Too many password checks are waiting; retry in a few seconds",
+      });
+      assert.equal(
+        (await api.post("/store/auth", { email, password: STRONG_PASSWORD })).status,
+        200,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,10 +1,14 @@
 /**
- * Password hashing and policy. New hashes are Argon2id (computed on libuv's thread pool,
- * never on the event loop); Medusa v1 scrypt hashes still verify and are flagged for rehash.
+ * Password hashing and policy. New hashes are Argon2id, computed on a pool of hashing threads
+ * (one per core by default) that run below the event loop's priority: logins use every core
+ * the event loop leaves idle, and a storm of them never slows other requests. Medusa v1 scrypt
+ * hashes still verify and are flagged for rehash.
  */
 import { randomBytes } from "node:crypto";
-import { hash, parseOptions, verify, type Algorithm, type Options } from "@node-rs/argon2";
+import { parseOptions, type Algorithm, type Options } from "@node-rs/argon2";
+import { Piscina } from "piscina";
 import type { Config } from "../config.js";
+import { HttpError } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
 import { isCommonPassword } from "./common-passwords.js";
 
@@ -18,6 +22,7 @@ export interface VerifyResult {
 
 export class PasswordService {
   private readonly options: Options;
+  private readonly pool: Piscina;
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly config: Config["password"]) {
@@ -28,21 +33,34 @@ export class PasswordService {
       timeCost: iterations,
       parallelism,
     };
+    const { threads, nice } = config.hashing;
+    this.pool = new Piscina({
+      filename: new URL("./hash-worker.js", import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      // One hash at a time per thread: Argon2 is memory-bound, and a queue is cheaper than RAM.
+      concurrentTasksPerWorker: 1,
+      // Hashing threads never sit idle long enough to be worth stopping.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      workerData: { nice },
+    });
   }
 
   /** Hashes a new password (Unicode NFC first, so every spelling of one password matches). */
   hash(password: string): Promise<string> {
-    return hash(password.normalize("NFC"), this.options);
+    return this.run<string>("hash", { password: password.normalize("NFC"), options: this.options });
+  }
+
+  /** Stops the hashing threads. */
+  close(): Promise<void> {
+    return this.pool.destroy();
   }
 
   async verify(stored: string | null, password: string): Promise<VerifyResult> {
     if (stored !== null && stored.startsWith("$argon2")) {
-      let ok = false;
-      try {
-        ok = await verify(stored, password.normalize("NFC"));
-      } catch {
-        ok = false;
-      }
+      // A malformed hash verifies as false (in the worker); a full queue throws 503, which
+      // must not count as a wrong password.
+      const ok = await this.argon2Verify(stored, password.normalize("NFC"));
       return { ok, needsRehash: ok && this.isWeaker(stored) };
     }
     if (stored !== null && isMedusaScryptHash(stored)) {
@@ -61,8 +79,29 @@ export class PasswordService {
    * email, a guest, and a wrong password all cost the same.
    */
   async verifyDummy(password: string): Promise<void> {
-    this.dummyHash ??= hash(randomBytes(32).toString("base64url"), this.options);
-    await verify(await this.dummyHash, password.normalize("NFC")).catch(() => false);
+    this.dummyHash ??= this.hash(randomBytes(32).toString("base64url")).catch((error: unknown) => {
+      this.dummyHash = undefined;
+      throw error;
+    });
+    await this.argon2Verify(await this.dummyHash, password.normalize("NFC"));
+  }
+
+  private argon2Verify(hash: string, password: string): Promise<boolean> {
+    return this.run<boolean>("verify", { hash, password });
+  }
+
+  /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
+  private async run<T>(name: "hash" | "verify", task: object): Promise<T> {
+    if (this.pool.queueSize >= this.config.hashing.maxQueue) {
+      throw new HttpError(
+        503,
+        "unknown_error",
+        "Too many password checks are waiting; retry in a few seconds",
+        "service_unavailable",
+        { "retry-after": "2" },
+      );
+    }
+    return (await this.pool.run(task, { name })) as T;
   }
 
   /** Warms the dummy hash so the first unknown-email login is not slower than the rest. */
