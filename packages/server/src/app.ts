@@ -119,21 +119,23 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   fastify.addHook("preClose", async () => {
     closing = true;
   });
-  fastify.addHook("onRequest", async (request, reply) => {
+  // The hooks every request runs take callbacks: cheaper than async functions on the hot path.
+  fastify.addHook("onRequest", (request, reply, done) => {
     if (request.headers.host === undefined && request.raw.httpVersion === "1.1") {
-      throw invalidData("The Host header is required (HTTP/1.1)");
+      return done(invalidData("The Host header is required (HTTP/1.1)"));
     }
     if (closing) {
       reply.header("connection", "close");
-      throw unavailable("The server is shutting down; retry the request");
+      return done(unavailable("The server is shutting down; retry the request"));
     }
+    done();
   });
 
   // Nothing a customer or token appears in may be cached; nothing may be content-sniffed.
-  fastify.addHook("onSend", async (_request, reply, payload) => {
+  fastify.addHook("onSend", (_request, reply, payload, done) => {
     reply.header("x-content-type-options", "nosniff");
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
-    return payload;
+    done(null, payload);
   });
 
   const cookieWriter = new SessionCookie(config.session, logger);

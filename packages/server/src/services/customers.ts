@@ -103,9 +103,13 @@ export class CustomerService {
   }
 
   async view(customerId: string): Promise<CustomerView> {
-    const customer = await this.customers.findById(customerId);
-    if (!customer) throw notFound(`Customer with id: ${customerId} was not found`);
-    return this.viewOf(customer);
+    const found = await this.customers.findWithAddresses(customerId);
+    if (!found) throw notFound(`Customer with id: ${customerId} was not found`);
+    const { customer, addresses } = found;
+    const billingAddress = customer.billing_address_id
+      ? await this.addresses.findById(customer.billing_address_id)
+      : null;
+    return { customer, billingAddress, shippingAddresses: addresses };
   }
 
   async viewOf(customer: Customer): Promise<CustomerView> {

@@ -37,10 +37,23 @@ interface LoadedKey {
 
 /** Unknown `kid`s trigger a reload of the key table at most this often. */
 const RELOAD_INTERVAL_MS = 10_000;
+/**
+ * Tokens whose signature has been checked, kept so that a client sending the same token on every
+ * request costs one signature check, not one per request. Bounded (oldest out first); an entry is
+ * used only until the token's `exp` and while the key that signed it is still loaded. The session
+ * the token names is still read on every request, so revocation takes effect at once.
+ */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+interface CachedVerification extends VerifiedToken {
+  expiresAt: number;
+  key: LoadedKey;
+}
 
 export class TokenService {
   private keys: LoadedKey[] = [];
   private lastReload = 0;
+  private readonly verified = new Map<string, CachedVerification>();
   private readonly encryptionKey: Buffer;
 
   constructor(
@@ -125,17 +138,31 @@ export class TokenService {
    * any failure; the caller still has to check that the named session is live.
    */
   async verify(token: string): Promise<VerifiedToken | null> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (this.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) {
+        return { customerId: cached.customerId, sessionId: cached.sessionId };
+      }
+      this.verified.delete(token);
+    }
+    let key: LoadedKey | undefined;
     try {
-      const { payload } = await jwtVerify(token, (header) => this.keyFor(header), {
-        algorithms: [this.config.algorithm],
-        issuer: this.config.issuer,
-        currentDate: new Date(this.clock.now()),
-        requiredClaims: ["exp", "iat", "sid", "customer_id"],
-      });
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => (key = await this.keyFor(header)).verifyKey,
+        {
+          algorithms: [this.config.algorithm],
+          issuer: this.config.issuer,
+          currentDate: new Date(this.clock.now()),
+          requiredClaims: ["exp", "iat", "sid", "customer_id"],
+        },
+      );
       const { customer_id: customerId, sid: sessionId, domain } = payload;
       if (domain !== "store" || typeof customerId !== "string" || typeof sessionId !== "string") {
         return null;
       }
+      if (key && payload.exp !== undefined)
+        this.remember(token, { customerId, sessionId, expiresAt: payload.exp * 1000, key });
       return { customerId, sessionId };
     } catch {
       return null;
@@ -148,9 +175,16 @@ export class TokenService {
     return { keys: this.keys.map((key) => key.publicJwk) };
   }
 
-  private async keyFor(header: JWTHeaderParameters): Promise<Key> {
+  private remember(token: string, verification: CachedVerification): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, verification);
+  }
+
+  private async keyFor(header: JWTHeaderParameters): Promise<LoadedKey> {
     // HS256 has exactly one key, the shared secret: `kid` is informational there.
-    if (this.config.algorithm === "HS256") return this.keys[0]!.verifyKey;
+    if (this.config.algorithm === "HS256") return this.keys[0]!;
     const find = () => this.keys.find((key) => key.kid === header.kid);
     let key = find();
     const now = this.clock.now();
@@ -161,7 +195,7 @@ export class TokenService {
       key = find();
     }
     if (!key) throw new Error("unknown kid");
-    return key.verifyKey;
+    return key;
   }
 
   private async generateKey(now: number): Promise<SigningKey> {

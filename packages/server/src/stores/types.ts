@@ -29,6 +29,8 @@ export interface CustomerPatch {
 
 export interface CustomerStore {
   findById(id: string): Promise<Customer | null>;
+  /** A non-deleted customer with its address book (oldest first, without deleted addresses). */
+  findWithAddresses(id: string): Promise<{ customer: Customer; addresses: Address[] } | null>;
   /** The registered (has_account), non-deleted customer with this normalized email, and its hash. */
   findAccountByEmail(
     email: string,

@@ -6,7 +6,27 @@ import type { SqlDatabase } from "./database.js";
 import { param, prepare } from "./prepared.js";
 import type { AddressTable, Database } from "./schema.js";
 
-const toAddress = (row: Selectable<AddressTable>): Address => ({
+/** Every column, named (SQLite's JSON helpers need explicit selections). */
+export const ADDRESS_COLUMNS = [
+  "id",
+  "customer_id",
+  "company",
+  "first_name",
+  "last_name",
+  "address_1",
+  "address_2",
+  "city",
+  "country_code",
+  "province",
+  "postal_code",
+  "phone",
+  "metadata",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+] as const satisfies ReadonlyArray<keyof AddressTable>;
+
+export const toAddress = (row: Selectable<AddressTable>): Address => ({
   ...row,
   metadata: readMetadata(row.metadata),
 });

@@ -4,7 +4,10 @@ import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlDatabase } from "./database.js";
 import { readMetadata, writeMetadata } from "./json.js";
 import { param, prepare } from "./prepared.js";
-import type { CustomerTable, Database } from "./schema.js";
+import { jsonArrayFrom as pgJsonArrayFrom } from "kysely/helpers/postgres";
+import { jsonArrayFrom as sqliteJsonArrayFrom } from "kysely/helpers/sqlite";
+import { ADDRESS_COLUMNS, toAddress } from "./address-store.js";
+import type { AddressTable, CustomerTable, Database } from "./schema.js";
 
 const columns = [
   "id",
@@ -40,6 +43,7 @@ export class SqlCustomerStore implements CustomerStore {
   // Every authenticated request and every login runs one of these: compiled once.
   private readonly byId;
   private readonly accountByEmail;
+  private readonly withAddresses;
 
   private readonly db: Kysely<Database>;
 
@@ -52,6 +56,31 @@ export class SqlCustomerStore implements CustomerStore {
         .where("id", "=", param(0))
         .where("deleted_at", "is", null),
     );
+    // The customer and its address book in one statement (one round trip on PostgreSQL).
+    const jsonArrayFrom = database.dialect === "postgres" ? pgJsonArrayFrom : sqliteJsonArrayFrom;
+    this.withAddresses = prepare<
+      Omit<Selectable<CustomerTable>, "password_hash"> & {
+        addresses: string | Array<Selectable<AddressTable>>;
+      },
+      [string]
+    >(database, () =>
+      db
+        .selectFrom("customer")
+        .select(columns)
+        .select((eb) =>
+          jsonArrayFrom(
+            eb
+              .selectFrom("address")
+              .select(ADDRESS_COLUMNS)
+              .whereRef("address.customer_id", "=", "customer.id")
+              .where("address.deleted_at", "is", null)
+              .orderBy("address.created_at")
+              .orderBy("address.id"),
+          ).as("addresses"),
+        )
+        .where("customer.id", "=", param(0))
+        .where("customer.deleted_at", "is", null),
+    );
     this.accountByEmail = prepare<Selectable<CustomerTable>, [string]>(database, () =>
       db
         .selectFrom("customer")
@@ -60,6 +89,18 @@ export class SqlCustomerStore implements CustomerStore {
         .where("has_account", "=", 1)
         .where("deleted_at", "is", null),
     );
+  }
+
+  async findWithAddresses(id: string) {
+    const [row] = await this.withAddresses(id);
+    if (!row) return null;
+    const { addresses, ...customer } = row;
+    // SQLite returns the JSON array as text; PostgreSQL's driver has already parsed it.
+    const rows = (typeof addresses === "string" ? JSON.parse(addresses) : addresses) as Array<
+      Selectable<AddressTable>
+    >;
+    rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { customer: toCustomer(customer), addresses: rows.map(toAddress) };
   }
 
   async findById(id: string): Promise<Customer | null> {
