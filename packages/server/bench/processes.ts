@@ -176,15 +176,22 @@ export interface BareServer {
   stop(): Promise<void>;
 }
 
-/** The bare node:http baseline: answers every request with `body` and `contentType`. */
-export async function startBareServer(body: string, contentType: string): Promise<BareServer> {
-  const child = spawnBenchScript("bare-server.ts", [], {
+/**
+ * The bare node:http baseline (answers every request with `body` and `contentType`), or with
+ * `kind: "fastify"` the framework reference (fastify-server.ts).
+ */
+export async function startBareServer(
+  body: string,
+  contentType: string,
+  kind: "node:http" | "fastify" = "node:http",
+): Promise<BareServer> {
+  const child = spawnBenchScript(kind === "fastify" ? "fastify-server.ts" : "bare-server.ts", [], {
     BENCH_BODY: body,
     BENCH_CONTENT_TYPE: contentType,
   });
   const { port } = await firstJsonLine<{ port: number }>(
     child,
-    "the bare node:http server",
+    kind === "fastify" ? "the Fastify reference server" : "the bare node:http server",
     20_000,
   );
   return {

@@ -221,6 +221,8 @@ interface ScenarioReport {
   connections: number;
   result: LoadResult;
   ratio?: Ratio;
+  /** GET routes: requests/s relative to the Fastify reference (the framework's own ceiling). */
+  vsFramework?: number;
 }
 
 interface StormReport {
@@ -251,6 +253,8 @@ type BareBaseline = LoadResult & { bodyBytes: number; contentType: string };
 
 interface SuiteBaselines {
   bare?: BareBaseline;
+  /** Fastify with Gatehouse's plugins and hooks, same JSON, no session or storage (reference only). */
+  framework?: BareBaseline;
   argon2?: Argon2Baseline;
 }
 
@@ -435,6 +439,17 @@ interface Prepared {
   sampleContentType: string;
 }
 
+/** The node flags `npm start` runs the server with, so that the benchmark measures the same. */
+function startScriptNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const match = /\bnode((?:\s+--\S+)*)\s+packages\/server\/dist\/main\.js/.exec(
+    scripts.start ?? "",
+  );
+  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 async function prepare(
   backend: Backend,
   options: Options,
@@ -444,7 +459,10 @@ async function prepare(
   const server = await startGatehouse({
     backendEnv: backend.env,
     env: { ...RATE_LIMIT_ENV, ...options.serverEnv },
-    nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProf)}`] : [],
+    nodeArgs: [
+      ...startScriptNodeFlags(),
+      ...(options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProf)}`] : []),
+    ],
   });
   try {
     const seedStart = performance.now();
@@ -556,9 +574,17 @@ async function measure<T>(
 
 const otherOf = (result: LoadResult) => result.otherCpuPercent;
 
-async function runBareBaseline(options: Options, prepared: Prepared): Promise<BareBaseline> {
-  log("  baseline: bare node:http server sending the same customer JSON");
-  const bare = await startBareServer(prepared.sampleBody, prepared.sampleContentType);
+async function runBareBaseline(
+  options: Options,
+  prepared: Prepared,
+  kind: "node:http" | "fastify" = "node:http",
+): Promise<BareBaseline> {
+  log(
+    kind === "fastify"
+      ? "  reference: Fastify with Gatehouse's plugins and hooks, same customer JSON, no storage"
+      : "  baseline: bare node:http server sending the same customer JSON",
+  );
+  const bare = await startBareServer(prepared.sampleBody, prepared.sampleContentType, kind);
   try {
     // The same requests as GET /store/auth (cookie): the bare server ignores the cookies.
     const result = await measure(
@@ -679,6 +705,7 @@ async function runSuite(
       // Each baseline is measured right before the scenarios it is compared with.
       if (wanted("baselines") && isGet && !baselines.bare) {
         baselines.bare = await runBareBaseline(options, prepared);
+        baselines.framework = await runBareBaseline(options, prepared, "fastify");
       }
       if (wanted("baselines") && isLogin && !baselines.argon2) {
         baselines.argon2 = await runArgon2(options);
@@ -709,6 +736,9 @@ async function runSuite(
         const value = result.requestsPerSec / baselines.bare.requestsPerSec;
         const target = TARGETS.getVsBare[name];
         report.ratio = { value, versus: "bare node:http", target, pass: value >= target };
+      }
+      if (isGet && baselines.framework) {
+        report.vsFramework = result.requestsPerSec / baselines.framework.requestsPerSec;
       }
       scenarios.push(report);
     }
@@ -793,6 +823,10 @@ function printReport(
       `server (and PostgreSQL/Redis); ${options.connections} connections, ${options.warmupSec} s ` +
       `warm-up + ${options.durationSec} s per scenario.`,
   );
+  out.push(
+    `Server: node ${[...startScriptNodeFlags(), "packages/server/dist/main.js"].join(" ")} ` +
+      "(as npm start), one process; password hashing on one thread per core at nice 10.",
+  );
   const extraEnv = Object.entries(options.serverEnv);
   if (extraEnv.length > 0) {
     out.push(
@@ -829,7 +863,7 @@ function printReport(
         "",
       ],
     ];
-    const { bare, argon2 } = suite.baselines;
+    const { bare, framework, argon2 } = suite.baselines;
     let bareShown = false;
     let argon2Shown = false;
     for (const scenario of suite.scenarios) {
@@ -848,6 +882,20 @@ function printReport(
           "",
           "",
         ]);
+        if (framework) {
+          rows.push([
+            `reference: Fastify + Gatehouse's plugins, same JSON, no storage${noisy(framework)}`,
+            fmtRate(framework.requestsPerSec),
+            fmtMs(framework.latencyMs.p50),
+            fmtMs(framework.latencyMs.p99),
+            framework.maxRssMb === null ? "–" : fmtInt(framework.maxRssMb),
+            cpu(framework),
+            fmtInt(framework.non2xx + framework.errors),
+            `${fmtRatio(framework.requestsPerSec / bare.requestsPerSec)} bare node:http`,
+            "",
+            "",
+          ]);
+        }
       }
       if (argon2 && !argon2Shown && (scenario.id === "login" || scenario.id === "token")) {
         argon2Shown = true;
@@ -875,7 +923,12 @@ function printReport(
         result.maxRssMb === null ? "–" : fmtInt(result.maxRssMb),
         cpu(result),
         fmtInt(result.non2xx + result.errors),
-        ratio ? `${fmtRatio(ratio.value)} ${ratio.versus}` : "",
+        ratio
+          ? `${fmtRatio(ratio.value)} ${ratio.versus}` +
+            (scenario.vsFramework === undefined
+              ? ""
+              : ` (${fmtRatio(scenario.vsFramework)} Fastify ref.)`)
+          : "",
         ratio ? `≥ ${ratio.target}×` : "",
         ratio ? passMiss(ratio.pass) : "",
       ]);
@@ -996,6 +1049,7 @@ function printReport(
   const disturbed = [
     ...suites.flatMap((suite) => [
       ...(suite.baselines.bare ? [suite.baselines.bare] : []),
+      ...(suite.baselines.framework ? [suite.baselines.framework] : []),
       ...suite.scenarios.map((scenario) => scenario.result),
       ...(suite.storm ? [suite.storm.idle, suite.storm.underLogin] : []),
     ]),
