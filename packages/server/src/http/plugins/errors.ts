@@ -89,11 +89,13 @@ function isNulError(error: unknown): boolean {
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const httpError = toHttpError(error, request, bodyLimit);
-    if (httpError.code === "service_unavailable") {
+    // Requests share the root logger unless request logging is on (see app.ts): name the request.
+    const context = request.log === request.server.log ? { reqId: request.id } : {};
+    if (httpError.code === "service_unavailable" && !(error instanceof HttpError)) {
       reply.header("retry-after", "1");
-      request.log.warn({ err: error }, "storage unavailable");
-    } else if (httpError.status >= 500) {
-      request.log.error({ err: error }, "request failed");
+      request.log.warn({ err: error, ...context }, "storage unavailable");
+    } else if (httpError.status >= 500 && !(error instanceof HttpError)) {
+      request.log.error({ err: error, ...context }, "request failed");
     }
     return sendError(reply, httpError);
   });
