@@ -138,6 +138,15 @@ describe("bearer tokens (HS256 with JWT_SECRET)", () => {
     assert.equal((await api.get("/store/auth", { token: expired })).status, 401);
   });
 
+  it("stops accepting a token the moment it expires, though it was accepted (and remembered) before", async () => {
+    const exp = now() + 2;
+    const shortLived = await sign({ ...claims, iat: now(), exp });
+    assert.equal((await api.get("/store/auth", { token: shortLived })).status, 200);
+    assert.equal((await api.get("/store/auth", { token: shortLived })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 100));
+    assert.equal((await api.get("/store/auth", { token: shortLived })).status, 401);
+  });
+
   it("rejects a wrong domain, a wrong issuer, a missing session id and a session of another kind", async () => {
     const cases: Array<[string, Record<string, unknown>]> = [
       ["domain admin", { ...claims, domain: "admin" }],
