@@ -25,6 +25,7 @@ export class SqlSessionStore implements SessionStore {
   private readonly byTokenHash;
   private readonly byId;
   private readonly touchQuery;
+  private readonly insertQuery;
 
   private readonly db: Kysely<Database>;
 
@@ -37,6 +38,22 @@ export class SqlSessionStore implements SessionStore {
     this.byId = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(database, () =>
       db.selectFrom("session").select(columns).where("id", "=", param(0)),
     );
+    // Every login inserts one.
+    this.insertQuery = prepare<
+      unknown,
+      [string, string | null, string, string, number, number, number, string | null]
+    >(database, () =>
+      db.insertInto("session").values({
+        id: param(0),
+        token_hash: param<string | null>(1),
+        customer_id: param(2),
+        kind: param(3),
+        created_at: param<number>(4),
+        last_seen_at: param<number>(5),
+        expires_at: param<number>(6),
+        user_agent: param<string | null>(7),
+      }),
+    );
     this.touchQuery = prepare<unknown, [number, string, number]>(database, () =>
       db
         .updateTable("session")
@@ -47,10 +64,16 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async create(session: Session, tokenHash: string | null): Promise<void> {
-    await this.db
-      .insertInto("session")
-      .values({ ...session, token_hash: tokenHash })
-      .execute();
+    await this.insertQuery(
+      session.id,
+      tokenHash,
+      session.customer_id,
+      session.kind,
+      session.created_at,
+      session.last_seen_at,
+      session.expires_at,
+      session.user_agent,
+    );
   }
 
   async findByTokenHash(tokenHash: string): Promise<Session | null> {

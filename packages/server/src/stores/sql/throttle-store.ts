@@ -1,8 +1,10 @@
-import { sql, type Kysely, type Selectable } from "kysely";
+import { sql, type Compilable, type Kysely, type Selectable } from "kysely";
 import type { ThrottleState, ThrottleStore } from "../types.js";
 import type { SqlDatabase } from "./database.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, ThrottleTable } from "./schema.js";
+
+type ThrottleRow = Selectable<ThrottleTable>;
 
 /** Counters kept for at most a day after their window: the longest window any rule uses. */
 const RETENTION_MS = 24 * 3_600_000;
@@ -11,8 +13,10 @@ export class SqlThrottleStore implements ThrottleStore {
   private readonly db: Kysely<Database>;
   // Rate-limited routes (the email check among them) count every request: compiled once.
   private readonly hitQuery;
+  private readonly getQueries = new Map<number, (...keys: string[]) => Promise<ThrottleRow[]>>();
+  private readonly clearQueries = new Map<number, (...keys: string[]) => Promise<unknown[]>>();
 
-  constructor(database: SqlDatabase) {
+  constructor(private readonly database: SqlDatabase) {
     const db = (this.db = database.db);
     // One upsert: a new row, a new window, or one more hit in the current window.
     const now = param<number>(1);
@@ -57,11 +61,9 @@ export class SqlThrottleStore implements ThrottleStore {
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
     const found = new Map<string, ThrottleState>();
     if (keys.length === 0) return found;
-    const rows = await this.db
-      .selectFrom("throttle")
-      .selectAll()
-      .where("key", "in", keys)
-      .execute();
+    const rows = await this.preparedFor(this.getQueries, keys.length, (placeholders) =>
+      this.db.selectFrom("throttle").selectAll().where("key", "in", placeholders),
+    )(...keys);
     for (const row of rows) {
       found.set(row.key, {
         count: Number(row.count),
@@ -73,7 +75,25 @@ export class SqlThrottleStore implements ThrottleStore {
   }
 
   async clear(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.db.deleteFrom("throttle").where("key", "in", keys).execute();
+    if (keys.length === 0) return;
+    await this.preparedFor(this.clearQueries, keys.length, (placeholders) =>
+      this.db.deleteFrom("throttle").where("key", "in", placeholders),
+    )(...keys);
+  }
+
+  /** Every login reads and clears a fixed number of keys: one compiled query per key count. */
+  private preparedFor<Row>(
+    cache: Map<number, (...keys: string[]) => Promise<Row[]>>,
+    count: number,
+    build: (placeholders: string[]) => Compilable<Row>,
+  ): (...keys: string[]) => Promise<Row[]> {
+    let query = cache.get(count);
+    if (!query) {
+      const placeholders = Array.from({ length: count }, (_, i) => param(i));
+      query = prepare<Row, string[]>(this.database, () => build(placeholders));
+      cache.set(count, query);
+    }
+    return query;
   }
 
   async deleteExpired(before: number): Promise<number> {
