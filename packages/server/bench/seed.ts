@@ -10,6 +10,7 @@ import pg from "pg";
 import { ulid } from "ulid";
 import { hash } from "@node-rs/argon2";
 import { ARGON2_OPTIONS } from "./argon2-options.js";
+import { ADDRESS_COLUMNS } from "../src/stores/sql/address-store.js";
 
 export const BENCH_PASSWORD = "correct horse battery staple";
 
@@ -35,25 +36,6 @@ const CUSTOMER_COLUMNS = [
   "has_account",
   "metadata",
   "password_hash",
-] as const;
-
-const ADDRESS_COLUMNS = [
-  "id",
-  "customer_id",
-  "company",
-  "first_name",
-  "last_name",
-  "address_1",
-  "address_2",
-  "city",
-  "country_code",
-  "province",
-  "postal_code",
-  "phone",
-  "metadata",
-  "created_at",
-  "updated_at",
-  "deleted_at",
 ] as const;
 
 type Row = Record<string, string | number | boolean | null>;
