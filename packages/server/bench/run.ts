@@ -871,31 +871,27 @@ function printReport(
       const { result, ratio } = scenario;
       if (bare && !bareShown && scenario.id.startsWith("get-")) {
         bareShown = true;
-        rows.push([
-          `baseline: bare node:http, same JSON (${bare.bodyBytes} B)${noisy(bare)}`,
-          fmtRate(bare.requestsPerSec),
-          fmtMs(bare.latencyMs.p50),
-          fmtMs(bare.latencyMs.p99),
-          bare.maxRssMb === null ? "–" : fmtInt(bare.maxRssMb),
-          cpu(bare),
-          fmtInt(bare.non2xx + bare.errors),
+        const row = (label: string, result: LoadResult, ratio = "") => [
+          label + noisy(result),
+          fmtRate(result.requestsPerSec),
+          fmtMs(result.latencyMs.p50),
+          fmtMs(result.latencyMs.p99),
+          result.maxRssMb === null ? "–" : fmtInt(result.maxRssMb),
+          cpu(result),
+          fmtInt(result.non2xx + result.errors),
+          ratio,
           "",
           "",
-          "",
-        ]);
+        ];
+        rows.push(row(`baseline: bare node:http, same JSON (${bare.bodyBytes} B)`, bare));
         if (framework) {
-          rows.push([
-            `reference: Fastify + Gatehouse's plugins, same JSON, no storage${noisy(framework)}`,
-            fmtRate(framework.requestsPerSec),
-            fmtMs(framework.latencyMs.p50),
-            fmtMs(framework.latencyMs.p99),
-            framework.maxRssMb === null ? "–" : fmtInt(framework.maxRssMb),
-            cpu(framework),
-            fmtInt(framework.non2xx + framework.errors),
-            `${fmtRatio(framework.requestsPerSec / bare.requestsPerSec)} bare node:http`,
-            "",
-            "",
-          ]);
+          rows.push(
+            row(
+              "reference: Fastify + Gatehouse's plugins, same JSON, no storage",
+              framework,
+              `${fmtRatio(framework.requestsPerSec / bare.requestsPerSec)} bare node:http`,
+            ),
+          );
         }
       }
       if (argon2 && !argon2Shown && (scenario.id === "login" || scenario.id === "token")) {

@@ -45,8 +45,14 @@ export const forbidden = (message: string) => new HttpError(403, "not_allowed", 
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
 export const duplicate = (message: string) =>
   new HttpError(422, "duplicate_error", message, "invalid_request_error");
-export const unavailable = (message: string) =>
-  new HttpError(503, "unknown_error", message, "service_unavailable");
+export const unavailable = (message: string, retryAfterSeconds?: number) =>
+  new HttpError(
+    503,
+    "unknown_error",
+    message,
+    "service_unavailable",
+    retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) },
+  );
 export const unknownError = () =>
   new HttpError(500, "unknown_error", "An unknown error occurred.", "unknown_error");
 

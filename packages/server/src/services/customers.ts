@@ -105,18 +105,20 @@ export class CustomerService {
   async view(customerId: string): Promise<CustomerView> {
     const found = await this.customers.findWithAddresses(customerId);
     if (!found) throw notFound(`Customer with id: ${customerId} was not found`);
-    const { customer, addresses } = found;
-    const billingAddress = customer.billing_address_id
-      ? await this.addresses.findById(customer.billing_address_id)
-      : null;
-    return { customer, billingAddress, shippingAddresses: addresses };
+    return this.withBillingAddress(found.customer, found.addresses);
   }
 
   async viewOf(customer: Customer): Promise<CustomerView> {
-    const [shippingAddresses, billingAddress] = await Promise.all([
-      this.addresses.listForCustomer(customer.id),
-      customer.billing_address_id ? this.addresses.findById(customer.billing_address_id) : null,
-    ]);
+    return this.withBillingAddress(customer, await this.addresses.listForCustomer(customer.id));
+  }
+
+  private async withBillingAddress(
+    customer: Customer,
+    shippingAddresses: Address[],
+  ): Promise<CustomerView> {
+    const billingAddress = customer.billing_address_id
+      ? await this.addresses.findById(customer.billing_address_id)
+      : null;
     return { customer, billingAddress, shippingAddresses };
   }
 

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { parseOptions, type Algorithm, type Options } from "@node-rs/argon2";
 import { Piscina } from "piscina";
 import type { Config } from "../config.js";
-import { HttpError } from "../errors.js";
+import { unavailable } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
 import { isCommonPassword } from "./common-passwords.js";
 
@@ -93,13 +93,7 @@ export class PasswordService {
   /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
   private async run<T>(name: "hash" | "verify", task: object): Promise<T> {
     if (this.pool.queueSize >= this.config.hashing.maxQueue) {
-      throw new HttpError(
-        503,
-        "unknown_error",
-        "Too many password checks are waiting; retry in a few seconds",
-        "service_unavailable",
-        { "retry-after": "2" },
-      );
+      throw unavailable("Too many password checks are waiting; retry in a few seconds", 2);
     }
     return (await this.pool.run(task, { name })) as T;
   }
