@@ -63,3 +63,17 @@ export async function storedSessions(
     await db.close();
   }
 }
+
+/** Deletes a stored session behind the server's back (as an operator's shell would). */
+export async function deleteStoredSession(server: TestServer, id: string): Promise<void> {
+  if (server.env.REDIS_URL) {
+    await withRedis(server, (redis, prefix) => redis.del(`${prefix}session:${id}`));
+    return;
+  }
+  const db = await openTestDb(server);
+  try {
+    await db.query("delete from session where id = $1", [id]);
+  } finally {
+    await db.close();
+  }
+}

@@ -10,8 +10,17 @@ import {
   register,
   sessionCookie,
 } from "../../../testing/http.js";
-import { storedSessions } from "../../../testing/sessions.js";
+import { deleteStoredSession, storedSessions } from "../../../testing/sessions.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+
+const ADDRESS = {
+  first_name: "Alec",
+  last_name: "Reynolds",
+  address_1: "Nørregade 1",
+  city: "København",
+  country_code: "DK",
+  postal_code: "1165",
+};
 
 describe("two instances sharing one store", () => {
   let a: TestServer;
@@ -65,6 +74,86 @@ describe("two instances sharing one store", () => {
       (k: { kid: string }) => k.kid,
     );
     assert.deepEqual(keysA, keysB);
+  });
+
+  it("what A has just served, changed on B, is shown changed by A on the very next request", async () => {
+    const email = uniqueEmail("fresh");
+    const { cookie } = await register(a.url, email, STRONG_PASSWORD, { first_name: "Ada" });
+    const token = await getToken(a.url, email);
+    const onA = client(a.url);
+    const onB = client(b.url);
+    type Credentials = { cookie: string } | { token: string };
+    const seenByA = async (credentials: Credentials, path = "/store/auth") => {
+      const res = await onA.get(path, credentials);
+      assert.equal(res.status, 200, res.text);
+      return res.body.customer;
+    };
+    const me = (credentials: Credentials) => seenByA(credentials, "/store/customers/me");
+    // Served twice by A, so anything A keeps of it is warm.
+    for (let i = 0; i < 2; i++) {
+      for (const credentials of [{ cookie }, { token }]) {
+        assert.equal((await seenByA(credentials)).first_name, "Ada");
+        assert.equal((await me(credentials)).billing_address, null);
+      }
+    }
+
+    assert.equal(
+      (await onB.post("/store/customers/me", { first_name: "Grace" }, { cookie })).status,
+      200,
+    );
+    assert.equal((await seenByA({ cookie })).first_name, "Grace");
+    assert.equal((await seenByA({ token })).first_name, "Grace");
+
+    const added = await onB.post("/store/customers/me/addresses", { address: ADDRESS }, { token });
+    assert.equal(added.status, 200, added.text);
+    const cities = (customer: { shipping_addresses: Array<{ city: string }> }) =>
+      customer.shipping_addresses.map((address) => address.city);
+    assert.deepEqual(cities(await seenByA({ cookie })), [ADDRESS.city]);
+    assert.deepEqual(cities(await me({ token })), [ADDRESS.city]);
+
+    for (const city of ["Aarhus", "Odense"]) {
+      const billing = await onB.post(
+        "/store/customers/me",
+        { billing_address: { ...ADDRESS, city } },
+        { cookie },
+      );
+      assert.equal(billing.status, 200, billing.text);
+      assert.equal((await me({ token })).billing_address.city, city);
+      assert.equal((await me({ cookie })).billing_address.city, city);
+    }
+
+    assert.equal((await onB.delete("/store/auth", { cookie })).status, 200);
+    assert.equal((await onA.get("/store/auth", { cookie })).status, 401);
+    assert.equal((await onB.delete("/store/auth", { token })).status, 200);
+    assert.equal((await onA.get("/store/auth", { token })).status, 401);
+  });
+
+  it("a session deleted or a customer changed straight in storage is seen on the very next request", async () => {
+    const email = uniqueEmail("direct");
+    const { cookie, customer } = await register(a.url, email, STRONG_PASSWORD, {
+      first_name: "Ada",
+    });
+    const token = await getToken(a.url, email);
+    const onA = client(a.url);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await onA.get("/store/auth", { cookie })).status, 200);
+      assert.equal((await onA.get("/store/auth", { token })).status, 200);
+    }
+
+    const db = await openTestDb(a);
+    try {
+      await db.query("update customer set first_name = $1 where id = $2", ["Grace", customer.id]);
+    } finally {
+      await db.close();
+    }
+    assert.equal((await onA.get("/store/auth", { cookie })).body.customer.first_name, "Grace");
+    assert.equal((await onA.get("/store/auth", { token })).body.customer.first_name, "Grace");
+
+    const sessions = await storedSessions(a, customer.id);
+    assert.equal(sessions.length, 2, "registration, token");
+    for (const session of sessions) await deleteStoredSession(a, session.id);
+    assert.equal((await onA.get("/store/auth", { cookie })).status, 401);
+    assert.equal((await onA.get("/store/auth", { token })).status, 401);
   });
 });
 

@@ -105,20 +105,18 @@ export class CustomerService {
   async view(customerId: string): Promise<CustomerView> {
     const found = await this.customers.findWithAddresses(customerId);
     if (!found) throw notFound(`Customer with id: ${customerId} was not found`);
-    return this.withBillingAddress(found.customer, found.addresses);
+    return {
+      customer: found.customer,
+      billingAddress: found.billingAddress,
+      shippingAddresses: found.addresses,
+    };
   }
 
   async viewOf(customer: Customer): Promise<CustomerView> {
-    return this.withBillingAddress(customer, await this.addresses.listForCustomer(customer.id));
-  }
-
-  private async withBillingAddress(
-    customer: Customer,
-    shippingAddresses: Address[],
-  ): Promise<CustomerView> {
     const billingAddress = customer.billing_address_id
       ? await this.addresses.findById(customer.billing_address_id)
       : null;
+    const shippingAddresses = await this.addresses.listForCustomer(customer.id);
     return { customer, billingAddress, shippingAddresses };
   }
 

@@ -16,6 +16,12 @@ export interface NewCustomer {
   created_at: number;
 }
 
+export interface CustomerWithAddresses {
+  customer: Customer;
+  addresses: Address[];
+  billingAddress: Address | null;
+}
+
 export interface CustomerPatch {
   email?: string;
   first_name?: string | null;
@@ -29,8 +35,11 @@ export interface CustomerPatch {
 
 export interface CustomerStore {
   findById(id: string): Promise<Customer | null>;
-  /** A non-deleted customer with its address book (oldest first, without deleted addresses). */
-  findWithAddresses(id: string): Promise<{ customer: Customer; addresses: Address[] } | null>;
+  /**
+   * A non-deleted customer with its address book (oldest first, without deleted addresses) and
+   * its billing address (null if none or deleted).
+   */
+  findWithAddresses(id: string): Promise<CustomerWithAddresses | null>;
   /** The registered (has_account), non-deleted customer with this normalized email, and its hash. */
   findAccountByEmail(
     email: string,

@@ -4,8 +4,8 @@ import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlDatabase } from "./database.js";
 import { readMetadata, writeMetadata } from "./json.js";
 import { param, prepare } from "./prepared.js";
-import { jsonArrayFrom as pgJsonArrayFrom } from "kysely/helpers/postgres";
-import { jsonArrayFrom as sqliteJsonArrayFrom } from "kysely/helpers/sqlite";
+import * as postgresJson from "kysely/helpers/postgres";
+import * as sqliteJson from "kysely/helpers/sqlite";
 import { ADDRESS_COLUMNS, toAddress } from "./address-store.js";
 import type { AddressTable, CustomerTable, Database } from "./schema.js";
 
@@ -39,6 +39,10 @@ function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Cust
   };
 }
 
+/** SQLite returns JSON built in a query as text; PostgreSQL's driver has already parsed it. */
+const fromJson = <T>(value: string | T): T =>
+  typeof value === "string" ? (JSON.parse(value) as T) : value;
+
 export class SqlCustomerStore implements CustomerStore {
   // Every authenticated request and every login runs one of these: compiled once.
   private readonly byId;
@@ -56,11 +60,14 @@ export class SqlCustomerStore implements CustomerStore {
         .where("id", "=", param(0))
         .where("deleted_at", "is", null),
     );
-    // The customer and its address book in one statement (one round trip on PostgreSQL).
-    const jsonArrayFrom = database.dialect === "postgres" ? pgJsonArrayFrom : sqliteJsonArrayFrom;
+    // The customer, its address book and its billing address in one statement (one round trip
+    // on PostgreSQL).
+    const { jsonArrayFrom, jsonObjectFrom } =
+      database.dialect === "postgres" ? postgresJson : sqliteJson;
     this.withAddresses = prepare<
       Omit<Selectable<CustomerTable>, "password_hash"> & {
         addresses: string | Array<Selectable<AddressTable>>;
+        billing_address: string | Selectable<AddressTable> | null;
       },
       [string]
     >(database, () =>
@@ -78,6 +85,15 @@ export class SqlCustomerStore implements CustomerStore {
               .orderBy("address.id"),
           ).as("addresses"),
         )
+        .select((eb) =>
+          jsonObjectFrom(
+            eb
+              .selectFrom("address as billing")
+              .select(ADDRESS_COLUMNS)
+              .whereRef("billing.id", "=", "customer.billing_address_id")
+              .where("billing.deleted_at", "is", null),
+          ).as("billing_address"),
+        )
         .where("customer.id", "=", param(0))
         .where("customer.deleted_at", "is", null),
     );
@@ -94,13 +110,15 @@ export class SqlCustomerStore implements CustomerStore {
   async findWithAddresses(id: string) {
     const [row] = await this.withAddresses(id);
     if (!row) return null;
-    const { addresses, ...customer } = row;
-    // SQLite returns the JSON array as text; PostgreSQL's driver has already parsed it.
-    const rows = (typeof addresses === "string" ? JSON.parse(addresses) : addresses) as Array<
-      Selectable<AddressTable>
-    >;
+    const { addresses, billing_address: billing, ...customer } = row;
+    const rows = fromJson(addresses);
     rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { customer: toCustomer(customer), addresses: rows.map(toAddress) };
+    const billingRow = fromJson(billing);
+    return {
+      customer: toCustomer(customer),
+      addresses: rows.map(toAddress),
+      billingAddress: billingRow ? toAddress(billingRow) : null,
+    };
   }
 
   async findById(id: string): Promise<Customer | null> {

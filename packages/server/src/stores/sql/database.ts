@@ -29,6 +29,11 @@ export interface SqlDatabase {
    * statement (parsed and planned once per connection). Only for the hot-path queries.
    */
   runCompiled: RunCompiled;
+  /**
+   * SQLite only: a number that changes whenever another connection (another process, a shell)
+   * has committed to the database file since the last call. Cheap: no table is read.
+   */
+  dataVersion?: () => number;
   /** Human-readable location, with any password removed. */
   location: string;
   close(): Promise<void>;
@@ -88,9 +93,11 @@ export function openDatabase(
   sqlite.pragma("busy_timeout = 5000");
   const statements = cachingStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
   return {
     db,
     dialect: "sqlite",
+    dataVersion: () => dataVersion.get() as number,
     // better-sqlite3 is synchronous and Gatehouse runs no multi-statement transactions while
     // serving, so a statement can run at once without waiting for Kysely's connection mutex.
     runCompiled: <Row>(_name: string, text: string, parameters: readonly unknown[]) => {

@@ -1,0 +1,284 @@
+/**
+ * A per-process cache of the reads every authenticated request makes (the session, and the
+ * customer with its address book), for the embedded SQLite database.
+ *
+ * It is exact, never "eventually" fresh: a revoked session or a changed profile is seen on the
+ * very next request, by this process and by any other process using the same database file.
+ * - Writes made through this process's stores drop the entries they touch, after the write and
+ *   before the caller gets its answer. A read that raced with a write does not store its result
+ *   (the `generation` check), so a stale row never outlives the write.
+ * - Writes made by any other connection (another Gatehouse process, `npm run migrate`, an
+ *   operator's `sqlite3` shell) change SQLite's `PRAGMA data_version`; every cached read checks
+ *   it first and drops everything when it has moved.
+ * Cached objects are frozen: a caller that tried to modify one would throw instead of
+ * corrupting the cache.
+ */
+import type { Address, AddressFields, Session } from "../domain.js";
+import type {
+  AddressStore,
+  CustomerPatch,
+  CustomerStore,
+  CustomerWithAddresses,
+  NewCustomer,
+  SessionStore,
+} from "./types.js";
+
+/** How many sessions and customers are kept (oldest dropped first). */
+export const READ_CACHE_LIMITS = { sessions: 10_000, customers: 5_000 } as const;
+
+/** A Map that drops its oldest entry when it grows past `limit`. */
+class BoundedMap<V> extends Map<string, V> {
+  constructor(
+    private readonly limit: number,
+    private readonly onDrop: (value: V) => void = () => {},
+  ) {
+    super();
+  }
+
+  override set(key: string, value: V): this {
+    super.set(key, value);
+    if (this.size > this.limit) {
+      const [oldest, dropped] = this.entries().next().value!;
+      this.delete(oldest);
+      this.onDrop(dropped);
+    }
+    return this;
+  }
+}
+
+interface CachedSession {
+  session: Session;
+  /** The token hash it was found by (cookie sessions), so dropping the session drops it too. */
+  tokenHash: string | null;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+export class ReadCache {
+  /** Sessions by id, and the id of each cached cookie session by its token hash. */
+  private readonly sessions: BoundedMap<CachedSession>;
+  private readonly sessionIdByTokenHash = new Map<string, string>();
+  private readonly customers: BoundedMap<CustomerWithAddresses>;
+  /** Moves on every invalidation: a read that overlapped one does not store its result. */
+  private generation = 0;
+  private seenDataVersion: number;
+
+  /** `dataVersion` changes whenever another connection has committed to the database. */
+  constructor(
+    private readonly dataVersion: () => number,
+    limits: { sessions: number; customers: number } = READ_CACHE_LIMITS,
+  ) {
+    this.sessions = new BoundedMap(limits.sessions, ({ tokenHash }) => {
+      if (tokenHash !== null) this.sessionIdByTokenHash.delete(tokenHash);
+    });
+    this.customers = new BoundedMap(limits.customers);
+    this.seenDataVersion = dataVersion();
+  }
+
+  wrap(stores: { sessions: SessionStore; customers: CustomerStore; addresses: AddressStore }): {
+    sessions: SessionStore;
+    customers: CustomerStore;
+    addresses: AddressStore;
+  } {
+    return {
+      sessions: this.wrapSessions(stores.sessions),
+      customers: this.wrapCustomers(stores.customers),
+      addresses: this.wrapAddresses(stores.addresses),
+    };
+  }
+
+  /**
+   * Drops everything if another connection has written since the last look.
+   *
+   * One look serves every read until the current turn of the event loop has finished its
+   * promise jobs (a request's session and customer reads take one look, not two). That is still
+   * exact: code running in this turn serves only requests whose bytes were read before the turn
+   * began, so before the look, and a write committed before any of them was sent is seen.
+   */
+  private checkForeignWrites(): void {
+    if (this.looked) return;
+    this.looked = true;
+    // A promise job, then a tick: ticks queued by promise jobs run once the promise-job queue
+    // is empty, i.e. at the end of this turn's promise jobs and before the next I/O event.
+    void Promise.resolve().then(this.forgetLook);
+    const version = this.dataVersion();
+    if (version !== this.seenDataVersion) {
+      this.seenDataVersion = version;
+      this.clearSessions();
+      this.clearCustomers();
+    }
+  }
+
+  private looked = false;
+  private readonly forgetLook = () =>
+    process.nextTick(() => {
+      this.looked = false;
+    });
+
+  /**
+   * A cached read: the cached value if there is one, otherwise `load`'s result, which is stored
+   * (by `store`) unless a write happened while it was being read.
+   */
+  private async read<V>(
+    cached: V | undefined,
+    load: () => Promise<V | null>,
+    store: (value: V) => void,
+  ): Promise<V | null> {
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const value = await load();
+    if (value !== null && generation === this.generation) store(deepFreeze(value));
+    return value;
+  }
+
+  private cachedSession(tokenHash: string | null, id: string | undefined): Session | undefined {
+    this.checkForeignWrites();
+    if (tokenHash !== null) id = this.sessionIdByTokenHash.get(tokenHash);
+    return id === undefined ? undefined : this.sessions.get(id)?.session;
+  }
+
+  private storeSession(session: Session, foundBy: string | null): void {
+    const tokenHash = foundBy ?? this.sessions.get(session.id)?.tokenHash ?? null;
+    this.sessions.set(session.id, { session, tokenHash });
+    if (tokenHash !== null) this.sessionIdByTokenHash.set(tokenHash, session.id);
+  }
+
+  private dropSession(id: string): void {
+    this.generation++;
+    const cached = this.sessions.get(id);
+    if (!cached) return;
+    this.sessions.delete(id);
+    if (cached.tokenHash !== null) this.sessionIdByTokenHash.delete(cached.tokenHash);
+  }
+
+  private clearSessions(): void {
+    this.generation++;
+    this.sessions.clear();
+    this.sessionIdByTokenHash.clear();
+  }
+
+  private dropCustomer(id: string): void {
+    this.generation++;
+    this.customers.delete(id);
+  }
+
+  private clearCustomers(): void {
+    this.generation++;
+    this.customers.clear();
+  }
+
+  private wrapSessions(inner: SessionStore): SessionStore {
+    return {
+      create: (session: Session, tokenHash: string | null) => inner.create(session, tokenHash),
+      findByTokenHash: (tokenHash: string) =>
+        this.read(
+          this.cachedSession(tokenHash, undefined),
+          () => inner.findByTokenHash(tokenHash),
+          (session) => this.storeSession(session, tokenHash),
+        ),
+      findById: (id: string) =>
+        this.read(
+          this.cachedSession(null, id),
+          () => inner.findById(id),
+          (session) => this.storeSession(session, null),
+        ),
+      touch: async (id: string, lastSeenAt: number) => {
+        try {
+          await inner.touch(id, lastSeenAt);
+        } finally {
+          this.dropSession(id);
+        }
+      },
+      delete: async (id: string) => {
+        try {
+          return await inner.delete(id);
+        } finally {
+          this.dropSession(id);
+        }
+      },
+      deleteForCustomer: async (customerId: string, exceptId?: string) => {
+        try {
+          return await inner.deleteForCustomer(customerId, exceptId);
+        } finally {
+          this.clearSessions();
+        }
+      },
+      listForCustomer: (customerId: string) => inner.listForCustomer(customerId),
+      deleteExpired: async (now: number, idleCutoff: number) => {
+        try {
+          return await inner.deleteExpired(now, idleCutoff);
+        } finally {
+          this.clearSessions();
+        }
+      },
+    };
+  }
+
+  private wrapCustomers(inner: CustomerStore): CustomerStore {
+    return {
+      findById: (id: string) => inner.findById(id),
+      findWithAddresses: (id: string) => {
+        this.checkForeignWrites();
+        return this.read(
+          this.customers.get(id),
+          () => inner.findWithAddresses(id),
+          (found) => this.customers.set(id, found),
+        );
+      },
+      findAccountByEmail: (email: string) => inner.findAccountByEmail(email),
+      create: (input: NewCustomer) => inner.create(input),
+      update: async (id: string, patch: CustomerPatch) => {
+        try {
+          return await inner.update(id, patch);
+        } finally {
+          this.dropCustomer(id);
+        }
+      },
+      replacePasswordHash: async (id: string, expected: string, next: string) => {
+        try {
+          return await inner.replacePasswordHash(id, expected, next);
+        } finally {
+          this.dropCustomer(id);
+        }
+      },
+    };
+  }
+
+  private wrapAddresses(inner: AddressStore): AddressStore {
+    return {
+      listForCustomer: (customerId: string) => inner.listForCustomer(customerId),
+      findById: (id: string) => inner.findById(id),
+      create: async (address: Address) => {
+        try {
+          return await inner.create(address);
+        } finally {
+          if (address.customer_id) this.dropCustomer(address.customer_id);
+        }
+      },
+      update: async (id: string, fields: AddressFields, updatedAt: number) => {
+        let updated: Address | null = null;
+        try {
+          return (updated = await inner.update(id, fields, updatedAt));
+        } finally {
+          // A customer's address names them; a billing address (no customer_id) or a failed
+          // update could belong to anyone cached: drop them all.
+          if (updated?.customer_id) this.dropCustomer(updated.customer_id);
+          else this.clearCustomers();
+        }
+      },
+      softDelete: async (customerId: string, id: string, deletedAt: number) => {
+        try {
+          return await inner.softDelete(customerId, id, deletedAt);
+        } finally {
+          this.dropCustomer(customerId);
+        }
+      },
+    };
+  }
+}
