@@ -53,10 +53,12 @@ export interface Config {
     loginMaxLength: number;
     argon2: { memoryKib: number; iterations: number; parallelism: number };
     hashing: {
-      /** Hashing threads (each holds one Argon2 hash, `memoryKib`, while it works). */
+      /** Hashes computed at once (each holds `memoryKib` while it works). */
       threads: number;
-      /** Nice value of the hashing threads: above 0, they yield the CPU to the event loop. */
+      /** Nice value of libuv's pool threads, where hashes run: above 0, they yield the CPU to the event loop. */
       nice: number;
+      /** Threads in libuv's pool (UV_THREADPOOL_SIZE, read by Node itself; 4 by default). */
+      poolSize: number;
       /** Hashes that may wait for a thread; one more is refused with 503. */
       maxQueue: number;
     };
@@ -276,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const hashing = {
     threads: integer("PASSWORD_HASH_THREADS", availableParallelism(), 1, 256),
     nice: integer("PASSWORD_HASH_NICE", 10, 0, 19),
+    poolSize: integer("UV_THREADPOOL_SIZE", 4, 1, 1024),
     maxQueue: integer("PASSWORD_HASH_QUEUE", 256, 1, 100_000),
   };
 

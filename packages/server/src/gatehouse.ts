@@ -69,6 +69,13 @@ export async function createGatehouse(
     throttle,
   };
   await passwords.warm();
+  const { threads, poolSize } = config.password.hashing;
+  if (threads > poolSize) {
+    logger.warn(
+      `PASSWORD_HASH_THREADS is ${threads} but libuv's thread pool has ${poolSize} threads: ` +
+        `set UV_THREADPOOL_SIZE=${threads + 2} to hash on every core`,
+    );
+  }
 
   const maintenance = setInterval(() => {
     Promise.all([

@@ -14,7 +14,7 @@ async function run(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig(process.env);
-  const database = openDatabase(config);
+  const database = await openDatabase(config);
   const where = config.databaseUrl ? redactUrl(config.databaseUrl) : database.location;
   try {
     const names =

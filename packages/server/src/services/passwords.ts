@@ -1,12 +1,19 @@
 /**
- * Password hashing and policy. New hashes are Argon2id, computed on a pool of hashing threads
- * (one per core by default) that run below the event loop's priority: logins use every core
- * the event loop leaves idle, and a storm of them never slows other requests. Medusa v1 scrypt
- * hashes still verify and are flagged for rehash.
+ * Password hashing and policy. New hashes are Argon2id, computed on libuv's thread pool (at most
+ * one per core at once by default), whose threads run below the event loop's priority: logins
+ * use every core the event loop leaves idle, and a storm of them never slows other requests.
+ * Medusa v1 scrypt hashes still verify and are flagged for rehash.
  */
 import { randomBytes } from "node:crypto";
-import { parseOptions, type Algorithm, type Options } from "@node-rs/argon2";
-import { Piscina } from "piscina";
+import { readFile } from "node:fs/promises";
+import { setPriority } from "node:os";
+import {
+  hash as hashArgon2,
+  parseOptions,
+  verify as verifyArgon2,
+  type Algorithm,
+  type Options,
+} from "@node-rs/argon2";
 import type { Config } from "../config.js";
 import { unavailable } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
@@ -22,7 +29,9 @@ export interface VerifyResult {
 
 export class PasswordService {
   private readonly options: Options;
-  private readonly pool: Piscina;
+  /** Hashes that may start now; the rest wait in `waiting`, up to `maxQueue`. */
+  private slots: number;
+  private readonly waiting: Array<() => void> = [];
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly config: Config["password"]) {
@@ -33,27 +42,17 @@ export class PasswordService {
       timeCost: iterations,
       parallelism,
     };
-    const { threads, nice } = config.hashing;
-    this.pool = new Piscina({
-      filename: new URL("./hash-worker.js", import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
-      // One hash at a time per thread: Argon2 is memory-bound, and a queue is cheaper than RAM.
-      concurrentTasksPerWorker: 1,
-      // Hashing threads never sit idle long enough to be worth stopping.
-      idleTimeout: Number.MAX_SAFE_INTEGER,
-      workerData: { nice },
-    });
+    this.slots = config.hashing.threads;
   }
 
   /** Hashes a new password (Unicode NFC first, so every spelling of one password matches). */
   hash(password: string): Promise<string> {
-    return this.run<string>("hash", { password: password.normalize("NFC"), options: this.options });
+    return this.run(() => hashArgon2(password.normalize("NFC"), this.options));
   }
 
-  /** Stops the hashing threads. */
+  /** Nothing to stop: hashing runs on libuv's thread pool. */
   close(): Promise<void> {
-    return this.pool.destroy();
+    return Promise.resolve();
   }
 
   async verify(stored: string | null, password: string): Promise<VerifyResult> {
@@ -87,20 +86,37 @@ export class PasswordService {
   }
 
   private argon2Verify(hash: string, password: string): Promise<boolean> {
-    return this.run<boolean>("verify", { hash, password });
+    return this.run(() => verifyArgon2(hash, password).catch(() => false));
   }
 
   /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
-  private async run<T>(name: "hash" | "verify", task: object): Promise<T> {
-    if (this.pool.queueSize >= this.config.hashing.maxQueue) {
-      throw unavailable("Too many password checks are waiting; retry in a few seconds", 2);
+  private async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.slots === 0) {
+      if (this.waiting.length >= this.config.hashing.maxQueue) {
+        throw unavailable("Too many password checks are waiting; retry in a few seconds", 2);
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.slots--;
     }
-    return (await this.pool.run(task, { name })) as T;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.slots++;
+    }
   }
 
-  /** Warms the dummy hash so the first unknown-email login is not slower than the rest. */
-  async warm(): Promise<void> {
+  /**
+   * Lowers the hashing threads' priority, then warms the dummy hash so the first unknown-email
+   * login is not slower than the rest. Returns how many thread-pool threads were lowered.
+   */
+  async warm(): Promise<number> {
+    const { nice, poolSize } = this.config.hashing;
+    const lowered = await lowerThreadPoolPriority(nice, poolSize);
     await this.verifyDummy("warm-up");
+    return lowered;
   }
 
   /**
@@ -135,4 +151,32 @@ export class PasswordService {
       return true;
     }
   }
+}
+
+/**
+ * Sets the nice value of every thread of libuv's pool (where Argon2 runs). Linux gives each
+ * thread its own nice value, and `/proc/thread-self` names the thread that opens it: each read
+ * below runs on a pool thread and reports that thread's id. Elsewhere it does nothing.
+ */
+async function lowerThreadPoolPriority(nice: number, poolSize: number): Promise<number> {
+  if (nice === 0 || process.platform !== "linux") return 0;
+  const lowered = new Set<number>();
+  for (let round = 0; round < 50 && lowered.size < poolSize; round++) {
+    const stats = await Promise.all(
+      Array.from({ length: poolSize * 2 }, () =>
+        readFile("/proc/thread-self/stat", "utf8").catch(() => ""),
+      ),
+    );
+    for (const stat of stats) {
+      const tid = Number.parseInt(stat, 10);
+      if (!(tid > 0) || tid === process.pid || lowered.has(tid)) continue;
+      try {
+        setPriority(tid, nice);
+        lowered.add(tid);
+      } catch {
+        return lowered.size; // not permitted here: hash at normal priority
+      }
+    }
+  }
+  return lowered.size;
 }

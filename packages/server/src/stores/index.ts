@@ -3,7 +3,7 @@
  * and Redis for sessions when REDIS_URL is set.
  */
 import type { FastifyBaseLogger } from "fastify";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
@@ -15,6 +15,8 @@ import type { Stores } from "./types.js";
 export class BackendUnavailableError extends Error {}
 
 async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
+  // Loaded only when used: a server on SQLite alone never holds the Redis (or PostgreSQL) client.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, {
     lazyConnect: true,
     // Fail fast while disconnected (the request gets a 503) instead of queueing without bound.
@@ -47,7 +49,7 @@ export async function openStores(
   config: Readonly<Config>,
   log: FastifyBaseLogger,
 ): Promise<Stores> {
-  const database = openDatabase(config);
+  const database = await openDatabase(config);
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");

@@ -6,7 +6,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import SqliteDatabase from "better-sqlite3";
-import pg from "pg";
 import type { Config } from "../../config.js";
 import { migrationProvider } from "../../migrations/index.js";
 import type { Database } from "./schema.js";
@@ -52,10 +51,12 @@ export function redactUrl(url: string): string {
   }
 }
 
-export function openDatabase(
+export async function openDatabase(
   config: Pick<Config, "databaseUrl" | "databasePoolSize" | "dataDir">,
-): SqlDatabase {
+): Promise<SqlDatabase> {
   if (config.databaseUrl) {
+    // Loaded only when used, like the Redis client.
+    const { default: pg } = await import("pg");
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
       max: config.databasePoolSize,
