@@ -41,7 +41,7 @@ export class AuthService {
     }
     // Medusa accepts any non-empty JSON value here; a non-string can never match a hash.
     const candidate = typeof password === "string" ? password : "\u0000 not a string";
-    const wait = await this.throttle.loginWait(ip, email);
+    const { waitMs: wait, failures } = await this.throttle.loginCheck(ip, email);
     if (wait > 0) {
       // A throttled attempt costs what any other does, so timing tells nothing either.
       await this.passwords.verifyDummy(candidate);
@@ -54,7 +54,8 @@ export class AuthService {
       await this.throttle.loginFailed(ip, email);
       throw unauthorized(INVALID_CREDENTIALS);
     }
-    await this.throttle.loginSucceeded(ip, email);
+    // Clearing costs a write: only when there is something to clear.
+    if (failures) await this.throttle.loginSucceeded(ip, email);
     if (result.needsRehash) {
       // Best effort: a failed upgrade must not fail the login; the next login tries again.
       const upgraded = await this.passwords.hash(password);

@@ -1,8 +1,23 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { ulid } from "ulid";
 
+/**
+ * ulid draws one random byte per character (16 per id); serving them from a 4 KiB block of
+ * crypto.randomBytes makes that one crypto call per 256 ids instead of 16 per id.
+ */
+let randomBlock = Buffer.alloc(0);
+let randomOffset = 0;
+function randomFraction(): number {
+  if (randomOffset === randomBlock.length) {
+    randomBlock = randomBytes(4096);
+    randomOffset = 0;
+  }
+  return randomBlock[randomOffset++]! / 256;
+}
+
 /** Medusa-style ids: a prefix and a ULID. */
-export const newId = (prefix: "cus" | "addr" | "sess") => `${prefix}_${ulid()}`;
+export const newId = (prefix: "cus" | "addr" | "sess") =>
+  `${prefix}_${ulid(undefined, randomFraction)}`;
 
 /** 256 random bits, base64url: a session cookie value or a password-reset token. */
 export const newSecretToken = () => randomBytes(32).toString("base64url");

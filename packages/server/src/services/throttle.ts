@@ -48,9 +48,12 @@ export class ThrottleService {
     };
   }
 
-  /** How long this login attempt must wait (0: it may proceed). */
-  async loginWait(ip: string, email: string): Promise<number> {
-    if (!this.config.enabled) return 0;
+  /**
+   * How long this login attempt must wait (0: it may proceed), and whether failures are on record
+   * that a successful login clears (`loginSucceeded` need not be called otherwise).
+   */
+  async loginCheck(ip: string, email: string): Promise<{ waitMs: number; failures: boolean }> {
+    if (!this.config.enabled) return { waitMs: 0, failures: false };
     const keys = this.loginKeys(ip, email);
     const now = this.clock.now();
     const states = await this.store.get(Object.values(keys));
@@ -64,7 +67,10 @@ export class ThrottleService {
       this.overLimitFor(states.get(keys.ip), this.config.loginIp, now),
       this.overLimitFor(states.get(keys.ipAccount), this.config.loginIpAccount, now),
     ];
-    return Math.max(...waits);
+    return {
+      waitMs: Math.max(...waits),
+      failures: states.has(keys.account) || states.has(keys.ipAccount),
+    };
   }
 
   async loginFailed(ip: string, email: string): Promise<void> {

@@ -35,7 +35,7 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       // No session fixation: the id presented before login is never the one that is authenticated.
       if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
       cookie.set(request, reply, token!, session.expires_at);
-      return presentAuthCustomer(await services.customers.viewOf(customer));
+      return presentAuthCustomer(await services.customers.view(customer.id));
     },
   );
 
