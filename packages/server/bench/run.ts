@@ -826,7 +826,7 @@ function printReport(
   );
   out.push(
     `Server: node ${[...startScriptNodeFlags(), "packages/server/dist/main.js"].join(" ")} ` +
-      "(as npm start), one process; password hashing on one thread per core at nice 10.",
+      "(as npm start), one process; password hashing: at most one hash per core at once, on libuv's thread pool at nice 10.",
   );
   const extraEnv = Object.entries(options.serverEnv);
   if (extraEnv.length > 0) {
