@@ -37,6 +37,16 @@ export const ADDRESS_KEYS = [
   "metadata",
 ];
 
+/** A valid address payload (Medusa's AddressCreatePayload). */
+export const ADDRESS = {
+  first_name: "Alec",
+  last_name: "Reynolds",
+  address_1: "Nørregade 1",
+  city: "København",
+  country_code: "DK",
+  postal_code: "1165",
+};
+
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;
 

@@ -96,7 +96,7 @@ export async function createGatehouse(
     services,
     async close() {
       clearInterval(maintenance);
-      await Promise.all([stores.close(), passwords.close()]);
+      await stores.close();
     },
   };
 }

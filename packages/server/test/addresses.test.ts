@@ -3,18 +3,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openTestDb, type TestDb } from "../../../testing/db.js";
 import { client, getToken, register, type ApiResponse } from "../../../testing/http.js";
-import { ADDRESS_ID, ADDRESS_KEYS, ISO_MS, assertJsonError } from "../../../testing/expect.js";
+import {
+  ADDRESS,
+  ADDRESS_ID,
+  ADDRESS_KEYS,
+  ISO_MS,
+  assertJsonError,
+} from "../../../testing/expect.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
 const ADDRESS_KEYS_SORTED = [...ADDRESS_KEYS].sort();
-const ADDRESS = {
-  first_name: "Alec",
-  last_name: "Reynolds",
-  address_1: "Nørregade 1",
-  city: "København",
-  country_code: "DK",
-  postal_code: "1165",
-};
 
 function assertCustomerResponse(res: ApiResponse) {
   assert.equal(res.status, 200, res.text);

@@ -17,7 +17,13 @@ import {
   type ApiResponse,
 } from "../../../testing/http.js";
 import { storedSessions } from "../../../testing/sessions.js";
-import { ADDRESS_ID, CUSTOMER_KEYS, ISO_MS, assertJsonError } from "../../../testing/expect.js";
+import {
+  ADDRESS,
+  ADDRESS_ID,
+  CUSTOMER_KEYS,
+  ISO_MS,
+  assertJsonError,
+} from "../../../testing/expect.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 
 const WITH_ADDRESSES = [...CUSTOMER_KEYS, "billing_address", "shipping_addresses"].sort();
@@ -30,14 +36,6 @@ const DUPLICATE = {
 };
 const WRONG_LOGIN = { type: "unauthorized", message: "Wrong email or password" };
 const EVIL_ORIGIN = "https://evil.example";
-const ADDRESS = {
-  first_name: "Alec",
-  last_name: "Reynolds",
-  address_1: "Nørregade 1",
-  city: "København",
-  country_code: "DK",
-  postal_code: "1165",
-};
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const fakeCustomerId = () =>

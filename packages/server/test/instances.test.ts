@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openTestDb } from "../../../testing/db.js";
+import { ADDRESS } from "../../../testing/expect.js";
 import {
   STRONG_PASSWORD,
   client,
@@ -12,15 +13,6 @@ import {
 } from "../../../testing/http.js";
 import { deleteStoredSession, storedSessions } from "../../../testing/sessions.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
-
-const ADDRESS = {
-  first_name: "Alec",
-  last_name: "Reynolds",
-  address_1: "Nørregade 1",
-  city: "København",
-  country_code: "DK",
-  postal_code: "1165",
-};
 
 describe("two instances sharing one store", () => {
   let a: TestServer;

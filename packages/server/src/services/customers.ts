@@ -112,14 +112,6 @@ export class CustomerService {
     };
   }
 
-  async viewOf(customer: Customer): Promise<CustomerView> {
-    const billingAddress = customer.billing_address_id
-      ? await this.addresses.findById(customer.billing_address_id)
-      : null;
-    const shippingAddresses = await this.addresses.listForCustomer(customer.id);
-    return { customer, billingAddress, shippingAddresses };
-  }
-
   /**
    * Updates the profile. A new password revokes every other session and token of the customer
    * (the caller's own session, `currentSessionId`, stays signed in).
@@ -156,7 +148,7 @@ export class CustomerService {
       await this.sessions.revokeAll(customerId, currentSessionId);
       await this.resets.deleteForCustomer(customerId);
     }
-    return this.viewOf(updated);
+    return this.view(updated.id);
   }
 
   async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {

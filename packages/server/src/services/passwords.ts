@@ -50,11 +50,6 @@ export class PasswordService {
     return this.run(() => hashArgon2(password.normalize("NFC"), this.options));
   }
 
-  /** Nothing to stop: hashing runs on libuv's thread pool. */
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-
   async verify(stored: string | null, password: string): Promise<VerifyResult> {
     if (stored !== null && stored.startsWith("$argon2")) {
       // A malformed hash verifies as false (in the worker); a full queue throws 503, which
@@ -110,13 +105,12 @@ export class PasswordService {
 
   /**
    * Lowers the hashing threads' priority, then warms the dummy hash so the first unknown-email
-   * login is not slower than the rest. Returns how many thread-pool threads were lowered.
+   * login is not slower than the rest.
    */
-  async warm(): Promise<number> {
+  async warm(): Promise<void> {
     const { nice, poolSize } = this.config.hashing;
-    const lowered = await lowerThreadPoolPriority(nice, poolSize);
+    await lowerThreadPoolPriority(nice, poolSize);
     await this.verifyDummy("warm-up");
-    return lowered;
   }
 
   /**
@@ -158,8 +152,8 @@ export class PasswordService {
  * thread its own nice value, and `/proc/thread-self` names the thread that opens it: each read
  * below runs on a pool thread and reports that thread's id. Elsewhere it does nothing.
  */
-async function lowerThreadPoolPriority(nice: number, poolSize: number): Promise<number> {
-  if (nice === 0 || process.platform !== "linux") return 0;
+async function lowerThreadPoolPriority(nice: number, poolSize: number): Promise<void> {
+  if (nice === 0 || process.platform !== "linux") return;
   const lowered = new Set<number>();
   for (let round = 0; round < 50 && lowered.size < poolSize; round++) {
     const stats = await Promise.all(
@@ -174,9 +168,8 @@ async function lowerThreadPoolPriority(nice: number, poolSize: number): Promise<
         setPriority(tid, nice);
         lowered.add(tid);
       } catch {
-        return lowered.size; // not permitted here: hash at normal priority
+        return; // not permitted here: hash at normal priority
       }
     }
   }
-  return lowered.size;
 }

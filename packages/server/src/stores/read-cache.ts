@@ -173,6 +173,16 @@ export class ReadCache {
     this.customers.clear();
   }
 
+  /** Runs a write, then (whether it succeeded or not) drops what it may have changed. */
+  private async write<T>(run: Promise<T>, drop: (result: T | undefined) => void): Promise<T> {
+    let result: T | undefined;
+    try {
+      return (result = await run);
+    } finally {
+      drop(result);
+    }
+  }
+
   private wrapSessions(inner: SessionStore): SessionStore {
     return {
       create: (session: Session, tokenHash: string | null) => inner.create(session, tokenHash),
@@ -188,35 +198,14 @@ export class ReadCache {
           () => inner.findById(id),
           (session) => this.storeSession(session, null),
         ),
-      touch: async (id: string, lastSeenAt: number) => {
-        try {
-          await inner.touch(id, lastSeenAt);
-        } finally {
-          this.dropSession(id);
-        }
-      },
-      delete: async (id: string) => {
-        try {
-          return await inner.delete(id);
-        } finally {
-          this.dropSession(id);
-        }
-      },
-      deleteForCustomer: async (customerId: string, exceptId?: string) => {
-        try {
-          return await inner.deleteForCustomer(customerId, exceptId);
-        } finally {
-          this.clearSessions();
-        }
-      },
+      touch: (id: string, lastSeenAt: number) =>
+        this.write(inner.touch(id, lastSeenAt), () => this.dropSession(id)),
+      delete: (id: string) => this.write(inner.delete(id), () => this.dropSession(id)),
+      deleteForCustomer: (customerId: string, exceptId?: string) =>
+        this.write(inner.deleteForCustomer(customerId, exceptId), () => this.clearSessions()),
       listForCustomer: (customerId: string) => inner.listForCustomer(customerId),
-      deleteExpired: async (now: number, idleCutoff: number) => {
-        try {
-          return await inner.deleteExpired(now, idleCutoff);
-        } finally {
-          this.clearSessions();
-        }
-      },
+      deleteExpired: (now: number, idleCutoff: number) =>
+        this.write(inner.deleteExpired(now, idleCutoff), () => this.clearSessions()),
     };
   }
 
@@ -233,52 +222,31 @@ export class ReadCache {
       },
       findAccountByEmail: (email: string) => inner.findAccountByEmail(email),
       create: (input: NewCustomer) => inner.create(input),
-      update: async (id: string, patch: CustomerPatch) => {
-        try {
-          return await inner.update(id, patch);
-        } finally {
-          this.dropCustomer(id);
-        }
-      },
-      replacePasswordHash: async (id: string, expected: string, next: string) => {
-        try {
-          return await inner.replacePasswordHash(id, expected, next);
-        } finally {
-          this.dropCustomer(id);
-        }
-      },
+      update: (id: string, patch: CustomerPatch) =>
+        this.write(inner.update(id, patch), () => this.dropCustomer(id)),
+      replacePasswordHash: (id: string, expected: string, next: string) =>
+        this.write(inner.replacePasswordHash(id, expected, next), () => this.dropCustomer(id)),
     };
   }
 
   private wrapAddresses(inner: AddressStore): AddressStore {
     return {
-      listForCustomer: (customerId: string) => inner.listForCustomer(customerId),
       findById: (id: string) => inner.findById(id),
-      create: async (address: Address) => {
-        try {
-          return await inner.create(address);
-        } finally {
+      create: (address: Address) =>
+        this.write(inner.create(address), () => {
           if (address.customer_id) this.dropCustomer(address.customer_id);
-        }
-      },
-      update: async (id: string, fields: AddressFields, updatedAt: number) => {
-        let updated: Address | null = null;
-        try {
-          return (updated = await inner.update(id, fields, updatedAt));
-        } finally {
-          // A customer's address names them; a billing address (no customer_id) or a failed
-          // update could belong to anyone cached: drop them all.
+        }),
+      // A customer's address names them; a billing address (no customer_id) or a failed update
+      // could belong to anyone cached: drop them all.
+      update: (id: string, fields: AddressFields, updatedAt: number) =>
+        this.write(inner.update(id, fields, updatedAt), (updated) => {
           if (updated?.customer_id) this.dropCustomer(updated.customer_id);
           else this.clearCustomers();
-        }
-      },
-      softDelete: async (customerId: string, id: string, deletedAt: number) => {
-        try {
-          return await inner.softDelete(customerId, id, deletedAt);
-        } finally {
-          this.dropCustomer(customerId);
-        }
-      },
+        }),
+      softDelete: (customerId: string, id: string, deletedAt: number) =>
+        this.write(inner.softDelete(customerId, id, deletedAt), () =>
+          this.dropCustomer(customerId),
+        ),
     };
   }
 }

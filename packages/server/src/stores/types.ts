@@ -60,8 +60,6 @@ export interface CustomerStore {
 }
 
 export interface AddressStore {
-  /** The customer's address book (`shipping_addresses`), oldest first, excluding deleted ones. */
-  listForCustomer(customerId: string): Promise<Address[]>;
   findById(id: string): Promise<Address | null>;
   create(address: Address): Promise<Address>;
   update(id: string, fields: AddressFields, updatedAt: number): Promise<Address | null>;

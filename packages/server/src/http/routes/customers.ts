@@ -41,7 +41,7 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         request.headers["user-agent"],
       );
       cookie.set(request, reply, token!, session.expires_at);
-      return presentCustomerWithAddresses(await services.customers.viewOf(customer));
+      return presentCustomerWithAddresses(await services.customers.view(customer.id));
     },
   );
 

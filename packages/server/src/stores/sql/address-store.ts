@@ -3,7 +3,6 @@ import type { Address, AddressFields } from "../../domain.js";
 import type { AddressStore } from "../types.js";
 import { readMetadata, writeMetadata } from "./json.js";
 import type { SqlDatabase } from "./database.js";
-import { param, prepare } from "./prepared.js";
 import type { AddressTable, Database } from "./schema.js";
 
 /** Every column, named (SQLite's JSON helpers need explicit selections). */
@@ -32,26 +31,10 @@ export const toAddress = (row: Selectable<AddressTable>): Address => ({
 });
 
 export class SqlAddressStore implements AddressStore {
-  // Every customer response lists the address book: compiled once.
-  private readonly byCustomer;
-
   private readonly db: Kysely<Database>;
 
   constructor(database: SqlDatabase) {
-    const db = (this.db = database.db);
-    this.byCustomer = prepare<Selectable<AddressTable>, [string]>(database, () =>
-      db
-        .selectFrom("address")
-        .selectAll()
-        .where("customer_id", "=", param(0))
-        .where("deleted_at", "is", null)
-        .orderBy("created_at")
-        .orderBy("id"),
-    );
-  }
-
-  async listForCustomer(customerId: string): Promise<Address[]> {
-    return (await this.byCustomer(customerId)).map(toAddress);
+    this.db = database.db;
   }
 
   async findById(id: string): Promise<Address | null> {
