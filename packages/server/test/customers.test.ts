@@ -503,6 +503,47 @@ describe("customer routes", () => {
       assert.deepEqual(byCookie.body.customer, customer);
     });
 
+    it("answers many concurrent requests of different customers each with its own customer, and a soft-deleted one with 404", async () => {
+      const customers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          register(server.url, uniqueEmail(`batch${i}`), STRONG_PASSWORD, {
+            first_name: `Name ${i}`,
+          }),
+        ),
+      );
+      const [gone, ...live] = customers;
+      await db.query("update customer set deleted_at = $1 where id = $2", [
+        Date.now(),
+        gone!.customer.id,
+      ]);
+      // Every request in flight at once, three times over: the server reads them together.
+      const requests = [...live, ...live, ...live, gone!];
+      const responses = await Promise.all(
+        requests.map(({ cookie }) => api.get("/store/customers/me", { cookie })),
+      );
+      responses.forEach((res, i) => {
+        const expected = requests[i]!;
+        if (expected === gone) {
+          assertJsonError(res, 404, {
+            type: "not_found",
+            message: `Customer with id: ${gone.customer.id} was not found`,
+          });
+          return;
+        }
+        assertCustomerResponse(res);
+        assert.deepEqual(res.body.customer, expected.customer);
+      });
+      const exists = await Promise.all(
+        [...live.map(({ customer }) => customer.email as string), gone!.customer.email].flatMap(
+          (email) => [email, `unknown-${email}`].map((e) => api.get(`/store/auth/${e}`)),
+        ),
+      );
+      assert.deepEqual(
+        exists.map((res) => res.body.exists),
+        [...live.flatMap(() => [true, false]), false, false],
+      );
+    });
+
     it("answers 404 'Customer with id: <id> was not found' once the customer is soft-deleted", async () => {
       const email = uniqueEmail("deleted");
       const { cookie, customer } = await register(server.url, email);

@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlDatabase } from "./database.js";
 import { readMetadata, writeMetadata } from "./json.js";
+import { batchedReader } from "./batch.js";
 import { param, prepare } from "./prepared.js";
 import * as postgresJson from "kysely/helpers/postgres";
 import * as sqliteJson from "kysely/helpers/sqlite";
@@ -39,6 +40,15 @@ function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Cust
   };
 }
 
+type ViewRow = Omit<Selectable<CustomerTable>, "password_hash"> & {
+  addresses: string | Array<Selectable<AddressTable>>;
+  billing_address: string | Selectable<AddressTable> | null;
+};
+
+function byKey<K, V>(rows: V[], key: (row: V) => K): Map<K, V> {
+  return new Map(rows.map((row) => [key(row), row]));
+}
+
 /** SQLite returns JSON built in a query as text; PostgreSQL's driver has already parsed it. */
 const fromJson = <T>(value: string | T): T =>
   typeof value === "string" ? (JSON.parse(value) as T) : value;
@@ -46,8 +56,10 @@ const fromJson = <T>(value: string | T): T =>
 export class SqlCustomerStore implements CustomerStore {
   // Every authenticated request and every login runs one of these: compiled once.
   private readonly byId;
-  private readonly accountByEmail;
-  private readonly withAddresses;
+  private readonly accountByEmail: (
+    email: string,
+  ) => Promise<Selectable<CustomerTable> | undefined>;
+  private readonly withAddresses: (id: string) => Promise<ViewRow | undefined>;
 
   private readonly db: Kysely<Database>;
 
@@ -64,13 +76,7 @@ export class SqlCustomerStore implements CustomerStore {
     // on PostgreSQL).
     const { jsonArrayFrom, jsonObjectFrom } =
       database.dialect === "postgres" ? postgresJson : sqliteJson;
-    this.withAddresses = prepare<
-      Omit<Selectable<CustomerTable>, "password_hash"> & {
-        addresses: string | Array<Selectable<AddressTable>>;
-        billing_address: string | Selectable<AddressTable> | null;
-      },
-      [string]
-    >(database, () =>
+    const view = () =>
       db
         .selectFrom("customer")
         .select(columns)
@@ -94,21 +100,42 @@ export class SqlCustomerStore implements CustomerStore {
               .where("billing.deleted_at", "is", null),
           ).as("billing_address"),
         )
-        .where("customer.id", "=", param(0))
-        .where("customer.deleted_at", "is", null),
-    );
-    this.accountByEmail = prepare<Selectable<CustomerTable>, [string]>(database, () =>
+        .where("customer.deleted_at", "is", null);
+    const account = () =>
       db
         .selectFrom("customer")
         .select([...columns, "password_hash"])
-        .where("email", "=", param(0))
         .where("has_account", "=", 1)
-        .where("deleted_at", "is", null),
-    );
+        .where("deleted_at", "is", null);
+
+    if (database.dialect === "postgres") {
+      // Every concurrent request's read in one statement per turn of the event loop (batch.ts).
+      const views = prepare<ViewRow, [string[]]>(database, () =>
+        view().where(sql<boolean>`customer.id = any(${param(0)})`),
+      );
+      const accounts = prepare<Selectable<CustomerTable>, [string[]]>(database, () =>
+        account().where(sql<boolean>`email = any(${param(0)})`),
+      );
+      this.withAddresses = batchedReader(async (ids: string[]) =>
+        byKey(await views(ids), (row) => row.id),
+      );
+      this.accountByEmail = batchedReader(async (emails: string[]) =>
+        byKey(await accounts(emails), (row) => row.email),
+      );
+    } else {
+      const one = prepare<ViewRow, [string]>(database, () =>
+        view().where("customer.id", "=", param(0)),
+      );
+      const oneAccount = prepare<Selectable<CustomerTable>, [string]>(database, () =>
+        account().where("email", "=", param(0)),
+      );
+      this.withAddresses = async (id: string) => (await one(id))[0];
+      this.accountByEmail = async (email: string) => (await oneAccount(email))[0];
+    }
   }
 
   async findWithAddresses(id: string) {
-    const [row] = await this.withAddresses(id);
+    const row = await this.withAddresses(id);
     if (!row) return null;
     const { addresses, billing_address: billing, ...customer } = row;
     const rows = fromJson(addresses);
@@ -127,7 +154,7 @@ export class SqlCustomerStore implements CustomerStore {
   }
 
   async findAccountByEmail(email: string) {
-    const [row] = await this.accountByEmail(email);
+    const row = await this.accountByEmail(email);
     return row ? { customer: toCustomer(row), passwordHash: row.password_hash } : null;
   }
 
