@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { createBackend, type Backend } from "./backend.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
-export const serverEntry = join(root, "packages/server/dist/main.js");
+export const serverEntry = join(root, "packages/server/dist/start.cjs");
 
 export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */

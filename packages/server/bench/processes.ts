@@ -78,7 +78,7 @@ export interface GatehouseOptions {
   env?: Record<string, string>;
 }
 
-/** Starts packages/server/dist/main.js and waits until `GET /health` answers. */
+/** Starts packages/server/dist/start.cjs and waits until `GET /health` answers. */
 export async function startGatehouse(options: GatehouseOptions): Promise<GatehouseProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-bench-"));
   const port = await freePort();

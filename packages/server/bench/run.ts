@@ -9,7 +9,7 @@
  *     [--only get-cookie,get-bearer,get-exists,login,token,storm,baselines]
  *     [--json FILE] [--cpu-prof DIR]
  *
- * The server runs from its built output (packages/server/dist/main.js) as a separate process;
+ * The server runs from its built output (packages/server/dist/start.cjs) as a separate process;
  * autocannon runs in this process, on the same machine and cores.
  */
 import { execFileSync } from "node:child_process";
@@ -445,7 +445,7 @@ function startScriptNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   };
-  const match = /\bnode((?:\s+--\S+)*)\s+packages\/server\/dist\/main\.js/.exec(
+  const match = /\bnode((?:\s+--\S+)*)\s+packages\/server\/dist\/start\.cjs/.exec(
     scripts.start ?? "",
   );
   return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
@@ -817,7 +817,7 @@ function printReport(
   );
   out.push(
     `Machine: ${info.nproc} × ${info.cpuModel}, ${info.memoryGiB} GiB RAM, Node ${info.node}, ` +
-      `${info.os}, libuv thread pool ${info.threadpoolSize}`,
+      `${info.os}`,
   );
   out.push(
     `Load: autocannon in the benchmark process, sharing the same ${info.nproc} cores with the ` +
@@ -825,8 +825,9 @@ function printReport(
       `warm-up + ${options.durationSec} s per scenario.`,
   );
   out.push(
-    `Server: node ${[...startScriptNodeFlags(), "packages/server/dist/main.js"].join(" ")} ` +
-      "(as npm start), one process; password hashing: at most one hash per core at once, on libuv's thread pool at nice 10.",
+    `Server: node ${[...startScriptNodeFlags(), "packages/server/dist/start.cjs"].join(" ")} ` +
+      "(as npm start), one process; password hashing: one hash per core at once on libuv's thread pool " +
+      "(sized to the cores by start.cjs, one more hash queued in it), at nice 10.",
   );
   const extraEnv = Object.entries(options.serverEnv);
   if (extraEnv.length > 0) {

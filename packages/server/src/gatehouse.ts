@@ -73,7 +73,8 @@ export async function createGatehouse(
   if (threads > poolSize) {
     logger.warn(
       `PASSWORD_HASH_THREADS is ${threads} but libuv's thread pool has ${poolSize} threads: ` +
-        `set UV_THREADPOOL_SIZE=${threads + 2} to hash on every core`,
+        `start the server with packages/server/dist/start.cjs (it sizes the pool), or set ` +
+        `UV_THREADPOOL_SIZE=${threads}, to hash on every core`,
     );
   }
 

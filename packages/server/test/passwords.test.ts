@@ -1,5 +1,6 @@
 /** Password storage (SPEC §3.3): Argon2id, Medusa v1 hashes upgraded at login, policy on new passwords. */
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { hash } from "@node-rs/argon2";
 import { openTestDb, type TestDb } from "../../../testing/db.js";
@@ -119,7 +120,35 @@ describe("password storage", () => {
   });
 });
 
+/** The nice value of each thread of a process (Linux), from /proc/<pid>/task/<tid>/stat. */
+function threadNiceValues(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+  });
+}
+
 describe("password hashing pool", () => {
+  it(
+    "hashes on PASSWORD_HASH_THREADS threads of libuv's pool, lowered to nice 10 (Linux)",
+    { skip: process.platform !== "linux" && "reads /proc" },
+    async () => {
+      for (const threads of [1, 3]) {
+        const server = await startServer({ env: { PASSWORD_HASH_THREADS: String(threads) } });
+        try {
+          // Hashing once makes sure the pool has started every thread.
+          await register(server.url, uniqueEmail("pool"));
+          const nice = threadNiceValues(server.process.pid!);
+          assert.equal(nice.filter((value) => value === 10).length, threads, nice.join(","));
+          assert.ok(!server.logs.some((line) => /thread pool/.test(String(line.msg))));
+        } finally {
+          await server.stop();
+        }
+      }
+    },
+  );
+
   it("answers a full hashing queue with a JSON 503 and Retry-After, and recovers at once", async () => {
     const server = await startServer({
       env: { PASSWORD_HASH_THREADS: "1", PASSWORD_HASH_QUEUE: "1" },
