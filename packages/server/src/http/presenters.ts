@@ -5,23 +5,36 @@ import type { CustomerView } from "../services/customers.js";
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function presentAddress(address: Address) {
-  return {
-    ...address,
-    created_at: iso(address.created_at),
-    updated_at: iso(address.updated_at),
-    deleted_at: isoOrNull(address.deleted_at),
+/**
+ * Presents each object once: on SQLite the stores hand out the same frozen customer and address
+ * objects until they change (the read cache), so their presented forms are kept beside them
+ * (and dropped with them). Presented forms are frozen too, as they are shared.
+ */
+function presentedOnce<T extends object, P>(present: (value: T) => P): (value: T) => P {
+  const presented = new WeakMap<T, P>();
+  return (value) => {
+    let result = presented.get(value);
+    if (result === undefined) {
+      result = Object.freeze(present(value));
+      presented.set(value, result);
+    }
+    return result;
   };
 }
 
-export function presentCustomer(customer: Customer) {
-  return {
-    ...customer,
-    created_at: iso(customer.created_at),
-    updated_at: iso(customer.updated_at),
-    deleted_at: isoOrNull(customer.deleted_at),
-  };
-}
+export const presentAddress = presentedOnce((address: Address) => ({
+  ...address,
+  created_at: iso(address.created_at),
+  updated_at: iso(address.updated_at),
+  deleted_at: isoOrNull(address.deleted_at),
+}));
+
+export const presentCustomer = presentedOnce((customer: Customer) => ({
+  ...customer,
+  created_at: iso(customer.created_at),
+  updated_at: iso(customer.updated_at),
+  deleted_at: isoOrNull(customer.deleted_at),
+}));
 
 /** The shape of `POST/GET /store/auth`: `orders` (always empty) then `shipping_addresses`. */
 export const presentAuthCustomer = (view: CustomerView) => ({
