@@ -9,6 +9,7 @@ import SqliteDatabase from "better-sqlite3";
 import type { Config } from "../../config.js";
 import { migrationProvider } from "../../migrations/index.js";
 import type { Database } from "./schema.js";
+import { changeCounter } from "./wal-index.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -30,7 +31,8 @@ export interface SqlDatabase {
   runCompiled: RunCompiled;
   /**
    * SQLite only: a number that changes whenever another connection (another process, a shell)
-   * has committed to the database file since the last call. Cheap: no table is read.
+   * has committed to the database file since the last call. Cheap: one read of the WAL-index
+   * header, and `PRAGMA data_version` only when that has changed (wal-index.ts).
    */
   dataVersion?: () => number;
   /** Human-readable location, with any password removed. */
@@ -95,10 +97,11 @@ export async function openDatabase(
   const statements = cachingStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
+  const changes = changeCounter(file, () => dataVersion.get() as number);
   return {
     db,
     dialect: "sqlite",
-    dataVersion: () => dataVersion.get() as number,
+    dataVersion: changes,
     // better-sqlite3 is synchronous and Gatehouse runs no multi-statement transactions while
     // serving, so a statement can run at once without waiting for Kysely's connection mutex.
     runCompiled: <Row>(_name: string, text: string, parameters: readonly unknown[]) => {
@@ -112,7 +115,10 @@ export async function openDatabase(
       }
     },
     location: file,
-    close: () => db.destroy(),
+    close: async () => {
+      changes.close();
+      await db.destroy();
+    },
   };
 }
 

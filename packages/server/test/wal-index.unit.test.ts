@@ -1,0 +1,107 @@
+/**
+ * The SQLite change counter behind the read cache (wal-index.ts): every commit by another
+ * connection is seen on the very next call, this connection's own commits are not counted, and
+ * without a WAL it still answers exactly. Two real connections to one file.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import SqliteDatabase from "better-sqlite3";
+import { changeCounter } from "../src/stores/sql/wal-index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "gatehouse-wal-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function open(name: string, wal = true) {
+  const file = join(dir, name);
+  const mine = new SqliteDatabase(file);
+  if (wal) mine.pragma("journal_mode = WAL");
+  mine.exec("create table if not exists t (x integer)");
+  const other = new SqliteDatabase(file);
+  const version = mine.prepare("PRAGMA data_version").pluck();
+  let pragmas = 0;
+  const counter = changeCounter(file, () => {
+    pragmas++;
+    return version.get() as number;
+  });
+  return {
+    mine,
+    other,
+    counter,
+    pragmas: () => pragmas,
+    close() {
+      counter.close();
+      mine.close();
+      other.close();
+    },
+  };
+}
+
+describe("SQLite change counter", () => {
+  it("sees every commit of another connection on the next call, and not its own", () => {
+    const db = open("counter.sqlite");
+    try {
+      let last = db.counter();
+      for (let i = 0; i < 300; i++) {
+        db.mine.prepare("insert into t values (?)").run(i);
+        assert.equal(db.counter(), last, `own commit ${i} is not another connection's`);
+        db.other.prepare("insert into t values (?)").run(i);
+        const next = db.counter();
+        assert.notEqual(next, last, `commit ${i} of the other connection is seen`);
+        last = next;
+        assert.equal(db.counter(), last, "nothing happened since");
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("asks SQLite only when the WAL-index header has changed", () => {
+    const db = open("quiet.sqlite");
+    try {
+      db.counter();
+      const before = db.pragmas();
+      for (let i = 0; i < 1000; i++) db.counter();
+      assert.equal(db.pragmas(), before, "no pragma while nothing is written");
+      db.other.exec("insert into t values (1)");
+      db.counter();
+      assert.equal(db.pragmas(), before + 1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("sees commits after another connection checkpoints and restarts the WAL", () => {
+    const db = open("checkpoint.sqlite");
+    try {
+      let last = db.counter();
+      for (let i = 0; i < 20; i++) {
+        db.other.exec("insert into t values (1)");
+        db.other.pragma("wal_checkpoint(TRUNCATE)");
+        const next = db.counter();
+        assert.notEqual(next, last, `commit before checkpoint ${i}`);
+        last = next;
+        // The first commit after a restart writes the WAL from its start again.
+        db.other.exec("insert into t values (2)");
+        const after = db.counter();
+        assert.notEqual(after, last, `first commit after restart ${i}`);
+        last = after;
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("answers exactly without a WAL (every call asks SQLite)", () => {
+    const db = open("rollback.sqlite", false);
+    try {
+      const last = db.counter();
+      db.other.exec("insert into t values (1)");
+      assert.notEqual(db.counter(), last);
+    } finally {
+      db.close();
+    }
+  });
+});
