@@ -64,14 +64,14 @@ export class RedisThrottleStore implements ThrottleStore {
   }
 
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
+    // Separate commands rather than a pipeline of their own: auto-pipelining sends them with
+    // every other command of this turn of the event loop, in one write.
+    const results = await Promise.all(
+      keys.map((key) => this.redis.hmget(this.prefix + key, "count", "start", "blocked")),
+    );
     const found = new Map<string, ThrottleState>();
-    if (keys.length === 0) return found;
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hmget(this.prefix + key, "count", "start", "blocked");
-    const results = (await pipeline.exec()) ?? [];
-    results.forEach(([error, values], index) => {
-      const [count, start, blocked] = (values ?? []) as Array<string | null>;
-      if (!error && count !== null && count !== undefined) {
+    results.forEach(([count, start, blocked], index) => {
+      if (count !== null && count !== undefined) {
         found.set(keys[index]!, {
           count: Number(count),
           windowStartedAt: Number(start),
