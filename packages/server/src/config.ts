@@ -3,7 +3,7 @@
  * Every problem is collected and reported at once, naming the variable and what it accepts.
  */
 
-import { availableParallelism } from "node:os";
+import cpuBudget from "./cpu-budget.cjs";
 
 export type SameSite = "lax" | "strict" | "none";
 export type CookieSecure = "auto" | "always" | "never";
@@ -276,7 +276,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     parallelism: integer("ARGON2_PARALLELISM", 1, 1, 16),
   };
   const hashing = {
-    threads: integer("PASSWORD_HASH_THREADS", availableParallelism(), 1, 256),
+    threads: integer("PASSWORD_HASH_THREADS", cpuBudget.availableCores(), 1, 256),
     nice: integer("PASSWORD_HASH_NICE", 10, 0, 19),
     poolSize: integer("UV_THREADPOOL_SIZE", 4, 1, 1024),
     maxQueue: integer("PASSWORD_HASH_QUEUE", 256, 1, 100_000),

@@ -4,7 +4,7 @@
  * without a WAL it still answers exactly. Two real connections to one file.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -14,16 +14,20 @@ import { changeCounter } from "../src/stores/sql/wal-index.js";
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-wal-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function open(name: string, wal = true) {
-  const file = join(dir, name);
+function open(name: string, wal = true, file = join(dir, name)) {
   const mine = new SqliteDatabase(file);
   if (wal) mine.pragma("journal_mode = WAL");
   mine.exec("create table if not exists t (x integer)");
   const other = new SqliteDatabase(file);
   const version = mine.prepare("PRAGMA data_version").pluck();
   let pragmas = 0;
+  let failNext = false;
   const counter = changeCounter(file, () => {
     pragmas++;
+    if (failNext) {
+      failNext = false;
+      throw new Error("SQLITE_BUSY: database is locked");
+    }
     return version.get() as number;
   });
   return {
@@ -31,6 +35,7 @@ function open(name: string, wal = true) {
     other,
     counter,
     pragmas: () => pragmas,
+    failNextPragma: () => (failNext = true),
     close() {
       counter.close();
       mine.close();
@@ -88,6 +93,40 @@ describe("SQLite change counter", () => {
         const after = db.counter();
         assert.notEqual(after, last, `first commit after restart ${i}`);
         last = after;
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("still sees a commit after the check failed once (the pragma threw)", () => {
+    const db = open("busy.sqlite");
+    try {
+      const last = db.counter();
+      db.other.exec("insert into t values (1)");
+      db.failNextPragma();
+      assert.throws(() => db.counter(), /SQLITE_BUSY/);
+      assert.notEqual(db.counter(), last);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("reads the -shm file beside the real database when the path is a symbolic link", () => {
+    const real = join(dir, "real.sqlite");
+    const link = join(dir, "link.sqlite");
+    new SqliteDatabase(real).close();
+    symlinkSync(real, link);
+    // A stale -shm beside the link, whose bytes never change, must not be the one read.
+    writeFileSync(`${link}-shm`, Buffer.alloc(32_768));
+    const db = open("link.sqlite", true, link);
+    try {
+      let last = db.counter();
+      for (let i = 0; i < 5; i++) {
+        db.other.exec("insert into t values (1)");
+        const next = db.counter();
+        assert.notEqual(next, last, `commit ${i} through the link`);
+        last = next;
       }
     } finally {
       db.close();

@@ -116,8 +116,9 @@ export async function openDatabase(
     },
     location: file,
     close: async () => {
-      changes.close();
       await db.destroy();
+      // After the connection: closing a descriptor of -shm drops SQLite's locks on it.
+      changes.close();
     },
   };
 }

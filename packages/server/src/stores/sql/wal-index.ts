@@ -17,17 +17,22 @@
  * before the pragma runs, so a commit that lands between the two is looked at again next time.
  *
  * When there is no `-shm` file to read (not in WAL mode), every call runs the pragma. The `-shm`
- * file is never replaced while this process holds the database open: SQLite deletes it only
- * when the last connection closes, and this connection's own reads would already be wrong if
- * someone replaced it by hand.
+ * file is never replaced while this process holds the database open: SQLite deletes or
+ * reinitialises it only when no other connection holds its lock on it, and this connection's own
+ * reads would already be wrong if someone replaced it by hand.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync, realpathSync } from "node:fs";
 
 const HEADER_BYTES = 96;
 
 export interface ChangeCounter {
   /** A number that changes whenever another connection has committed since the last call. */
   (): number;
+  /**
+   * Closes the `-shm` file descriptor. Only after the database is closed: SQLite locks `-shm`
+   * with POSIX record locks, and closing any descriptor of a file drops all of the process's
+   * locks on it, SQLite's included.
+   */
   close(): void;
 }
 
@@ -45,7 +50,8 @@ export function changeCounter(file: string, dataVersion: () => number): ChangeCo
       version = dataVersion();
       opened = true;
       try {
-        fd = openSync(`${file}-shm`, "r");
+        // SQLite resolves symbolic links and keeps -shm beside the real file.
+        fd = openSync(`${realpathSync(file)}-shm`, "r");
       } catch {
         fd = null;
       }
@@ -53,9 +59,12 @@ export function changeCounter(file: string, dataVersion: () => number): ChangeCo
     if (fd === null) return dataVersion();
     const read = readSync(fd, header, 0, HEADER_BYTES, 0);
     if (read === HEADER_BYTES && seenValid && header.equals(seen)) return version;
+    // The header is remembered only once the pragma has answered: if it throws (SQLITE_BUSY),
+    // the next call must not take the new header for one already accounted for.
+    const current = dataVersion();
     header.copy(seen);
     seenValid = read === HEADER_BYTES;
-    version = dataVersion();
+    version = current;
     return version;
   };
   counter.close = () => {
