@@ -42,6 +42,9 @@ export interface SqlDatabase {
 
 const INT8_OID = 20;
 
+/** SQLite's page cache, in KiB (see configuration.md, "Fixed limits"). */
+export const SQLITE_CACHE_KIB = 4096;
+
 /** Removes the password from a connection URL before it is logged or shown. */
 export function redactUrl(url: string): string {
   try {
@@ -94,6 +97,10 @@ export async function openDatabase(
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // 4 MiB of pages cached in the process (better-sqlite3's default is 16 MiB, all of it RSS):
+  // enough for every index's upper levels and the hot rows; the kernel caches the rest of the
+  // file anyway, and the hot sessions and customers are in the read cache (read-cache.ts).
+  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const statements = cachingStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
