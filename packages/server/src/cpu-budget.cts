@@ -21,12 +21,15 @@ function readText(path: string): string | undefined {
 
 /** Cores allowed by the cgroup CPU quota, or undefined when there is none (or not on Linux). */
 function quotaCores(root: string): number | undefined {
-  const v2 = readText(`${root}/cpu.max`)?.split(/\s+/);
-  let quota = v2 ? Number(v2[0]) : Number(readText(`${root}/cpu/cpu.cfs_quota_us`));
-  const period = v2 ? Number(v2[1]) : Number(readText(`${root}/cpu/cpu.cfs_period_us`));
-  if (v2?.[0] === "max") quota = Number.NaN;
-  if (!(quota > 0) || !(period > 0)) return undefined;
-  return Math.max(1, Math.ceil(quota / period));
+  // v2: "max 100000" (no quota) or "150000 100000"; v1: a quota of -1 means none.
+  const [quota, period] = (
+    readText(`${root}/cpu.max`)?.split(/\s+/) ?? [
+      readText(`${root}/cpu/cpu.cfs_quota_us`),
+      readText(`${root}/cpu/cpu.cfs_period_us`),
+    ]
+  ).map(Number);
+  if (!(quota! > 0) || !(period! > 0)) return undefined;
+  return Math.max(1, Math.ceil(quota! / period!));
 }
 
 /** `root` is where the cgroup file system is mounted (another place only in tests). */

@@ -44,6 +44,20 @@ function open(name: string, wal = true, file = join(dir, name)) {
   };
 }
 
+type Db = ReturnType<typeof open>;
+
+/**
+ * Commits on the other connection (then runs `meanwhile`, if any) and returns the counter, which
+ * must have moved from `last`.
+ */
+function foreignCommit(db: Db, last: number, label: string, meanwhile?: () => void): number {
+  db.other.exec("insert into t values (1)");
+  meanwhile?.();
+  const next = db.counter();
+  assert.notEqual(next, last, label);
+  return next;
+}
+
 describe("SQLite change counter", () => {
   it("sees every commit of another connection on the next call, and not its own", () => {
     const db = open("counter.sqlite");
@@ -52,10 +66,7 @@ describe("SQLite change counter", () => {
       for (let i = 0; i < 300; i++) {
         db.mine.prepare("insert into t values (?)").run(i);
         assert.equal(db.counter(), last, `own commit ${i} is not another connection's`);
-        db.other.prepare("insert into t values (?)").run(i);
-        const next = db.counter();
-        assert.notEqual(next, last, `commit ${i} of the other connection is seen`);
-        last = next;
+        last = foreignCommit(db, last, `commit ${i} of the other connection is seen`);
         assert.equal(db.counter(), last, "nothing happened since");
       }
     } finally {
@@ -83,16 +94,11 @@ describe("SQLite change counter", () => {
     try {
       let last = db.counter();
       for (let i = 0; i < 20; i++) {
-        db.other.exec("insert into t values (1)");
-        db.other.pragma("wal_checkpoint(TRUNCATE)");
-        const next = db.counter();
-        assert.notEqual(next, last, `commit before checkpoint ${i}`);
-        last = next;
+        last = foreignCommit(db, last, `commit before checkpoint ${i}`, () =>
+          db.other.pragma("wal_checkpoint(TRUNCATE)"),
+        );
         // The first commit after a restart writes the WAL from its start again.
-        db.other.exec("insert into t values (2)");
-        const after = db.counter();
-        assert.notEqual(after, last, `first commit after restart ${i}`);
-        last = after;
+        last = foreignCommit(db, last, `first commit after restart ${i}`);
       }
     } finally {
       db.close();
@@ -122,12 +128,7 @@ describe("SQLite change counter", () => {
     const db = open("link.sqlite", true, link);
     try {
       let last = db.counter();
-      for (let i = 0; i < 5; i++) {
-        db.other.exec("insert into t values (1)");
-        const next = db.counter();
-        assert.notEqual(next, last, `commit ${i} through the link`);
-        last = next;
-      }
+      for (let i = 0; i < 5; i++) last = foreignCommit(db, last, `commit ${i} through the link`);
     } finally {
       db.close();
     }
@@ -136,9 +137,7 @@ describe("SQLite change counter", () => {
   it("answers exactly without a WAL (every call asks SQLite)", () => {
     const db = open("rollback.sqlite", false);
     try {
-      const last = db.counter();
-      db.other.exec("insert into t values (1)");
-      assert.notEqual(db.counter(), last);
+      foreignCommit(db, db.counter(), "a commit without a WAL");
     } finally {
       db.close();
     }

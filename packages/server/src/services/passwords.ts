@@ -156,7 +156,7 @@ export class PasswordService {
  * until the event loop hands it one (that idle time cost about a tenth of login throughput). A
  * waiting hash holds no memory: Argon2's memory is taken when the hash starts.
  */
-export function hashesInFlight(threads: number, poolSize: number): number {
+function hashesInFlight(threads: number, poolSize: number): number {
   return poolSize > threads ? threads : poolSize + 1;
 }
 

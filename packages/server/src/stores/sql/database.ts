@@ -43,7 +43,7 @@ export interface SqlDatabase {
 const INT8_OID = 20;
 
 /** SQLite's page cache, in KiB (see configuration.md, "Fixed limits"). */
-export const SQLITE_CACHE_KIB = 4096;
+const SQLITE_CACHE_KIB = 4096;
 
 /** Removes the password from a connection URL before it is logged or shown. */
 export function redactUrl(url: string): string {

@@ -37,18 +37,17 @@ export interface ChangeCounter {
 }
 
 export function changeCounter(file: string, dataVersion: () => number): ChangeCounter {
-  let fd: number | null = null;
-  let opened = false;
+  /** The -shm file: undefined until the first call, null when it cannot be opened. */
+  let fd: number | null | undefined;
   const header = Buffer.alloc(HEADER_BYTES);
   const seen = Buffer.alloc(HEADER_BYTES);
   let seenValid = false;
   let version = 0;
 
   const counter = () => {
-    if (!opened) {
+    if (fd === undefined) {
       // After a first read transaction, so that SQLite has created the -shm file.
-      version = dataVersion();
-      opened = true;
+      dataVersion();
       try {
         // SQLite resolves symbolic links and keeps -shm beside the real file.
         fd = openSync(`${realpathSync(file)}-shm`, "r");
@@ -68,7 +67,7 @@ export function changeCounter(file: string, dataVersion: () => number): ChangeCo
     return version;
   };
   counter.close = () => {
-    if (fd !== null) closeSync(fd);
+    if (typeof fd === "number") closeSync(fd);
     fd = null;
   };
   return counter;
