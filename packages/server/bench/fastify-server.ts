@@ -1,6 +1,7 @@
 /**
  * The framework reference: Fastify with the plugins and hooks every Gatehouse request passes
- * through (cookie parsing, CORS, the Host/shutdown and security-header hooks, schema-compiled
+ * through (cookie parsing, CORS, the Host/shutdown and security-header hooks, responses written
+ * once per event-loop turn, schema-compiled
  * serialization of the same response schema), answering `GET /store/auth` with the customer JSON
  * Gatehouse sends (BENCH_BODY) and doing nothing else: no session, no storage. The distance
  * between this and the bare node:http server is the framework's own cost. Prints `{"port": …}`.
@@ -9,6 +10,7 @@ import Fastify from "fastify";
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import { Type } from "@sinclair/typebox";
+import { writeResponsesPerTurn } from "../src/http/plugins/write-per-turn.js";
 import { Address, CustomerWithOrders } from "../src/http/schemas/responses.js";
 
 const body = JSON.parse(process.env.BENCH_BODY ?? "{}") as unknown;
@@ -35,6 +37,7 @@ app.addHook("onSend", (_request, reply, payload, done) => {
   if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
   done(null, payload);
 });
+writeResponsesPerTurn(app);
 app.get(
   "/store/auth",
   { schema: { response: { 200: Type.Object({ customer: CustomerWithOrders }) } } },

@@ -16,6 +16,7 @@ import {
   toHttpError,
 } from "./http/plugins/errors.js";
 import { SessionCookie } from "./http/plugins/session-cookie.js";
+import { writeResponsesPerTurn } from "./http/plugins/write-per-turn.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { customerRoutes } from "./http/routes/customers.js";
 import type { App } from "./http/routes/deps.js";
@@ -139,6 +140,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     done(null, payload);
   });
+  writeResponsesPerTurn(fastify);
 
   const cookieWriter = new SessionCookie(config.session, logger);
   const authenticator = new Authenticator(options, cookieWriter);
