@@ -307,6 +307,30 @@ describe("security pack", () => {
         },
       );
     });
+
+    it("counts concurrent existence checks exactly, per IP", async () => {
+      await withServer(
+        { RATE_LIMIT_EXISTS: "10/1m", TRUST_PROXY: "127.0.0.1" },
+        async (limited) => {
+          const limitedApi = client(limited.url);
+          // 25 checks from each of two addresses, all in flight at once.
+          const statuses = await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              limitedApi
+                .get(`/store/auth/${uniqueEmail()}`, {
+                  headers: { "x-forwarded-for": `203.0.113.${i % 2 === 0 ? 20 : 21}` },
+                })
+                .then((res) => ({ ip: i % 2, status: res.status })),
+            ),
+          );
+          for (const ip of [0, 1]) {
+            const mine = statuses.filter((entry) => entry.ip === ip).map((entry) => entry.status);
+            assert.equal(mine.filter((status) => status === 200).length, 10, String(mine));
+            assert.equal(mine.filter((status) => status === 429).length, 15, String(mine));
+          }
+        },
+      );
+    });
   });
 
   describe("ASVS 2.4.1 password storage", () => {

@@ -81,7 +81,7 @@ export class CustomerService {
   async register(input: RegistrationInput): Promise<Customer> {
     this.assertPolicy(input.password);
     const email = normalizeEmail(input.email);
-    if (await this.customers.findAccountByEmail(email)) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
+    if (await this.customers.hasAccount(email)) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     const customer = await this.customers.create({
       id: newId("cus"),
       email,
@@ -99,7 +99,7 @@ export class CustomerService {
 
   /** Whether the email belongs to a registered (not guest) customer. */
   async isRegistered(email: string): Promise<boolean> {
-    return (await this.customers.findAccountByEmail(normalizeEmail(email))) !== null;
+    return this.customers.hasAccount(normalizeEmail(email));
   }
 
   async view(customerId: string): Promise<CustomerView> {

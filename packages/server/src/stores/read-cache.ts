@@ -221,6 +221,7 @@ export class ReadCache {
         );
       },
       findAccountByEmail: (email: string) => inner.findAccountByEmail(email),
+      hasAccount: (email: string) => inner.hasAccount(email),
       create: (input: NewCustomer) => inner.create(input),
       update: (id: string, patch: CustomerPatch) =>
         this.write(inner.update(id, patch), () => this.dropCustomer(id)),

@@ -44,6 +44,8 @@ export interface CustomerStore {
   findAccountByEmail(
     email: string,
   ): Promise<{ customer: Customer; passwordHash: string | null } | null>;
+  /** Whether `findAccountByEmail` would find a customer (answered from the email index alone). */
+  hasAccount(email: string): Promise<boolean>;
   /**
    * Inserts a customer. Returns `null` when a non-deleted customer with the same email and
    * `has_account` already exists — decided by the unique index, so concurrent inserts of one

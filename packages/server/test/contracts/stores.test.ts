@@ -35,15 +35,18 @@ describe("store contracts", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const newCustomer = async (email = `${id("c").toLowerCase()}@example.com`) => {
+  const newCustomer = async (
+    email = `${id("c").toLowerCase()}@example.com`,
+    kind: "registered" | "guest" = "registered",
+  ) => {
     const customer = await stores.customers.create({
       id: id("cus"),
       email,
       first_name: null,
       last_name: null,
       phone: null,
-      has_account: true,
-      password_hash: "$argon2id$placeholder",
+      has_account: kind === "registered",
+      password_hash: kind === "registered" ? "$argon2id$placeholder" : null,
       created_at: Date.now(),
     });
     assert.ok(customer);
@@ -82,17 +85,8 @@ describe("store contracts", () => {
         ),
       );
       assert.equal(attempts.filter(Boolean).length, 1);
-      const guest = await stores.customers.create({
-        id: id("cus"),
-        email,
-        first_name: null,
-        last_name: null,
-        phone: null,
-        has_account: false,
-        password_hash: null,
-        created_at: Date.now(),
-      });
-      assert.ok(guest, "a guest row may share the email");
+      // A guest row may share the email.
+      await newCustomer(email, "guest");
     });
 
     it("update reports a duplicate email, and replacePasswordHash only replaces the expected hash", async () => {
@@ -118,6 +112,18 @@ describe("store contracts", () => {
         (await stores.customers.findAccountByEmail(a.email))?.passwordHash,
         "$argon2id$new",
       );
+    });
+
+    it("hasAccount agrees with findAccountByEmail: registered yes; guests and unknown emails no, even asked together", async () => {
+      const registered = await newCustomer();
+      const guestEmail = `${id("guest").toLowerCase()}@example.com`;
+      await newCustomer(guestEmail, "guest");
+      const emails = [registered.email, guestEmail, `nobody-${registered.email}`, registered.email];
+      const answers = await Promise.all(emails.map((email) => stores.customers.hasAccount(email)));
+      assert.deepEqual(answers, [true, false, false, true]);
+      for (const [i, email] of emails.entries()) {
+        assert.equal((await stores.customers.findAccountByEmail(email)) !== null, answers[i]);
+      }
     });
   });
 

@@ -60,6 +60,7 @@ export class SqlCustomerStore implements CustomerStore {
     email: string,
   ) => Promise<Selectable<CustomerTable> | undefined>;
   private readonly withAddresses: (id: string) => Promise<ViewRow | undefined>;
+  private readonly accountExists: (email: string) => Promise<boolean>;
 
   private readonly db: Kysely<Database>;
 
@@ -107,6 +108,14 @@ export class SqlCustomerStore implements CustomerStore {
         .select([...columns, "password_hash"])
         .where("has_account", "=", 1)
         .where("deleted_at", "is", null);
+    // Only the email column, in the partial unique index on (email, has_account) whose condition
+    // is `deleted_at is null`: the index alone answers (the email check runs it on every call).
+    const registered = () =>
+      db
+        .selectFrom("customer")
+        .select("email")
+        .where("has_account", "=", 1)
+        .where("deleted_at", "is", null);
 
     if (database.dialect === "postgres") {
       // Every concurrent request's read in one statement per turn of the event loop (batch.ts).
@@ -122,6 +131,13 @@ export class SqlCustomerStore implements CustomerStore {
       this.accountByEmail = batchedReader(async (emails: string[]) =>
         byKey(await accounts(emails), (row) => row.email),
       );
+      const registeredEmails = prepare<{ email: string }, [string[]]>(database, () =>
+        registered().where(sql<boolean>`email = any(${param(0)})`),
+      );
+      const found = batchedReader(async (emails: string[]) =>
+        byKey(await registeredEmails(emails), (row) => row.email),
+      );
+      this.accountExists = async (email: string) => (await found(email)) !== undefined;
     } else {
       const one = prepare<ViewRow, [string]>(database, () =>
         view().where("customer.id", "=", param(0)),
@@ -131,6 +147,10 @@ export class SqlCustomerStore implements CustomerStore {
       );
       this.withAddresses = async (id: string) => (await one(id))[0];
       this.accountByEmail = async (email: string) => (await oneAccount(email))[0];
+      const oneRegistered = prepare<{ email: string }, [string]>(database, () =>
+        registered().where("email", "=", param(0)).limit(1),
+      );
+      this.accountExists = async (email: string) => (await oneRegistered(email)).length > 0;
     }
   }
 
@@ -146,6 +166,10 @@ export class SqlCustomerStore implements CustomerStore {
       addresses: rows.map(toAddress),
       billingAddress: billingRow ? toAddress(billingRow) : null,
     };
+  }
+
+  hasAccount(email: string): Promise<boolean> {
+    return this.accountExists(email);
   }
 
   async findById(id: string): Promise<Customer | null> {

@@ -14,9 +14,11 @@ export const param = <T = string>(index: number) => `${MARK}${index}` as unknown
 
 let statements = 0;
 
+/** `perTurn`: a write that may share a commit with the turn's other such writes (RunCompiled). */
 export function prepare<Row, Args extends unknown[]>(
   database: SqlDatabase,
   build: () => Compilable<Row>,
+  { perTurn = false } = {},
 ): (...args: Args) => Promise<Row[]> {
   const compiled = build().compile();
   const name = `gatehouse_${++statements}`;
@@ -27,6 +29,6 @@ export function prepare<Row, Args extends unknown[]>(
     const parameters = compiled.parameters.map((value, i) =>
       slots[i]! >= 0 ? args[slots[i]!] : value,
     );
-    return database.runCompiled<Row>(name, compiled.sql, parameters);
+    return database.runCompiled<Row>(name, compiled.sql, parameters, perTurn);
   };
 }

@@ -24,17 +24,21 @@ export class SqlThrottleStore implements ThrottleStore {
     this.hitQuery = prepare<
       Pick<Selectable<ThrottleTable>, "count" | "window_started_at" | "blocked_until">,
       [string, number, number]
-    >(database, () =>
-      db
-        .insertInto("throttle")
-        .values({ key: param(0), count: 1, window_started_at: now, blocked_until: 0 })
-        .onConflict((conflict) =>
-          conflict.column("key").doUpdateSet({
-            count: sql<number>`case when ${ended} then 1 else throttle.count + 1 end`,
-            window_started_at: sql<number>`case when ${ended} then ${now} else throttle.window_started_at end`,
-          }),
-        )
-        .returning(["count", "window_started_at", "blocked_until"]),
+    >(
+      database,
+      () =>
+        db
+          .insertInto("throttle")
+          .values({ key: param(0), count: 1, window_started_at: now, blocked_until: 0 })
+          .onConflict((conflict) =>
+            conflict.column("key").doUpdateSet({
+              count: sql<number>`case when ${ended} then 1 else throttle.count + 1 end`,
+              window_started_at: sql<number>`case when ${ended} then ${now} else throttle.window_started_at end`,
+            }),
+          )
+          .returning(["count", "window_started_at", "blocked_until"]),
+      // Every email check writes a counter: on SQLite, a turn's counters share one commit.
+      { perTurn: true },
     );
   }
 
