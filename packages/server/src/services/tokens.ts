@@ -18,6 +18,7 @@ import {
 import type { Config } from "../config.js";
 import type { Session, SigningKey } from "../domain.js";
 import type { SigningKeyStore } from "../stores/types.js";
+import { BoundedMap } from "./bounded-map.js";
 import type { Clock } from "./clock.js";
 
 type Key = CryptoKey | KeyObject | Uint8Array;
@@ -53,7 +54,7 @@ interface CachedVerification extends VerifiedToken {
 export class TokenService {
   private keys: LoadedKey[] = [];
   private lastReload = 0;
-  private readonly verified = new Map<string, CachedVerification>();
+  private readonly verified = new BoundedMap<string, CachedVerification>(VERIFIED_CACHE_SIZE);
   private readonly encryptionKey: Buffer;
 
   constructor(
@@ -162,7 +163,7 @@ export class TokenService {
         return null;
       }
       if (key && payload.exp !== undefined)
-        this.remember(token, { customerId, sessionId, expiresAt: payload.exp * 1000, key });
+        this.verified.set(token, { customerId, sessionId, expiresAt: payload.exp * 1000, key });
       return { customerId, sessionId };
     } catch {
       return null;
@@ -173,13 +174,6 @@ export class TokenService {
   jwks(): { keys: JWK[] } {
     if (this.config.algorithm === "HS256") return { keys: [] };
     return { keys: this.keys.map((key) => key.publicJwk) };
-  }
-
-  private remember(token: string, verification: CachedVerification): void {
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
-      this.verified.delete(this.verified.keys().next().value!);
-    }
-    this.verified.set(token, verification);
   }
 
   private async keyFor(header: JWTHeaderParameters): Promise<LoadedKey> {
