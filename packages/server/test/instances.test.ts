@@ -147,6 +147,31 @@ describe("two instances sharing one store", () => {
     assert.equal((await onA.get("/store/auth", { cookie })).status, 401);
     assert.equal((await onA.get("/store/auth", { token })).status, 401);
   });
+
+  it("the email check on A answers for a registration on B, and for a deletion in storage, at once", async () => {
+    const email = uniqueEmail("check");
+    const exists = async () => {
+      const res = await client(a.url).get(`/store/auth/${email}`);
+      assert.equal(res.status, 200, res.text);
+      return res.body.exists as boolean;
+    };
+    assert.equal(await exists(), false);
+    assert.equal(await exists(), false);
+    const { customer } = await register(b.url, email);
+    assert.equal(await exists(), true);
+    assert.equal(await exists(), true);
+
+    const db = await openTestDb(a);
+    try {
+      await db.query("update customer set deleted_at = $1 where id = $2", [
+        Date.now(),
+        customer.id,
+      ]);
+    } finally {
+      await db.close();
+    }
+    assert.equal(await exists(), false);
+  });
 });
 
 describe("races", () => {

@@ -43,7 +43,7 @@ function fakeStores() {
     ["cus_1", { customer: customer("cus_1"), addresses: [], billingAddress: null }],
   ]);
   const sessions = new Map<string, { session: Session; tokenHash: string | null }>();
-  const reads = { customers: 0, sessions: 0 };
+  const reads = { customers: 0, sessions: 0, accounts: 0 };
   let gate: Promise<void> | null = null;
   const unused = () => Promise.reject(new Error("not used here"));
   const customerStore = {
@@ -53,14 +53,29 @@ function fakeStores() {
       if (gate) await gate;
       return found;
     },
-    async update(id: string, patch: { first_name?: string | null }) {
+    async update(id: string, patch: { first_name?: string | null; email?: string }) {
       const found = customers.get(id)!;
-      found.customer = { ...found.customer, first_name: patch.first_name ?? null };
+      found.customer = {
+        ...found.customer,
+        first_name: patch.first_name ?? null,
+        email: patch.email ?? found.customer.email,
+      };
       return found.customer;
+    },
+    async hasAccount(email: string) {
+      reads.accounts++;
+      const found = [...customers.values()].some(
+        (entry) => entry.customer.email === email && entry.customer.has_account,
+      );
+      if (gate) await gate;
+      return found;
+    },
+    async create(input: Customer) {
+      customers.set(input.id, { customer: input, addresses: [], billingAddress: null });
+      return input;
     },
     findById: unused,
     findAccountByEmail: unused,
-    create: unused,
     replacePasswordHash: unused,
   } as unknown as CustomerStore;
   const sessionStore: SessionStore = {
@@ -166,7 +181,9 @@ describe("read cache", () => {
 
   it("keeps at most its limit, oldest dropped first, and hands out frozen objects", async () => {
     const fake = fakeStores();
-    const cached = new ReadCache(() => 1, { sessions: 2, customers: 2 }).wrap(fake.stores);
+    const cached = new ReadCache(() => 1, { sessions: 2, customers: 2, emails: 2 }).wrap(
+      fake.stores,
+    );
     for (const id of ["sess_1", "sess_2", "sess_3"]) {
       await cached.sessions.create(session(id), `hash_${id}`);
       await cached.sessions.findByTokenHash(`hash_${id}`);
@@ -182,5 +199,35 @@ describe("read cache", () => {
     assert.throws(() => {
       (found!.customer as { first_name: string | null }).first_name = "Mallory";
     }, TypeError);
+  });
+
+  it("answers email checks from memory until a customer is created or changed, here or by another connection", async () => {
+    let version = 1;
+    const fake = fakeStores();
+    const cached = new ReadCache(() => version).wrap(fake.stores);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    assert.equal(await cached.customers.hasAccount("new@example.com"), false);
+    assert.equal(await cached.customers.hasAccount("new@example.com"), false);
+    assert.equal(await cached.customers.hasAccount("cus_1@example.com"), true);
+    assert.equal(fake.reads.accounts, 2);
+
+    await cached.customers.create({ ...customer("cus_2"), email: "new@example.com" } as never);
+    assert.equal(await cached.customers.hasAccount("new@example.com"), true, "created here");
+
+    await cached.customers.update("cus_1", { email: "renamed@example.com", updated_at: 2 });
+    assert.equal(await cached.customers.hasAccount("cus_1@example.com"), false, "changed here");
+
+    fake.customers.get("cus_1")!.customer = customer("cus_1");
+    version++;
+    await turn();
+    assert.equal(await cached.customers.hasAccount("cus_1@example.com"), true, "changed elsewhere");
+
+    // A check that overlapped a registration does not keep its stale answer.
+    const release = fake.hold();
+    const slowCheck = cached.customers.hasAccount("late@example.com");
+    await cached.customers.create({ ...customer("cus_3"), email: "late@example.com" } as never);
+    release();
+    assert.equal(await slowCheck, false, "it read before the write");
+    assert.equal(await cached.customers.hasAccount("late@example.com"), true);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A per-process cache of the reads every authenticated request makes (the session, and the
- * customer with its address book), for the embedded SQLite database.
+ * customer with its address book), and of the email check's answers, for the embedded SQLite
+ * database.
  *
  * It is exact, never "eventually" fresh: a revoked session or a changed profile is seen on the
  * very next request, by this process and by any other process using the same database file.
@@ -13,6 +14,7 @@
  * Cached objects are frozen: a caller that tried to modify one would throw instead of
  * corrupting the cache.
  */
+import { BoundedMap } from "../bounded-map.js";
 import type { Address, AddressFields, Session } from "../domain.js";
 import type {
   AddressStore,
@@ -23,28 +25,8 @@ import type {
   SessionStore,
 } from "./types.js";
 
-/** How many sessions and customers are kept (oldest dropped first). */
-export const READ_CACHE_LIMITS = { sessions: 10_000, customers: 5_000 } as const;
-
-/** A Map that drops its oldest entry when it grows past `limit`. */
-class BoundedMap<V> extends Map<string, V> {
-  constructor(
-    private readonly limit: number,
-    private readonly onDrop: (value: V) => void = () => {},
-  ) {
-    super();
-  }
-
-  override set(key: string, value: V): this {
-    super.set(key, value);
-    if (this.size > this.limit) {
-      const [oldest, dropped] = this.entries().next().value!;
-      this.delete(oldest);
-      this.onDrop(dropped);
-    }
-    return this;
-  }
-}
+/** How many sessions, customers and email answers are kept (oldest dropped first). */
+export const READ_CACHE_LIMITS = { sessions: 10_000, customers: 5_000, emails: 10_000 } as const;
 
 interface CachedSession {
   session: Session;
@@ -62,9 +44,11 @@ function deepFreeze<T>(value: T): T {
 
 export class ReadCache {
   /** Sessions by id, and the id of each cached cookie session by its token hash. */
-  private readonly sessions: BoundedMap<CachedSession>;
+  private readonly sessions: BoundedMap<string, CachedSession>;
   private readonly sessionIdByTokenHash = new Map<string, string>();
-  private readonly customers: BoundedMap<CustomerWithAddresses>;
+  private readonly customers: BoundedMap<string, CustomerWithAddresses>;
+  /** Whether a registered customer has this (normalized) email. */
+  private readonly accounts: BoundedMap<string, boolean>;
   /** Moves on every invalidation: a read that overlapped one does not store its result. */
   private generation = 0;
   private seenDataVersion: number;
@@ -72,12 +56,13 @@ export class ReadCache {
   /** `dataVersion` changes whenever another connection has committed to the database. */
   constructor(
     private readonly dataVersion: () => number,
-    limits: { sessions: number; customers: number } = READ_CACHE_LIMITS,
+    limits: { sessions: number; customers: number; emails: number } = READ_CACHE_LIMITS,
   ) {
     this.sessions = new BoundedMap(limits.sessions, ({ tokenHash }) => {
       if (tokenHash !== null) this.sessionIdByTokenHash.delete(tokenHash);
     });
     this.customers = new BoundedMap(limits.customers);
+    this.accounts = new BoundedMap(limits.emails);
     this.seenDataVersion = dataVersion();
   }
 
@@ -112,6 +97,7 @@ export class ReadCache {
       this.seenDataVersion = version;
       this.clearSessions();
       this.clearCustomers();
+      this.clearAccounts();
     }
   }
 
@@ -173,6 +159,12 @@ export class ReadCache {
     this.customers.clear();
   }
 
+  /** Any new or changed customer may change what an email check answers. */
+  private clearAccounts(): void {
+    this.generation++;
+    this.accounts.clear();
+  }
+
   /** Runs a write, then (whether it succeeded or not) drops what it may have changed. */
   private async write<T>(run: Promise<T>, drop: (result: T | undefined) => void): Promise<T> {
     let result: T | undefined;
@@ -221,10 +213,20 @@ export class ReadCache {
         );
       },
       findAccountByEmail: (email: string) => inner.findAccountByEmail(email),
-      hasAccount: (email: string) => inner.hasAccount(email),
-      create: (input: NewCustomer) => inner.create(input),
+      hasAccount: (email: string) => {
+        this.checkForeignWrites();
+        return this.read(
+          this.accounts.get(email),
+          () => inner.hasAccount(email),
+          (found) => this.accounts.set(email, found),
+        ) as Promise<boolean>;
+      },
+      create: (input: NewCustomer) => this.write(inner.create(input), () => this.clearAccounts()),
       update: (id: string, patch: CustomerPatch) =>
-        this.write(inner.update(id, patch), () => this.dropCustomer(id)),
+        this.write(inner.update(id, patch), () => {
+          this.dropCustomer(id);
+          this.clearAccounts();
+        }),
       replacePasswordHash: (id: string, expected: string, next: string) =>
         this.write(inner.replacePasswordHash(id, expected, next), () => this.dropCustomer(id)),
     };
