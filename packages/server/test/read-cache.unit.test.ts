@@ -157,6 +157,7 @@ describe("read cache", () => {
     const cached = new ReadCache(() => 1).wrap(fake.stores);
     const release = fake.hold();
     const slowRead = cached.customers.findWithAddresses("cus_1");
+    await new Promise((resolve) => setImmediate(resolve)); // the read is under way
     await cached.customers.update("cus_1", { first_name: "Grace", updated_at: 2 });
     release();
     assert.equal((await slowRead)?.customer.first_name, "Ada", "it read before the write");
@@ -225,6 +226,7 @@ describe("read cache", () => {
     // A check that overlapped a registration does not keep its stale answer.
     const release = fake.hold();
     const slowCheck = cached.customers.hasAccount("late@example.com");
+    await turn(); // the check is under way
     await cached.customers.create({ ...customer("cus_3"), email: "late@example.com" } as never);
     release();
     assert.equal(await slowCheck, false, "it read before the write");

@@ -15,6 +15,7 @@
  * corrupting the cache.
  */
 import { BoundedMap } from "../bounded-map.js";
+import { atTurnEnd, endingTurn } from "../turn.js";
 import type { Address, AddressFields, Session } from "../domain.js";
 import type {
   AddressStore,
@@ -41,6 +42,8 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+const LOOKED = Promise.resolve();
 
 export class ReadCache {
   /** Sessions by id, and the id of each cached cookie session by its token hash. */
@@ -79,44 +82,56 @@ export class ReadCache {
   }
 
   /**
-   * Drops everything if another connection has written since the last look.
+   * Resolves once the version has been looked at after this call (and everything dropped if
+   * another connection has written since the look before).
    *
-   * One look serves every read until the current turn of the event loop has finished its
-   * promise jobs (a request's session and customer reads take one look, not two). That is still
-   * exact: code running in this turn serves only requests whose bytes were read before the turn
-   * began, so before the look, and a write committed before any of them was sent is seen.
+   * The look is made at the end of the turn of the event loop (turn.ts), after the sockets have
+   * been read, and serves every read asked for until that end is over: each comes from a request
+   * whose bytes had arrived before the look, so a write committed before the request was sent is
+   * seen. A look costs a system call (wal-index.ts); made once per request, it was a fifth of a
+   * cached `GET /store/auth`.
    */
-  private checkForeignWrites(): void {
-    if (this.looked) return;
-    this.looked = true;
-    // A promise job, then a tick: ticks queued by promise jobs run once the promise-job queue
-    // is empty, i.e. at the end of this turn's promise jobs and before the next I/O event.
-    void Promise.resolve().then(this.forgetLook);
-    const version = this.dataVersion();
-    if (version !== this.seenDataVersion) {
-      this.seenDataVersion = version;
-      this.clearSessions();
-      this.clearCustomers();
-      this.clearAccounts();
-    }
+  private looked(): Promise<void> {
+    // A look made at this turn's end serves every read asked for until the end is over.
+    const turn = endingTurn();
+    if (turn !== null && turn === this.lookedAt) return LOOKED;
+    this.nextLook ??= new Promise<void>((resolve, reject) => {
+      atTurnEnd(() => {
+        this.nextLook = null;
+        try {
+          const version = this.dataVersion();
+          if (version !== this.seenDataVersion) {
+            this.seenDataVersion = version;
+            this.clearSessions();
+            this.clearCustomers();
+            this.clearAccounts();
+          }
+          this.lookedAt = endingTurn();
+          resolve();
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    return this.nextLook;
   }
 
-  private looked = false;
-  private readonly forgetLook = () =>
-    process.nextTick(() => {
-      this.looked = false;
-    });
+  private nextLook: Promise<void> | null = null;
+  private lookedAt: number | null = null;
 
   /**
-   * A cached read: the cached value if there is one, otherwise `load`'s result, which is stored
-   * (by `store`) unless a write happened while it was being read.
+   * A cached read: once the version has been looked at, the cached value if there is one,
+   * otherwise `load`'s result, which is stored (by `store`) unless a write happened while it was
+   * being read.
    */
   private async read<V>(
-    cached: V | undefined,
+    cached: () => V | undefined,
     load: () => Promise<V | null>,
     store: (value: V) => void,
   ): Promise<V | null> {
-    if (cached !== undefined) return cached;
+    await this.looked();
+    const found = cached();
+    if (found !== undefined) return found;
     const generation = this.generation;
     const value = await load();
     if (value !== null && generation === this.generation) store(deepFreeze(value));
@@ -124,7 +139,6 @@ export class ReadCache {
   }
 
   private cachedSession(tokenHash: string | null, id: string | undefined): Session | undefined {
-    this.checkForeignWrites();
     if (tokenHash !== null) id = this.sessionIdByTokenHash.get(tokenHash);
     return id === undefined ? undefined : this.sessions.get(id)?.session;
   }
@@ -180,13 +194,13 @@ export class ReadCache {
       create: (session: Session, tokenHash: string | null) => inner.create(session, tokenHash),
       findByTokenHash: (tokenHash: string) =>
         this.read(
-          this.cachedSession(tokenHash, undefined),
+          () => this.cachedSession(tokenHash, undefined),
           () => inner.findByTokenHash(tokenHash),
           (session) => this.storeSession(session, tokenHash),
         ),
       findById: (id: string) =>
         this.read(
-          this.cachedSession(null, id),
+          () => this.cachedSession(null, id),
           () => inner.findById(id),
           (session) => this.storeSession(session, null),
         ),
@@ -204,23 +218,19 @@ export class ReadCache {
   private wrapCustomers(inner: CustomerStore): CustomerStore {
     return {
       findById: (id: string) => inner.findById(id),
-      findWithAddresses: (id: string) => {
-        this.checkForeignWrites();
-        return this.read(
-          this.customers.get(id),
+      findWithAddresses: (id: string) =>
+        this.read(
+          () => this.customers.get(id),
           () => inner.findWithAddresses(id),
           (found) => this.customers.set(id, found),
-        );
-      },
+        ),
       findAccountByEmail: (email: string) => inner.findAccountByEmail(email),
-      hasAccount: (email: string) => {
-        this.checkForeignWrites();
-        return this.read(
-          this.accounts.get(email),
+      hasAccount: (email: string) =>
+        this.read(
+          () => this.accounts.get(email),
           () => inner.hasAccount(email),
           (found) => this.accounts.set(email, found),
-        ) as Promise<boolean>;
-      },
+        ) as Promise<boolean>,
       create: (input: NewCustomer) => this.write(inner.create(input), () => this.clearAccounts()),
       update: (id: string, patch: CustomerPatch) =>
         this.write(inner.update(id, patch), () => {

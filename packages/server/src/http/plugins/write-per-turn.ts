@@ -7,11 +7,11 @@
  * tens of microseconds between two writes, the peer goes back to sleep each time and every write
  * pays for a wake-up, which on a virtual machine is an exit to the hypervisor. Written one after
  * the other, the responses of one turn wake the peer once. A response waits at most for the
- * other requests read in the same turn; the `setImmediate` callback runs right after them, before
- * the loop polls for more. Order on a connection is kept (one queue, first in, first out).
- * Figures in docs/benchmarks.md.
+ * other requests read in the same turn (turn.ts), not for the loop to poll for more. Order on a
+ * connection is kept (one queue, first in, first out). Figures in docs/benchmarks.md.
  */
 import type { FastifyInstance, FastifyReply, onSendHookHandler } from "fastify";
+import { atTurnEnd } from "../../turn.js";
 
 type SendDone = Parameters<onSendHookHandler>[3];
 
@@ -40,6 +40,6 @@ export function writeResponsesPerTurn(fastify: FastifyInstance): void {
   };
 
   fastify.addHook("onSend", (_request, reply, payload, done) => {
-    if (pending.push({ reply, done, payload }) === 1) setImmediate(flush);
+    if (pending.push({ reply, done, payload }) === 1) atTurnEnd(flush);
   });
 }

@@ -5,7 +5,7 @@
  * (six `fcntl` calls) and appending a frame to the WAL, about 11 µs against 3–5 µs for the
  * statement. The rate-limit counters are written on every rate-limited request (every email
  * check counts against its IP), so under load many such writes arrive in one turn; they are
- * queued and run at the end of the turn (`setImmediate`) in one `BEGIN IMMEDIATE … COMMIT`.
+ * queued and run at the end of the turn (turn.ts) in one `BEGIN IMMEDIATE … COMMIT`.
  *
  * Nothing is lost or reordered: each write runs, in the order asked, before its promise
  * resolves, and resolves only once committed. A statement that fails is undone on its own (SQLite
@@ -16,6 +16,7 @@
  * when its own writes are made, and those are not batched).
  */
 import type SqliteDatabase from "better-sqlite3";
+import { atTurnEnd } from "../../turn.js";
 
 /** Writes per transaction at most; a busier turn commits several times. */
 export const MAX_WRITES_PER_COMMIT = 128;
@@ -88,7 +89,7 @@ export function writesPerTurn(sqlite: SqliteDatabase.Database): BatchedWrite {
 
   return (statement, parameters) =>
     new Promise<unknown[]>((resolve, reject) => {
-      if (queue.push({ statement, parameters, resolve, reject }) === 1) setImmediate(flush);
+      if (queue.push({ statement, parameters, resolve, reject }) === 1) atTurnEnd(flush);
       if (queue.length >= MAX_WRITES_PER_COMMIT) flush();
     });
 }

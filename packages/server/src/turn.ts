@@ -1,0 +1,60 @@
+/**
+ * Work done once per turn of the event loop, for everything the turn produced: one look at the
+ * SQLite file's version for every cached read (read-cache.ts), one commit for every rate-limit
+ * counter (write-batch.ts), the responses written one after the other (write-per-turn.ts).
+ *
+ * A turn: the poll phase, which reads every socket that has data (each request's bytes), then
+ * the `setImmediate` callbacks. Work asked for during the poll phase runs after it, at
+ * `setImmediate`. Work asked for while that runs, or by the promise jobs it settles (a request
+ * whose session has just been looked up, and now has a response to write), runs as soon as those
+ * promise jobs are done, in the same turn: a request read in one poll phase is answered before
+ * the next, however many of these steps it takes.
+ *
+ * A task must not throw: it settles its callers' promises with its errors instead.
+ */
+type Task = () => void;
+
+/** The tasks due, each once, in the order first asked for. */
+const due = new Set<Task>();
+let running = false;
+/** Turns whose end has run so far; `ending` while one is running. */
+let turns = 0;
+let ending = false;
+
+/**
+ * While the end of a turn is running, which turn (a number that never repeats); otherwise null.
+ * No socket is read while it runs: every request being served then had its bytes read before
+ * the end began.
+ */
+export function endingTurn(): number | null {
+  return ending ? turns : null;
+}
+
+export function atTurnEnd(task: Task): void {
+  due.add(task);
+  if (!running) {
+    running = true;
+    setImmediate(runDue);
+  }
+}
+
+function runDue(): void {
+  if (!ending) {
+    ending = true;
+    turns++;
+  }
+  const tasks = [...due];
+  due.clear();
+  try {
+    for (const task of tasks) task();
+  } finally {
+    // A promise job, then a tick: the tick runs once every promise job queued so far, and every
+    // one they queue in turn, has run (Node drains the promise-job queue before the next tick).
+    queueMicrotask(() => process.nextTick(afterPromiseJobs));
+  }
+}
+
+function afterPromiseJobs(): void {
+  if (due.size > 0) runDue();
+  else running = ending = false;
+}
