@@ -1,4 +1,5 @@
 /** Domain objects → Medusa's JSON shapes (times as ISO-8601 strings with milliseconds). */
+import type { FastifyReply } from "fastify";
 import type { Address, Customer, Session } from "../domain.js";
 import type { CustomerView } from "../services/customers.js";
 
@@ -37,22 +38,22 @@ export const presentCustomer = presentedOnce((customer: Customer) => ({
 }));
 
 /** The shape of `POST/GET /store/auth`: `orders` (always empty) then `shipping_addresses`. */
-export const presentAuthCustomer = (view: CustomerView) => ({
+export const presentAuthCustomer = presentedOnce((view: CustomerView) => ({
   customer: {
     ...presentCustomer(view.customer),
     orders: [],
     shipping_addresses: view.shippingAddresses.map(presentAddress),
   },
-});
+}));
 
 /** The shape of `/store/customers…`: `billing_address` then `shipping_addresses`. */
-export const presentCustomerWithAddresses = (view: CustomerView) => ({
+export const presentCustomerWithAddresses = presentedOnce((view: CustomerView) => ({
   customer: {
     ...presentCustomer(view.customer),
     billing_address: view.billingAddress ? presentAddress(view.billingAddress) : null,
     shipping_addresses: view.shippingAddresses.map(presentAddress),
   },
-});
+}));
 
 export const presentSession = (session: Session, currentId: string | undefined) => ({
   id: session.id,
@@ -63,3 +64,21 @@ export const presentSession = (session: Session, currentId: string | undefined) 
   user_agent: session.user_agent,
   current: session.id === currentId,
 });
+
+/**
+ * Sends a route's 200 body, serialized (by the route's response schema) once per presented
+ * object: a customer read from the SQLite read cache is the same object, presented once, until
+ * it changes. One per route, as each route has its own schema.
+ */
+export function serializedOnce(): (reply: FastifyReply, body: object) => FastifyReply {
+  const serialized = new WeakMap<object, string>();
+  return (reply, body) => {
+    let json = serialized.get(body);
+    if (json === undefined) {
+      // The route's schema-compiled serializer (fast-json-stringify) returns a string.
+      json = reply.serialize(body) as string;
+      serialized.set(body, json);
+    }
+    return reply.type("application/json; charset=utf-8").send(json);
+  };
+}

@@ -11,6 +11,7 @@ import type {
   AddressStore,
   CustomerPatch,
   CustomerStore,
+  CustomerWithAddresses,
   PasswordResetStore,
 } from "../stores/types.js";
 import type { Clock } from "./clock.js";
@@ -23,6 +24,24 @@ export interface CustomerView {
   customer: Customer;
   billingAddress: Address | null;
   shippingAddresses: Address[];
+}
+
+/**
+ * One view per stored customer object: on SQLite the read cache hands out the same frozen object
+ * until it changes, so its view, presented form and JSON are made once (presenters.ts).
+ */
+const views = new WeakMap<CustomerWithAddresses, CustomerView>();
+function viewOf(found: CustomerWithAddresses): CustomerView {
+  let view = views.get(found);
+  if (view === undefined) {
+    view = Object.freeze({
+      customer: found.customer,
+      billingAddress: found.billingAddress,
+      shippingAddresses: found.addresses,
+    });
+    views.set(found, view);
+  }
+  return view;
 }
 
 export interface RegistrationInput {
@@ -105,11 +124,7 @@ export class CustomerService {
   async view(customerId: string): Promise<CustomerView> {
     const found = await this.customers.findWithAddresses(customerId);
     if (!found) throw notFound(`Customer with id: ${customerId} was not found`);
-    return {
-      customer: found.customer,
-      billingAddress: found.billingAddress,
-      shippingAddresses: found.addresses,
-    };
+    return viewOf(found);
   }
 
   /**

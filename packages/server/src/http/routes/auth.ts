@@ -1,6 +1,6 @@
 /** Medusa v1's Store Auth API: log in, session, log out, email check, bearer token. */
 import { Type } from "@sinclair/typebox";
-import { presentAuthCustomer } from "../presenters.js";
+import { presentAuthCustomer, serializedOnce } from "../presenters.js";
 import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
 import { CustomerWithOrders, errors } from "../schemas/responses.js";
 import type { App, RouteDeps } from "./deps.js";
@@ -11,6 +11,7 @@ const tags = ["Auth"];
 
 export function authRoutes(app: App, deps: RouteDeps): void {
   const { services, authenticator, cookie, config } = deps;
+  const sendAuthCustomer = serializedOnce();
 
   app.post(
     "/store/auth",
@@ -51,7 +52,10 @@ export function authRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
-      return presentAuthCustomer(await services.customers.view(customerId));
+      return sendAuthCustomer(
+        reply,
+        presentAuthCustomer(await services.customers.view(customerId)),
+      );
     },
   );
 

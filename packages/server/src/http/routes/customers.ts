@@ -1,7 +1,7 @@
 /** Medusa v1's customer routes: register, profile, address book, password reset. */
 import { Type } from "@sinclair/typebox";
 import type { AddressFields } from "../../domain.js";
-import { presentCustomer, presentCustomerWithAddresses } from "../presenters.js";
+import { presentCustomer, presentCustomerWithAddresses, serializedOnce } from "../presenters.js";
 import {
   AddressPayload,
   IdParams,
@@ -19,6 +19,7 @@ const tags = ["Customers"];
 
 export function customerRoutes(app: App, deps: RouteDeps): void {
   const { services, authenticator, cookie } = deps;
+  const sendProfile = serializedOnce();
 
   app.post(
     "/store/customers",
@@ -56,7 +57,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
-      return presentCustomerWithAddresses(await services.customers.view(customerId));
+      return sendProfile(
+        reply,
+        presentCustomerWithAddresses(await services.customers.view(customerId)),
+      );
     },
   );
 
