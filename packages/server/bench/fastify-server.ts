@@ -1,10 +1,10 @@
 /**
  * The framework reference: Fastify with the plugins and hooks every Gatehouse request passes
  * through (cookie parsing, CORS, the Host/shutdown and security-header hooks, responses written
- * once per event-loop turn, schema-compiled
- * serialization of the same response schema), answering `GET /store/auth` with the customer JSON
- * Gatehouse sends (BENCH_BODY) and doing nothing else: no session, no storage. The distance
- * between this and the bare node:http server is the framework's own cost. Prints `{"port": …}`.
+ * once per turn of the event loop, schema-compiled serialization of the same response schema),
+ * answering `GET /store/auth` with the customer JSON Gatehouse sends (BENCH_BODY) and doing
+ * nothing else: no session, no storage. The distance between this and the bare node:http server
+ * is the cost of the framework with Gatehouse's hooks. Prints `{"port": …}`.
  */
 import Fastify from "fastify";
 import cookie from "@fastify/cookie";

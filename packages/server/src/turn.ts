@@ -8,9 +8,13 @@
  * `setImmediate`. Work asked for while that runs, or by the promise jobs it settles (a request
  * whose session has just been looked up, and now has a response to write), runs as soon as those
  * promise jobs are done, in the same turn: a request read in one poll phase is answered before
- * the next, however many of these steps it takes.
+ * the next, however many of these steps it takes. (Work that only a `process.nextTick` queued by
+ * those promise jobs leads to may come after the end has closed; it then runs at the next turn's
+ * end: later, never earlier.)
  *
- * A task must not throw: it settles its callers' promises with its errors instead.
+ * A task should settle its callers' promises with its errors rather than throw. One that throws
+ * anyway does not stop the others: the error is thrown again afterwards, as an uncaught exception
+ * from a `setImmediate` callback would be, and the scheduler carries on.
  */
 type Task = () => void;
 
@@ -45,12 +49,21 @@ function runDue(): void {
   }
   const tasks = [...due];
   due.clear();
-  try {
-    for (const task of tasks) task();
-  } finally {
-    // A promise job, then a tick: the tick runs once every promise job queued so far, and every
-    // one they queue in turn, has run (Node drains the promise-job queue before the next tick).
-    queueMicrotask(() => process.nextTick(afterPromiseJobs));
+  const errors: unknown[] = [];
+  for (const task of tasks) {
+    try {
+      task();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  // A promise job, then a tick: the tick runs once every promise job queued so far, and every
+  // one they queue in turn, has run (Node drains the promise-job queue before the next tick).
+  queueMicrotask(() => process.nextTick(afterPromiseJobs));
+  for (const error of errors) {
+    setImmediate(() => {
+      throw error;
+    });
   }
 }
 

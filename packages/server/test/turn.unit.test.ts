@@ -1,6 +1,8 @@
 /** The end-of-turn scheduler behind the per-turn look, commit and response writes. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
+import { promisify } from "node:util";
 import { atTurnEnd, endingTurn } from "../src/turn.js";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -36,5 +38,30 @@ describe("end of turn", () => {
     await nextTurn();
     assert.ok(turns[2]! > turns[0]!, "a later turn has another number");
     assert.equal(endingTurn(), null);
+  });
+
+  it("a task that throws does not stop the others or the scheduler; its error is reported", async () => {
+    // In a process of its own: the error surfaces as an uncaught exception there.
+    const script = `
+      const { atTurnEnd } = await import(${JSON.stringify(new URL("../src/turn.ts", import.meta.url).href)});
+      const ran = [], uncaught = [];
+      process.on("uncaughtException", (error) => uncaught.push(error.message));
+      atTurnEnd(() => { throw new Error("boom"); });
+      atTurnEnd(() => ran.push("second"));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      atTurnEnd(() => ran.push("next turn"));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      console.log(JSON.stringify({ ran, uncaught }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+    ]);
+    assert.deepEqual(JSON.parse(stdout), { ran: ["second", "next turn"], uncaught: ["boom"] });
   });
 });

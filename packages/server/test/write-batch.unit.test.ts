@@ -14,7 +14,8 @@ import { MAX_WRITES_PER_COMMIT, writesPerTurn } from "../src/stores/sql/write-ba
 describe("SQLite writes committed once per turn", () => {
   let dir: string;
   let sqlite: SqliteDatabase.Database;
-  let write: ReturnType<typeof writesPerTurn>;
+  let batch: ReturnType<typeof writesPerTurn>;
+  let write: ReturnType<typeof writesPerTurn>["write"];
   let upsert: SqliteDatabase.Statement;
   let insert: SqliteDatabase.Statement;
 
@@ -31,15 +32,24 @@ describe("SQLite writes committed once per turn", () => {
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("wal_autocheckpoint = 0");
     sqlite.pragma("temp_store = MEMORY");
-    sqlite.exec("create table counter (key text primary key, count integer not null)");
-    write = writesPerTurn(sqlite);
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.exec(`
+      create table counter (key text primary key, count integer not null);
+      create table parent (id integer primary key);
+      create table child (id integer primary key,
+        parent_id integer references parent (id) deferrable initially deferred);
+      create table doomed (id integer primary key);
+      create trigger doomed_insert before insert on doomed begin select raise(rollback, 'doomed'); end;
+    `);
+    batch = writesPerTurn(sqlite);
+    write = batch.write;
     upsert = sqlite.prepare(
       "insert into counter (key, count) values (?, 1) on conflict (key) do update set count = count + 1 returning count",
     );
     insert = sqlite.prepare("insert into counter (key, count) values (?, ?)");
   });
   beforeEach(() => {
-    sqlite.exec("delete from counter");
+    sqlite.exec("delete from counter; delete from child;");
     sqlite.pragma("wal_checkpoint(TRUNCATE)");
   });
   after(async () => {
@@ -100,5 +110,44 @@ describe("SQLite writes committed once per turn", () => {
       sqlite.pragma("busy_timeout = 5000");
       other.close();
     }
+  });
+
+  it("flush commits the queued writes at once, for a statement that must see them", async () => {
+    const pending = write(upsert, ["f"]);
+    batch.flush();
+    assert.equal(counter("f"), 1);
+    assert.deepEqual(await pending, [{ count: 1 }]);
+  });
+
+  it("when the commit fails, every write of the turn fails and nothing is written", async () => {
+    const orphan = sqlite.prepare("insert into child (id, parent_id) values (1, 42)");
+    const results = await Promise.allSettled([write(upsert, ["g"]), write(orphan, [])]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ["rejected", "rejected"],
+    );
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /FOREIGN KEY/);
+    assert.equal(counter("g"), undefined);
+    assert.equal(sqlite.inTransaction, false);
+    assert.deepEqual(await write(upsert, ["g"]), [{ count: 1 }]);
+  });
+
+  it("when SQLite abandons the transaction, the writes before and after fail too", async () => {
+    const doomed = sqlite.prepare("insert into doomed (id) values (1)");
+    const results = await Promise.allSettled([
+      write(upsert, ["h"]),
+      write(doomed, []),
+      write(upsert, ["i"]),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ["rejected", "rejected", "rejected"],
+    );
+    for (const result of results) {
+      assert.match(String((result as PromiseRejectedResult).reason), /doomed/);
+    }
+    assert.equal(counter("h"), undefined);
+    assert.equal(counter("i"), undefined);
+    assert.equal(sqlite.inTransaction, false);
   });
 });

@@ -9,9 +9,21 @@ import { after, before, describe, it } from "node:test";
 import Fastify, { type FastifyInstance } from "fastify";
 import { writeResponsesPerTurn } from "../src/http/plugins/write-per-turn.js";
 
-async function serve(perTurn: boolean): Promise<{ app: FastifyInstance; url: string }> {
+async function serve(
+  perTurn: boolean,
+): Promise<{ app: FastifyInstance; url: string; events: string[] }> {
   const app = Fastify({ logger: false });
   if (perTurn) writeResponsesPerTurn(app);
+  const events: string[] = [];
+  app.get("/held", async (_request, reply) => {
+    const end = reply.raw.end.bind(reply.raw) as (...args: unknown[]) => unknown;
+    reply.raw.end = ((...args: unknown[]) => {
+      events.push("written");
+      return end(...args);
+    }) as typeof reply.raw.end;
+    setImmediate(() => events.push("a setImmediate queued before the answer"));
+    return { ok: true };
+  });
   app.get<{ Params: { n: string } }>("/echo/:n", async (request) => {
     const n = Number(request.params.n);
     // Some answers now, some a few turns later: the responses of one turn mix both.
@@ -23,7 +35,7 @@ async function serve(perTurn: boolean): Promise<{ app: FastifyInstance; url: str
     return { ok: true };
   });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
-  return { app, url };
+  return { app, url, events };
 }
 
 /** Writes the requests in one piece (HTTP pipelining) and returns the raw responses. */
@@ -45,8 +57,8 @@ function pipelined(url: string, paths: string[]): Promise<string> {
 }
 
 describe("responses written once per turn", () => {
-  let perTurn: { app: FastifyInstance; url: string };
-  let plain: { app: FastifyInstance; url: string };
+  let perTurn: Awaited<ReturnType<typeof serve>>;
+  let plain: Awaited<ReturnType<typeof serve>>;
 
   before(async () => {
     perTurn = await serve(true);
@@ -55,6 +67,15 @@ describe("responses written once per turn", () => {
   after(async () => {
     await perTurn.app.close();
     await plain.app.close();
+  });
+
+  it("holds each response until the end of the turn, then writes it", async () => {
+    for (const server of [perTurn, plain]) {
+      const res = await fetch(`${server.url}/held`);
+      assert.deepEqual(await res.json(), { ok: true });
+    }
+    assert.deepEqual(perTurn.events, ["a setImmediate queued before the answer", "written"]);
+    assert.deepEqual(plain.events, ["written", "a setImmediate queued before the answer"]);
   });
 
   it("answers pipelined requests on one connection in order", async () => {

@@ -5,11 +5,14 @@ import type { CustomerView } from "../services/customers.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+/** Frozen at run time, typed as before (the response schemas' types are not readonly). */
+const frozen = <T>(value: T): T => Object.freeze(value) as T;
 
 /**
  * Presents each object once: on SQLite the stores hand out the same frozen customer and address
  * objects until they change (the read cache), so their presented forms are kept beside them
- * (and dropped with them). Presented forms are frozen too, as they are shared.
+ * (and dropped with them). Presented forms are frozen too, nested objects and arrays included,
+ * as they are shared.
  */
 function presentedOnce<T extends object, P>(present: (value: T) => P): (value: T) => P {
   const presented = new WeakMap<T, P>();
@@ -39,20 +42,20 @@ export const presentCustomer = presentedOnce((customer: Customer) => ({
 
 /** The shape of `POST/GET /store/auth`: `orders` (always empty) then `shipping_addresses`. */
 export const presentAuthCustomer = presentedOnce((view: CustomerView) => ({
-  customer: {
+  customer: frozen({
     ...presentCustomer(view.customer),
-    orders: [],
-    shipping_addresses: view.shippingAddresses.map(presentAddress),
-  },
+    orders: frozen([]),
+    shipping_addresses: frozen(view.shippingAddresses.map(presentAddress)),
+  }),
 }));
 
 /** The shape of `/store/customers…`: `billing_address` then `shipping_addresses`. */
 export const presentCustomerWithAddresses = presentedOnce((view: CustomerView) => ({
-  customer: {
+  customer: frozen({
     ...presentCustomer(view.customer),
     billing_address: view.billingAddress ? presentAddress(view.billingAddress) : null,
-    shipping_addresses: view.shippingAddresses.map(presentAddress),
-  },
+    shipping_addresses: frozen(view.shippingAddresses.map(presentAddress)),
+  }),
 }));
 
 export const presentSession = (session: Session, currentId: string | undefined) => ({

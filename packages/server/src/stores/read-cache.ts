@@ -9,8 +9,9 @@
  *   before the caller gets its answer. A read that raced with a write does not store its result
  *   (the `generation` check), so a stale row never outlives the write.
  * - Writes made by any other connection (another Gatehouse process, `npm run migrate`, an
- *   operator's `sqlite3` shell) change SQLite's `PRAGMA data_version`; every cached read checks
- *   it first and drops everything when it has moved.
+ *   operator's `sqlite3` shell) change SQLite's `PRAGMA data_version`; every cached read waits
+ *   for a look at it made after its request arrived (`looked`) and everything is dropped when it
+ *   has moved.
  * Cached objects are frozen: a caller that tried to modify one would throw instead of
  * corrupting the cache.
  */
@@ -43,7 +44,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const LOOKED = Promise.resolve();
+const ALREADY_LOOKED = Promise.resolve();
 
 export class ReadCache {
   /** Sessions by id, and the id of each cached cookie session by its token hash. */
@@ -81,6 +82,10 @@ export class ReadCache {
     };
   }
 
+  /** The look asked for at the end of this turn, if any; the turn whose end made the last one. */
+  private nextLook: Promise<void> | null = null;
+  private lookedAt: number | null = null;
+
   /**
    * Resolves once the version has been looked at after this call (and everything dropped if
    * another connection has written since the look before).
@@ -88,13 +93,13 @@ export class ReadCache {
    * The look is made at the end of the turn of the event loop (turn.ts), after the sockets have
    * been read, and serves every read asked for until that end is over: each comes from a request
    * whose bytes had arrived before the look, so a write committed before the request was sent is
-   * seen. A look costs a system call (wal-index.ts); made once per request, it was a fifth of a
-   * cached `GET /store/auth`.
+   * seen. A look costs a system call (wal-index.ts), and the pragma too after any commit, this
+   * process's own included; made once per request, it was a fifth of a cached `GET /store/auth`.
    */
   private looked(): Promise<void> {
     // A look made at this turn's end serves every read asked for until the end is over.
     const turn = endingTurn();
-    if (turn !== null && turn === this.lookedAt) return LOOKED;
+    if (turn !== null && turn === this.lookedAt) return ALREADY_LOOKED;
     this.nextLook ??= new Promise<void>((resolve, reject) => {
       atTurnEnd(() => {
         this.nextLook = null;
@@ -115,9 +120,6 @@ export class ReadCache {
     });
     return this.nextLook;
   }
-
-  private nextLook: Promise<void> | null = null;
-  private lookedAt: number | null = null;
 
   /**
    * A cached read: once the version has been looked at, the cached value if there is one,

@@ -97,13 +97,15 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       const { email } = request.params;
       const answerable =
         config.authExistsEnabled && email.length <= MAX_EMAIL_LENGTH && !email.includes("\u0000");
-      // Counted and looked up together (one turn of the event loop, not two); a refused
-      // request's answer is never sent.
-      const [, exists] = await Promise.all([
+      // Counted and looked up together (one turn of the event loop, not two). A refused request
+      // gets its 429 whatever the lookup did, and never the answer.
+      const [counted, lookup] = await Promise.allSettled([
         services.throttle.request("exists", request.ip),
         answerable ? services.customers.isRegistered(email) : false,
       ]);
-      return { exists };
+      if (counted.status === "rejected") throw counted.reason;
+      if (lookup.status === "rejected") throw lookup.reason;
+      return { exists: lookup.value };
     },
   );
 

@@ -37,7 +37,9 @@ export class SqlThrottleStore implements ThrottleStore {
             }),
           )
           .returning(["count", "window_started_at", "blocked_until"]),
-      // Every email check writes a counter: on SQLite, a turn's counters share one commit.
+      // Every email check writes a counter: on SQLite, a turn's counters share one commit. The
+      // other statements here commit the queued counters first, so they see (and clear, and
+      // block after) every hit asked for before them.
       { perTurn: true },
     );
   }
@@ -53,6 +55,7 @@ export class SqlThrottleStore implements ThrottleStore {
   }
 
   async block(key: string, until: number): Promise<void> {
+    this.database.flushWrites?.();
     await this.db
       .updateTable("throttle")
       .set({
@@ -65,6 +68,7 @@ export class SqlThrottleStore implements ThrottleStore {
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
     const found = new Map<string, ThrottleState>();
     if (keys.length === 0) return found;
+    this.database.flushWrites?.();
     const rows = await this.preparedFor(this.getQueries, keys.length, (placeholders) =>
       this.db.selectFrom("throttle").selectAll().where("key", "in", placeholders),
     )(...keys);
@@ -80,6 +84,7 @@ export class SqlThrottleStore implements ThrottleStore {
 
   async clear(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
+    this.database.flushWrites?.();
     await this.preparedFor(this.clearQueries, keys.length, (placeholders) =>
       this.db.deleteFrom("throttle").where("key", "in", placeholders),
     )(...keys);

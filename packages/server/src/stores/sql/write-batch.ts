@@ -13,7 +13,9 @@
  * abandons the whole transaction, or the commit fails, every write in it is rejected.
  *
  * Only for statements whose effects nobody caches (the read cache, read-cache.ts, drops entries
- * when its own writes are made, and those are not batched).
+ * when its own writes are made, and those are not batched). A store that reads or writes the
+ * same rows unbatched calls `flush` first, so that everything asked for before is applied
+ * before (the rate-limit store does).
  */
 import type SqliteDatabase from "better-sqlite3";
 import { atTurnEnd } from "../../turn.js";
@@ -28,12 +30,14 @@ interface Write {
   reject(error: unknown): void;
 }
 
-export type BatchedWrite = (
-  statement: SqliteDatabase.Statement,
-  parameters: readonly unknown[],
-) => Promise<unknown[]>;
+export interface WritesPerTurn {
+  /** Queues a write for the end of the turn; settles once it is committed (or has failed). */
+  write(statement: SqliteDatabase.Statement, parameters: readonly unknown[]): Promise<unknown[]>;
+  /** Commits the queued writes now: a statement run after this sees them, as it would unbatched. */
+  flush(): void;
+}
 
-export function writesPerTurn(sqlite: SqliteDatabase.Database): BatchedWrite {
+export function writesPerTurn(sqlite: SqliteDatabase.Database): WritesPerTurn {
   const begin = sqlite.prepare("BEGIN IMMEDIATE");
   const commit = sqlite.prepare("COMMIT");
   const rollback = sqlite.prepare("ROLLBACK");
@@ -87,9 +91,12 @@ export function writesPerTurn(sqlite: SqliteDatabase.Database): BatchedWrite {
     });
   };
 
-  return (statement, parameters) =>
-    new Promise<unknown[]>((resolve, reject) => {
-      if (queue.push({ statement, parameters, resolve, reject }) === 1) atTurnEnd(flush);
-      if (queue.length >= MAX_WRITES_PER_COMMIT) flush();
-    });
+  return {
+    write: (statement, parameters) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        if (queue.push({ statement, parameters, resolve, reject }) === 1) atTurnEnd(flush);
+        if (queue.length >= MAX_WRITES_PER_COMMIT) flush();
+      }),
+    flush,
+  };
 }
