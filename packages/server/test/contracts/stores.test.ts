@@ -235,5 +235,20 @@ describe("store contracts", () => {
       await stores.throttle.clear([key, other]);
       assert.equal((await stores.throttle.get([key, other])).size, 0);
     });
+
+    it("a read or clear sees the hits asked for before it, even not yet counted", async () => {
+      const key = id("throttle");
+      const now = Date.now();
+      const hits = [stores.throttle.hit(key, 60_000, now), stores.throttle.hit(key, 60_000, now)];
+      assert.equal((await stores.throttle.get([key])).get(key)?.count, 2);
+      assert.deepEqual(
+        (await Promise.all(hits)).map((state) => state.count),
+        [1, 2],
+      );
+      const third = stores.throttle.hit(key, 60_000, now);
+      await stores.throttle.clear([key]);
+      assert.equal((await third).count, 3);
+      assert.equal((await stores.throttle.get([key])).size, 0, "cleared after the third hit");
+    });
   });
 });
