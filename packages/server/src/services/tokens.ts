@@ -141,9 +141,7 @@ export class TokenService {
   async verify(token: string): Promise<VerifiedToken | null> {
     const cached = this.verified.get(token);
     if (cached) {
-      if (this.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) {
-        return { customerId: cached.customerId, sessionId: cached.sessionId };
-      }
+      if (this.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) return cached;
       this.verified.delete(token);
     }
     let key: LoadedKey | undefined;
@@ -163,7 +161,10 @@ export class TokenService {
         return null;
       }
       if (key && payload.exp !== undefined)
-        this.verified.set(token, { customerId, sessionId, expiresAt: payload.exp * 1000, key });
+        this.verified.set(
+          token,
+          Object.freeze({ customerId, sessionId, expiresAt: payload.exp * 1000, key }),
+        );
       return { customerId, sessionId };
     } catch {
       return null;

@@ -28,6 +28,8 @@ declare module "fastify" {
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** An Authorization header's scheme and credentials, as passport-jwt reads them. */
+const AUTHORIZATION = /(\S+)\s+(\S+)/;
 
 export class Authenticator {
   constructor(
@@ -105,9 +107,11 @@ export class Authenticator {
     const header = request.headers.authorization;
     if (header !== undefined) {
       // As passport-jwt: the first two whitespace-separated parts, scheme case-insensitive.
-      const [scheme, token] = header.trim().split(/\s+/);
+      const parts = AUTHORIZATION.exec(header);
       const verified =
-        scheme?.toLowerCase() === "bearer" && token ? await tokens.verify(token) : null;
+        parts !== null && parts[1]!.toLowerCase() === "bearer"
+          ? await tokens.verify(parts[2]!)
+          : null;
       result.bearerSession = verified
         ? await sessions.fromBearer(verified.sessionId, verified.customerId)
         : null;
