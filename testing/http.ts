@@ -1,4 +1,6 @@
 /** A tiny HTTP helper for tests: real fetch against a real server, with a per-"browser" cookie. */
+import { connect } from "node:net";
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -108,4 +110,17 @@ export async function getToken(
   });
   if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
   return response.body.access_token as string;
+}
+
+/** Sends raw bytes over TCP and returns everything received until the server closes (5 s at most). */
+export function rawRequest(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(bytes));
+    let data = "";
+    socket.setEncoding("utf8").on("data", (chunk) => (data += chunk));
+    socket.on("end", () => resolve(data));
+    socket.on("error", reject);
+    socket.setTimeout(5000, () => (socket.destroy(), resolve(data)));
+  });
 }

@@ -1,11 +1,11 @@
 /** Every bad input gets a clear JSON 4xx, never a 5xx, a crash or a hang (SPEC §2.2, §5). */
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import {
   STRONG_PASSWORD,
   client,
   login,
+  rawRequest,
   register,
   type ApiResponse,
 } from "../../../testing/http.js";
@@ -19,19 +19,6 @@ function assertJsonError(res: ApiResponse, status: number, type: string, message
   if (message) assert.match(res.body.message, message);
   assert.equal(res.headers.get("x-content-type-options"), "nosniff");
   assert.ok(!/at .*\.(js|ts):\d+/.test(res.text), "no stack trace");
-}
-
-/** Sends raw bytes over TCP and returns the raw response. */
-function rawRequest(url: string, bytes: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(bytes));
-    let data = "";
-    socket.setEncoding("utf8").on("data", (chunk) => (data += chunk));
-    socket.on("end", () => resolve(data));
-    socket.on("error", reject);
-    socket.setTimeout(5000, () => (socket.destroy(), resolve(data)));
-  });
 }
 
 describe("error responses", () => {

@@ -46,6 +46,14 @@ function open(name: string, wal = true, file = join(dir, name)) {
 
 type Db = ReturnType<typeof open>;
 
+function withDb(db: Db, test: (db: Db) => void): void {
+  try {
+    test(db);
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Commits on the other connection (then runs `meanwhile`, if any) and returns the counter, which
  * must have moved from `last`.
@@ -60,8 +68,7 @@ function foreignCommit(db: Db, last: number, label: string, meanwhile?: () => vo
 
 describe("SQLite change counter", () => {
   it("sees every commit of another connection on the next call, and not its own", () => {
-    const db = open("counter.sqlite");
-    try {
+    withDb(open("counter.sqlite"), (db) => {
       let last = db.counter();
       for (let i = 0; i < 300; i++) {
         db.mine.prepare("insert into t values (?)").run(i);
@@ -69,14 +76,11 @@ describe("SQLite change counter", () => {
         last = foreignCommit(db, last, `commit ${i} of the other connection is seen`);
         assert.equal(db.counter(), last, "nothing happened since");
       }
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it("asks SQLite only when the WAL-index header has changed", () => {
-    const db = open("quiet.sqlite");
-    try {
+    withDb(open("quiet.sqlite"), (db) => {
       db.counter();
       const before = db.pragmas();
       for (let i = 0; i < 1000; i++) db.counter();
@@ -84,14 +88,11 @@ describe("SQLite change counter", () => {
       db.other.exec("insert into t values (1)");
       db.counter();
       assert.equal(db.pragmas(), before + 1);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it("sees commits after another connection checkpoints and restarts the WAL", () => {
-    const db = open("checkpoint.sqlite");
-    try {
+    withDb(open("checkpoint.sqlite"), (db) => {
       let last = db.counter();
       for (let i = 0; i < 20; i++) {
         last = foreignCommit(db, last, `commit before checkpoint ${i}`, () =>
@@ -100,22 +101,17 @@ describe("SQLite change counter", () => {
         // The first commit after a restart writes the WAL from its start again.
         last = foreignCommit(db, last, `first commit after restart ${i}`);
       }
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it("still sees a commit after the check failed once (the pragma threw)", () => {
-    const db = open("busy.sqlite");
-    try {
+    withDb(open("busy.sqlite"), (db) => {
       const last = db.counter();
       db.other.exec("insert into t values (1)");
       db.failNextPragma();
       assert.throws(() => db.counter(), /SQLITE_BUSY/);
       assert.notEqual(db.counter(), last);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it("reads the -shm file beside the real database when the path is a symbolic link", () => {
@@ -125,21 +121,15 @@ describe("SQLite change counter", () => {
     symlinkSync(real, link);
     // A stale -shm beside the link, whose bytes never change, must not be the one read.
     writeFileSync(`${link}-shm`, Buffer.alloc(32_768));
-    const db = open("link.sqlite", true, link);
-    try {
+    withDb(open("link.sqlite", true, link), (db) => {
       let last = db.counter();
       for (let i = 0; i < 5; i++) last = foreignCommit(db, last, `commit ${i} through the link`);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it("answers exactly without a WAL (every call asks SQLite)", () => {
-    const db = open("rollback.sqlite", false);
-    try {
+    withDb(open("rollback.sqlite", false), (db) => {
       foreignCommit(db, db.counter(), "a commit without a WAL");
-    } finally {
-      db.close();
-    }
+    });
   });
 });

@@ -4,9 +4,9 @@
  * without the hook.
  */
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import Fastify, { type FastifyInstance } from "fastify";
+import { rawRequest } from "../../../testing/http.js";
 import { writeResponsesPerTurn } from "../src/http/plugins/write-per-turn.js";
 
 async function serve(
@@ -40,20 +40,16 @@ async function serve(
 
 /** Writes the requests in one piece (HTTP pipelining) and returns the raw responses. */
 function pipelined(url: string, paths: string[]): Promise<string> {
-  const { hostname, port } = new URL(url);
-  const requests = paths
-    .map(
-      (path, i) =>
-        `GET ${path} HTTP/1.1\r\nHost: test\r\n${i === paths.length - 1 ? "Connection: close\r\n" : ""}\r\n`,
-    )
-    .join("");
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(requests));
-    let data = "";
-    socket.setEncoding("utf8").on("data", (chunk) => (data += chunk));
-    socket.on("end", () => resolve(data));
-    socket.on("error", reject);
-  });
+  const last = paths.length - 1;
+  return rawRequest(
+    url,
+    paths
+      .map(
+        (path, i) =>
+          `GET ${path} HTTP/1.1\r\nHost: test\r\n${i === last ? "Connection: close\r\n" : ""}\r\n`,
+      )
+      .join(""),
+  );
 }
 
 describe("responses written once per turn", () => {

@@ -1,9 +1,9 @@
 /**
- * Password hashing and policy. New hashes are Argon2id, computed on libuv's thread pool (one
- * per core at once by default, see start.cts), whose threads run below the event loop's priority: logins
- * use every core the event loop leaves idle, and a storm of them does not slow requests that do
- * not hash (other work on libuv's pool, such as a DNS lookup, waits for at most the hashes
- * running and the one queued: tens of milliseconds).
+ * Password hashing and policy. New hashes are Argon2id, computed on libuv's thread pool (one per
+ * core at once by default, see start.cts), whose threads run below the event loop's priority:
+ * logins use every core the event loop leaves idle, and a storm of them does not slow requests
+ * that do not hash (other work on libuv's pool, such as a DNS lookup, waits for at most the
+ * hashes running and the one queued: tens of milliseconds).
  * Medusa v1 scrypt hashes still verify and are flagged for rehash.
  */
 import { randomBytes } from "node:crypto";

@@ -2,11 +2,13 @@
  * Reads batched per turn of the event loop. Under load many requests ask for a row in the same
  * turn (one per connection that had data); on PostgreSQL each separate query is a socket write,
  * a wake-up of a backend process and a reply to parse. A batched reader collects the keys asked
- * for until the turn ends (`setImmediate`) and fetches them all with one statement.
+ * for until the turn ends (turn.ts) and fetches them all with one statement.
  *
  * This is not a cache: every key is read from the database after it was asked for, so a read
  * sees every write that completed before it was asked, exactly as a query of its own would.
  */
+
+import { atTurnEnd } from "../../turn.js";
 
 /** Keys per statement at most; a busier turn sends several statements. */
 export const MAX_BATCH = 128;
@@ -49,8 +51,8 @@ export function batchedReader<K, V>(
   return (key) =>
     new Promise<V | undefined>((resolve, reject) => {
       if (pending === null) {
-        pending = { waiters: new Map(), sent: false };
-        setImmediate(send, pending);
+        const batch: Batch = (pending = { waiters: new Map(), sent: false });
+        atTurnEnd(() => send(batch));
       }
       const batch = pending;
       const waiters = batch.waiters.get(key);

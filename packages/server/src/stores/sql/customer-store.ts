@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from "kysely";
+import { sql, type Compilable, type Kysely, type RawBuilder, type Selectable } from "kysely";
 import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlDatabase } from "./database.js";
@@ -45,8 +45,30 @@ type ViewRow = Omit<Selectable<CustomerTable>, "password_hash"> & {
   billing_address: string | Selectable<AddressTable> | null;
 };
 
-function byKey<K, V>(rows: V[], key: (row: V) => K): Map<K, V> {
-  return new Map(rows.map((row) => [key(row), row]));
+/**
+ * A reader of the row whose `column` equals a key. On PostgreSQL the keys asked for in one turn of
+ * the event loop are read with one statement (`= any($1)`, batch.ts); on SQLite each is one
+ * synchronous indexed read.
+ */
+function readerByKey<Row>(
+  database: SqlDatabase,
+  column: string,
+  query: (matches: RawBuilder<boolean>) => Compilable<Row>,
+  keyOf: (row: Row) => string,
+): (key: string) => Promise<Row | undefined> {
+  if (database.dialect === "postgres") {
+    const many = prepare<Row, [string[]]>(database, () =>
+      query(sql<boolean>`${sql.ref(column)} = any(${param(0)})`),
+    );
+    return batchedReader(async (keys: string[]) => {
+      const rows = await many(keys);
+      return new Map(rows.map((row) => [keyOf(row), row]));
+    });
+  }
+  const one = prepare<Row, [string]>(database, () =>
+    query(sql<boolean>`${sql.ref(column)} = ${param(0)}`),
+  );
+  return async (key) => (await one(key))[0];
 }
 
 /** SQLite returns JSON built in a query as text; PostgreSQL's driver has already parsed it. */
@@ -118,41 +140,25 @@ export class SqlCustomerStore implements CustomerStore {
         .where("has_account", "=", 1)
         .where("deleted_at", "is", null);
 
-    if (database.dialect === "postgres") {
-      // Every concurrent request's read in one statement per turn of the event loop (batch.ts).
-      const views = prepare<ViewRow, [string[]]>(database, () =>
-        view().where(sql<boolean>`customer.id = any(${param(0)})`),
-      );
-      const accounts = prepare<Selectable<CustomerTable>, [string[]]>(database, () =>
-        account().where(sql<boolean>`email = any(${param(0)})`),
-      );
-      this.withAddresses = batchedReader(async (ids: string[]) =>
-        byKey(await views(ids), (row) => row.id),
-      );
-      this.accountByEmail = batchedReader(async (emails: string[]) =>
-        byKey(await accounts(emails), (row) => row.email),
-      );
-      const registeredEmails = prepare<{ email: string }, [string[]]>(database, () =>
-        registered().where(sql<boolean>`email = any(${param(0)})`),
-      );
-      const found = batchedReader(async (emails: string[]) =>
-        byKey(await registeredEmails(emails), (row) => row.email),
-      );
-      this.accountExists = async (email: string) => (await found(email)) !== undefined;
-    } else {
-      const one = prepare<ViewRow, [string]>(database, () =>
-        view().where("customer.id", "=", param(0)),
-      );
-      const oneAccount = prepare<Selectable<CustomerTable>, [string]>(database, () =>
-        account().where("email", "=", param(0)),
-      );
-      this.withAddresses = async (id: string) => (await one(id))[0];
-      this.accountByEmail = async (email: string) => (await oneAccount(email))[0];
-      const oneRegistered = prepare<{ email: string }, [string]>(database, () =>
-        registered().where("email", "=", param(0)).limit(1),
-      );
-      this.accountExists = async (email: string) => (await oneRegistered(email)).length > 0;
-    }
+    this.withAddresses = readerByKey(
+      database,
+      "customer.id",
+      (matches) => view().where(matches),
+      (row) => row.id,
+    );
+    this.accountByEmail = readerByKey(
+      database,
+      "email",
+      (matches) => account().where(matches),
+      (row) => row.email,
+    );
+    const registeredEmail = readerByKey(
+      database,
+      "email",
+      (matches) => registered().where(matches),
+      (row) => row.email,
+    );
+    this.accountExists = async (email) => (await registeredEmail(email)) !== undefined;
   }
 
   async findWithAddresses(id: string) {
