@@ -1,6 +1,8 @@
 /** Several instances, one store; and races that must resolve cleanly (SPEC §1). */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import { backendName } from "../../../testing/backend.js";
 import { openTestDb } from "../../../testing/db.js";
 import { ADDRESS } from "../../../testing/expect.js";
 import {
@@ -224,3 +226,127 @@ describe("races", () => {
     );
   });
 });
+
+describe(
+  "a process that cannot hear of changes for a while",
+  { skip: backendName() === "sqlite" && "SQLite has no change feed" },
+  () => {
+    let a: TestServer;
+
+    before(async () => {
+      a = await startServer();
+    });
+    after(() => a.stop());
+
+    /** The connections that listen for changes: PostgreSQL's, and Redis's when sessions are there. */
+    async function feedConnections(): Promise<{ postgres: number; redis: number }> {
+      const db = await openTestDb(a);
+      try {
+        const [row] = await db.query<{ listening: string }>(
+          `select count(*) as listening from pg_stat_activity
+          where application_name = 'gatehouse-changes' and datname = current_database()
+            and state = 'idle'`,
+        );
+        const postgres = Number(row!.listening);
+        if (!a.env.REDIS_URL) return { postgres, redis: 0 };
+        const redis = new Redis(a.env.REDIS_URL);
+        try {
+          const list = (await redis.client("LIST")) as string;
+          const name = `name=${a.env.REDIS_PREFIX}changes `;
+          return {
+            postgres,
+            redis: list.split("\n").filter((line) => line.includes(name) && / sub=1 /.test(line))
+              .length,
+          };
+        } finally {
+          redis.disconnect();
+        }
+      } finally {
+        await db.close();
+      }
+    }
+
+    async function cutFeeds(): Promise<void> {
+      const db = await openTestDb(a);
+      try {
+        await db.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+          where application_name = 'gatehouse-changes' and datname = current_database()`,
+        );
+      } finally {
+        await db.close();
+      }
+      if (!a.env.REDIS_URL) return;
+      const redis = new Redis(a.env.REDIS_URL);
+      try {
+        const list = (await redis.client("LIST")) as string;
+        for (const line of list.split("\n")) {
+          const id = /^id=(\d+) /.exec(line)?.[1];
+          if (id && line.includes(`name=${a.env.REDIS_PREFIX}changes `))
+            await redis.client("KILL", "ID", id);
+        }
+      } finally {
+        redis.disconnect();
+      }
+    }
+
+    async function changeInStorage(customerId: string, firstName: string, sessionId: string) {
+      const db = await openTestDb(a);
+      try {
+        await db.query("update customer set first_name = $1 where id = $2", [
+          firstName,
+          customerId,
+        ]);
+      } finally {
+        await db.close();
+      }
+      await deleteStoredSession(a, sessionId);
+    }
+
+    it("sees a change made while its listening connections were cut, and listens again", async () => {
+      const expected = { postgres: 1, redis: a.env.REDIS_URL ? 1 : 0 };
+      assert.deepEqual(await feedConnections(), expected);
+      const email = uniqueEmail("deaf");
+      const { cookie, customer } = await register(a.url, email);
+      const token = await getToken(a.url, email);
+      const onA = client(a.url);
+      const firstName = async (credentials: { cookie: string } | { token: string }) => {
+        const res = await onA.get("/store/auth", credentials);
+        assert.equal(res.status, 200, res.text);
+        return res.body.customer.first_name as string | null;
+      };
+      for (let i = 0; i < 2; i++) {
+        await firstName({ cookie });
+        await firstName({ token });
+      }
+      const stored = await storedSessions(a, customer.id);
+      const cookieSession = stored.find((session) => session.kind === "cookie");
+      const tokenSession = stored.find((session) => session.kind === "bearer");
+
+      await cutFeeds();
+      await changeInStorage(customer.id, "Grace", cookieSession!.id);
+      assert.equal((await onA.get("/store/auth", { cookie })).status, 401);
+      assert.equal(await firstName({ token }), "Grace");
+
+      // Listening again within a few seconds, and what is changed then is seen at once too.
+      const deadline = Date.now() + 10_000;
+      while (JSON.stringify(await feedConnections()) !== JSON.stringify(expected)) {
+        assert.ok(Date.now() < deadline, "the change feeds did not reconnect");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (let i = 0; i < 2; i++) assert.equal(await firstName({ token }), "Grace");
+      const db = await openTestDb(a);
+      try {
+        await db.query("update customer set first_name = $1 where id = $2", [
+          "Hopper",
+          customer.id,
+        ]);
+      } finally {
+        await db.close();
+      }
+      assert.equal(await firstName({ token }), "Hopper");
+      await deleteStoredSession(a, tokenSession!.id);
+      assert.equal((await onA.get("/store/auth", { token })).status, 401);
+    });
+  },
+);

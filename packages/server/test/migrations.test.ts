@@ -20,12 +20,19 @@ describe("migrations", () => {
     const migrate = async (...args: string[]) =>
       (await run(process.execPath, [entry, ...args], { env })).stdout;
     try {
-      assert.match(await migrate(), /^applied 0001-initial, 0002-throttle on /);
+      assert.match(
+        await migrate(),
+        /^applied 0001-initial, 0002-throttle, 0003-change-notifications on /,
+      );
       assert.match(await migrate("up"), /^nothing to do/);
+      assert.match(await migrate("down"), /^reverted 0003-change-notifications/);
       assert.match(await migrate("down"), /^reverted 0002-throttle/);
       assert.match(await migrate("down"), /^reverted 0001-initial/);
       assert.match(await migrate("down"), /^nothing to do/);
-      assert.match(await migrate("up"), /^applied 0001-initial, 0002-throttle/);
+      assert.match(
+        await migrate("up"),
+        /^applied 0001-initial, 0002-throttle, 0003-change-notifications/,
+      );
       await assert.rejects(
         run(process.execPath, [entry, "sideways"], { env }),
         /Usage: npm run migrate/,

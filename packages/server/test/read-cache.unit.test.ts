@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Customer, Session } from "../src/domain.js";
-import { ReadCache } from "../src/stores/read-cache.js";
+import { ReadCache, dataVersionLook } from "../src/stores/read-cache.js";
 import type {
   AddressStore,
   CustomerStore,
@@ -123,7 +123,7 @@ describe("read cache", () => {
   it("answers repeated reads from memory, and reads again after another connection's commit", async () => {
     let version = 1;
     const fake = fakeStores();
-    const cached = new ReadCache(() => version).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionLook(() => version)).wrap(fake.stores);
     await cached.customers.findWithAddresses("cus_1");
     await cached.customers.findWithAddresses("cus_1");
     assert.equal(fake.reads.customers, 1);
@@ -141,7 +141,7 @@ describe("read cache", () => {
   it("looks at the version once per turn of the event loop", async () => {
     let looks = 0;
     const fake = fakeStores();
-    const cached = new ReadCache(() => (looks++, 1)).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionLook(() => (looks++, 1))).wrap(fake.stores);
     looks = 0;
     await cached.sessions.findById("sess_1");
     await cached.customers.findWithAddresses("cus_1");
@@ -154,7 +154,7 @@ describe("read cache", () => {
 
   it("does not keep a read that overlapped a write", async () => {
     const fake = fakeStores();
-    const cached = new ReadCache(() => 1).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionLook(() => 1)).wrap(fake.stores);
     const release = fake.hold();
     const slowRead = cached.customers.findWithAddresses("cus_1");
     await new Promise((resolve) => setImmediate(resolve)); // the read is under way
@@ -167,7 +167,7 @@ describe("read cache", () => {
 
   it("drops a session on touch and delete, by id and by token hash", async () => {
     const fake = fakeStores();
-    const cached = new ReadCache(() => 1).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionLook(() => 1)).wrap(fake.stores);
     await cached.sessions.create(session("sess_1"), "hash_1");
     assert.equal((await cached.sessions.findByTokenHash("hash_1"))?.last_seen_at, 1);
     assert.equal((await cached.sessions.findById("sess_1"))?.id, "sess_1");
@@ -182,9 +182,10 @@ describe("read cache", () => {
 
   it("keeps at most its limit, oldest dropped first, and hands out frozen objects", async () => {
     const fake = fakeStores();
-    const cached = new ReadCache(() => 1, { sessions: 2, customers: 2, emails: 2 }).wrap(
-      fake.stores,
-    );
+    const cached = new ReadCache(
+      dataVersionLook(() => 1),
+      { sessions: 2, customers: 2, emails: 2 },
+    ).wrap(fake.stores);
     for (const id of ["sess_1", "sess_2", "sess_3"]) {
       await cached.sessions.create(session(id), `hash_${id}`);
       await cached.sessions.findByTokenHash(`hash_${id}`);
@@ -205,7 +206,7 @@ describe("read cache", () => {
   it("answers email checks from memory until a customer is created or changed, here or by another connection", async () => {
     let version = 1;
     const fake = fakeStores();
-    const cached = new ReadCache(() => version).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionLook(() => version)).wrap(fake.stores);
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     assert.equal(await cached.customers.hasAccount("new@example.com"), false);
     assert.equal(await cached.customers.hasAccount("new@example.com"), false);
@@ -231,5 +232,143 @@ describe("read cache", () => {
     release();
     assert.equal(await slowCheck, false, "it read before the write");
     assert.equal(await cached.customers.hasAccount("late@example.com"), true);
+  });
+});
+
+/**
+ * A look that answers later, as PostgreSQL's and Redis's change feeds do: each call is recorded
+ * and answered by the test (`answer`), optionally after reporting changes to the cache.
+ */
+function laterLook() {
+  const pending: Array<(ok: boolean) => void> = [];
+  let cache!: ReadCache;
+  let made = 0;
+  return {
+    look: (target: ReadCache) => {
+      cache = target;
+      made++;
+      return new Promise<boolean>((resolve) => pending.push(resolve));
+    },
+    get made() {
+      return made;
+    },
+    /** Answers the oldest look not answered yet, after applying `changes`. */
+    answer(ok = true, changes: Parameters<ReadCache["apply"]>[0][] = []) {
+      for (const change of changes) cache.apply(change);
+      pending.shift()!(ok);
+    },
+  };
+}
+
+describe("read cache with a look that answers later (PostgreSQL, Redis)", () => {
+  const turnEnd = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("serves a request's second read from the look its first waited for, and makes one look at a time", async () => {
+    const fake = fakeStores();
+    const feed = laterLook();
+    const cached = new ReadCache(feed.look).wrap(fake.stores);
+    await fake.stores.sessions.create(session("sess_1"), "hash_1");
+
+    // A request: its session, then (in the code that waited for it) its customer.
+    const request = async () => {
+      const found = await cached.sessions.findByTokenHash("hash_1");
+      return (await cached.customers.findWithAddresses(found!.customer_id))!.customer.first_name;
+    };
+    const first = request();
+    await turnEnd();
+    assert.equal(feed.made, 1);
+    const second = request(); // arrives while the look is out: waits for the next one
+    await turnEnd();
+    assert.equal(feed.made, 1, "one look out at a time");
+    feed.answer();
+    assert.equal(await first, "Ada");
+    await turnEnd();
+    assert.equal(feed.made, 2, "the next look is made once the first has answered");
+    feed.answer();
+    assert.equal(await second, "Ada");
+    assert.deepEqual(
+      { sessions: fake.reads.sessions, customers: fake.reads.customers },
+      { sessions: 1, customers: 1 },
+      "the second request came from memory, each read after a look of its own",
+    );
+  });
+
+  it("drops what the changes reported before a look's answer name, and only that", async () => {
+    const fake = fakeStores();
+    fake.customers.set("cus_2", {
+      customer: customer("cus_2", "Bob"),
+      addresses: [],
+      billingAddress: null,
+    });
+    const feed = laterLook();
+    const cached = new ReadCache(feed.look).wrap(fake.stores);
+    // Each read as a new request would make it: in a turn of its own.
+    const read = async (id: string) => {
+      await turnEnd();
+      const pending = cached.customers.findWithAddresses(id);
+      await turnEnd();
+      feed.answer();
+      return (await pending)!.customer.first_name;
+    };
+    assert.equal(await read("cus_1"), "Ada");
+    assert.equal(await read("cus_2"), "Bob");
+    fake.customers.get("cus_1")!.customer.first_name = "Grace"; // changed elsewhere
+    fake.customers.get("cus_2")!.customer.first_name = "Brian"; // changed, not reported: unseen
+    await turnEnd();
+    const pending = cached.customers.findWithAddresses("cus_1");
+    await turnEnd();
+    feed.answer(true, [{ kind: "customer", id: "cus_1" }]);
+    assert.equal((await pending)!.customer.first_name, "Grace");
+    assert.equal(await read("cus_2"), "Bob", "a change not reported leaves the entry");
+    assert.equal(fake.reads.customers, 3);
+  });
+
+  it("reads through, keeping nothing, while a look cannot be made; drops everything on 'all'", async () => {
+    const fake = fakeStores();
+    const feed = laterLook();
+    const cached = new ReadCache(feed.look).wrap(fake.stores);
+    const read = async (ok: boolean, changes: Parameters<ReadCache["apply"]>[0][] = []) => {
+      await turnEnd();
+      const pending = cached.customers.findWithAddresses("cus_1");
+      await turnEnd();
+      feed.answer(ok, changes);
+      return (await pending)!.customer.first_name;
+    };
+    assert.equal(await read(true), "Ada");
+    assert.equal(await read(true), "Ada");
+    assert.equal(fake.reads.customers, 1);
+    fake.customers.get("cus_1")!.customer.first_name = "Grace";
+    assert.equal(await read(false), "Grace", "not listening: read from the store");
+    assert.equal(await read(false), "Grace");
+    assert.equal(fake.reads.customers, 3);
+    fake.customers.get("cus_1")!.customer.first_name = "Hopper";
+    assert.equal(await read(true, [{ kind: "all" }]), "Hopper", "listening again: all dropped");
+    assert.equal(await read(true), "Hopper");
+    assert.equal(fake.reads.customers, 4);
+  });
+
+  it("does not keep a row read while a change to it was reported", async () => {
+    const fake = fakeStores();
+    const feed = laterLook();
+    const cached = new ReadCache(feed.look).wrap(fake.stores);
+    const open = fake.hold();
+    const pending = cached.customers.findWithAddresses("cus_1");
+    await turnEnd();
+    feed.answer();
+    await turnEnd(); // the read is out, holding the row as it was
+    fake.customers.get("cus_1")!.customer.first_name = "Grace";
+    // Another request's look reports the change while that read is still out.
+    const check = cached.customers.hasAccount("cus_1@example.com");
+    await turnEnd();
+    feed.answer(true, [{ kind: "customer", id: "cus_1" }]);
+    open();
+    assert.equal((await pending)!.customer.first_name, "Ada", "the read that overlapped");
+    assert.equal(await check, true);
+    await turnEnd();
+    const next = cached.customers.findWithAddresses("cus_1");
+    await turnEnd();
+    feed.answer();
+    assert.equal((await next)!.customer.first_name, "Grace", "the overlapping read was not kept");
+    assert.equal(fake.reads.customers, 2);
   });
 });

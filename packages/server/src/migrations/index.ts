@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as m0001 from "./0001-initial.js";
 import * as m0002 from "./0002-throttle.js";
+import * as m0003 from "./0003-change-notifications.js";
 
 /** Every migration, in order. Kysely code, so one migration runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   "0001-initial": m0001,
   "0002-throttle": m0002,
+  "0003-change-notifications": m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

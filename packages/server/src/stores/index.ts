@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
+import { trackSessionChanges } from "./redis/change-feed.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
 import { migrateToLatest, openDatabase, redactUrl } from "./sql/database.js";
@@ -66,19 +67,21 @@ export async function openStores(
         "Check that the server is running and reachable, and that the URL, user and password are right.",
     );
   }
-  const sql = createSqlStores(database);
-  if (!config.redisUrl) return sql;
+  if (!config.redisUrl) return createSqlStores(database);
 
   let redis: Redis;
   try {
     redis = await connectRedis(config.redisUrl, log);
   } catch (error) {
-    await sql.close();
+    await database.close();
     throw error;
   }
+  const sql = createSqlStores(database, {
+    store: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
+    changes: trackSessionChanges(redis, config.redisPrefix),
+  });
   return {
     ...sql,
-    sessions: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
     throttle: new RedisThrottleStore(redis, config.redisPrefix),
     async ping() {
       const [database, cache] = await Promise.all([

@@ -1,23 +1,27 @@
 /**
  * A per-process cache of the reads every authenticated request makes (the session, and the
- * customer with its address book), and of the email check's answers, for the embedded SQLite
- * database.
+ * customer with its address book), and of the email check's answers, for the SQL database.
  *
  * It is exact, never "eventually" fresh: a revoked session or a changed profile is seen on the
- * very next request, by this process and by any other process using the same database file.
+ * very next request, by this process and by any other process using the same database.
  * - Writes made through this process's stores drop the entries they touch, after the write and
- *   before the caller gets its answer. A read that raced with a write does not store its result
- *   (the `generation` check), so a stale row never outlives the write.
+ *   before the caller gets its answer. A read that raced with a write or a reported change does
+ *   not store its result (the `generation` check), so a stale row never outlives the change.
  * - Writes made by any other connection (another Gatehouse process, `npm run migrate`, an
- *   operator's `sqlite3` shell) change SQLite's `PRAGMA data_version`; every cached read waits
- *   for a look at it made after its request arrived (`looked`) and everything is dropped when it
- *   has moved.
+ *   operator's SQL) are found by a look (`look`), made at the end of a turn of the event loop,
+ *   after the request asking for the read arrived; every cached read waits for one (`looked`).
+ *   On SQLite the look reads `PRAGMA data_version` and everything is dropped when it has moved;
+ *   on PostgreSQL it is a round trip on the connection that LISTENs for the changes the database
+ *   announces (change-feed.ts), which arrive before its answer and drop what they name.
+ * - When a look cannot be made (the listening connection is down), reads go to the database and
+ *   nothing is kept.
  * Cached objects are frozen: a caller that tried to modify one would throw instead of
  * corrupting the cache.
  */
 import { BoundedMap } from "../bounded-map.js";
 import { atTurnEnd, endingTurn } from "../turn.js";
 import type { Address, AddressFields, Session } from "../domain.js";
+import type { Change } from "./changes.js";
 import type {
   AddressStore,
   CustomerPatch,
@@ -44,7 +48,24 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const ALREADY_LOOKED = Promise.resolve();
+/**
+ * A look: true once every change committed by others before it was made has been applied to
+ * the cache (`ReadCache.apply`), false when that cannot be known.
+ */
+export type Look = (cache: ReadCache) => boolean | Promise<boolean>;
+
+/** SQLite's look: everything is dropped when another connection has committed since the last. */
+export function dataVersionLook(dataVersion: () => number): Look {
+  let seen = dataVersion();
+  return (cache) => {
+    const version = dataVersion();
+    if (version !== seen) {
+      seen = version;
+      cache.apply({ kind: "all" });
+    }
+    return true;
+  };
+}
 
 export class ReadCache {
   /** Sessions by id, and the id of each cached cookie session by its token hash. */
@@ -55,11 +76,9 @@ export class ReadCache {
   private readonly accounts: BoundedMap<string, boolean>;
   /** Moves on every invalidation: a read that overlapped one does not store its result. */
   private generation = 0;
-  private seenDataVersion: number;
 
-  /** `dataVersion` changes whenever another connection has committed to the database. */
   constructor(
-    private readonly dataVersion: () => number,
+    private readonly look: Look,
     limits: { sessions: number; customers: number; emails: number } = READ_CACHE_LIMITS,
   ) {
     this.sessions = new BoundedMap(limits.sessions, ({ tokenHash }) => {
@@ -67,7 +86,33 @@ export class ReadCache {
     });
     this.customers = new BoundedMap(limits.customers);
     this.accounts = new BoundedMap(limits.emails);
-    this.seenDataVersion = dataVersion();
+  }
+
+  /** Drops what a change made elsewhere may have made stale. */
+  apply(change: Change): void {
+    switch (change.kind) {
+      case "customer":
+        this.dropCustomer(change.id);
+        this.clearAccounts();
+        break;
+      case "addresses":
+        if (change.customerId === null) this.clearCustomers();
+        else this.dropCustomer(change.customerId);
+        break;
+      case "session":
+        this.dropSession(change.id);
+        break;
+      case "session-token": {
+        const id = this.sessionIdByTokenHash.get(change.tokenHash);
+        if (id === undefined) this.generation++;
+        else this.dropSession(id);
+        break;
+      }
+      default:
+        this.clearSessions();
+        this.clearCustomers();
+        this.clearAccounts();
+    }
   }
 
   wrap(stores: { sessions: SessionStore; customers: CustomerStore; addresses: AddressStore }): {
@@ -82,44 +127,77 @@ export class ReadCache {
     };
   }
 
-  /** The look asked for at the end of this turn, if any; the turn whose end made the last one. */
-  private nextLook: Promise<void> | null = null;
+  /** The look the reads asked for so far wait for, not made yet; and how to answer them. */
+  private nextLook: Promise<boolean> | null = null;
+  private answerNext: ((ok: boolean) => void) | null = null;
+  /** A look that answers later (PostgreSQL, Redis) has been made and has not answered yet. */
+  private lookOut = false;
+  /** The turn at whose end a look answered at once (SQLite), and its answer. */
   private lookedAt: number | null = null;
+  private lookedOk = false;
+  /** While the reads that waited for a look that answered later run on: its answer. */
+  private following: boolean | null = null;
 
   /**
-   * Resolves once the version has been looked at after this call (and everything dropped if
-   * another connection has written since the look before).
+   * Whether the cache may be used: true once a look made after this call found (and applied)
+   * every change committed before it.
    *
    * The look is made at the end of the turn of the event loop (turn.ts), after the sockets have
-   * been read, and serves every read asked for until that end is over: each comes from a request
-   * whose bytes had arrived before the look, so a write committed before the request was sent is
-   * seen. A look costs a system call (wal-index.ts), and the pragma too after any commit, this
-   * process's own included; made once per request, it was a fifth of a cached `GET /store/auth`.
+   * been read, and serves every read asked for until it is made: each comes from a request whose
+   * bytes had arrived before. A look that answers at once (SQLite: a system call, and the pragma
+   * after any commit) also serves the reads asked for until that end is over: no socket is read
+   * meanwhile. Made once per request, it was a fifth of a cached `GET /store/auth` on SQLite.
+   *
+   * A look that answers later (a round trip to PostgreSQL and Redis) is made at most one at a
+   * time: the reads asked for while one is out wait for the next, made at the end of the turn in
+   * which it answers, so a busy server makes one per round trip, not one per turn. It also serves
+   * the reads asked for by the code that waited for it, while that runs on (`following`): those
+   * come from requests that arrived before it was made too, so a request's second read (its
+   * customer, after its session) costs no second round trip.
    */
-  private looked(): Promise<void> {
-    // A look made at this turn's end serves every read asked for until the end is over.
+  private looked(): boolean | Promise<boolean> {
+    if (this.following !== null) return this.following;
     const turn = endingTurn();
-    if (turn !== null && turn === this.lookedAt) return ALREADY_LOOKED;
-    this.nextLook ??= new Promise<void>((resolve, reject) => {
-      atTurnEnd(() => {
-        this.nextLook = null;
-        try {
-          const version = this.dataVersion();
-          if (version !== this.seenDataVersion) {
-            this.seenDataVersion = version;
-            this.clearSessions();
-            this.clearCustomers();
-            this.clearAccounts();
-          }
-          this.lookedAt = endingTurn();
-          resolve();
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
-    });
+    if (turn !== null && turn === this.lookedAt) return this.lookedOk;
+    if (this.nextLook === null) {
+      this.nextLook = new Promise<boolean>((resolve) => (this.answerNext = resolve));
+      if (!this.lookOut) atTurnEnd(this.makeLook);
+    }
     return this.nextLook;
   }
+
+  private readonly makeLook = (): void => {
+    const answer = this.answerNext;
+    if (answer === null) return;
+    this.nextLook = this.answerNext = null;
+    let result: boolean | Promise<boolean>;
+    try {
+      result = this.look(this);
+    } catch {
+      result = false;
+    }
+    if (typeof result === "boolean") {
+      this.lookedAt = endingTurn();
+      this.lookedOk = result;
+      answer(result);
+      return;
+    }
+    this.lookOut = true;
+    result
+      .catch(() => false)
+      .then((ok) => {
+        this.lookOut = false;
+        if (this.nextLook !== null) atTurnEnd(this.makeLook);
+        this.following = ok;
+        answer(ok);
+        // Cleared once the promise jobs that answering queues, and theirs, have all run.
+        queueMicrotask(() =>
+          process.nextTick(() => {
+            this.following = null;
+          }),
+        );
+      });
+  };
 
   /**
    * A cached read: once the version has been looked at, the cached value if there is one,
@@ -131,7 +209,7 @@ export class ReadCache {
     load: () => Promise<V | null>,
     store: (value: V) => void,
   ): Promise<V | null> {
-    await this.looked();
+    if (!(await this.looked())) return load();
     const found = cached();
     if (found !== undefined) return found;
     const generation = this.generation;

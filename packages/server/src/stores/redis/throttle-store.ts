@@ -3,9 +3,10 @@
  * itself when both its window and its block have ended. Each change is one Lua script.
  */
 import type { Redis } from "ioredis";
+import { HitsPerTurn } from "../hits-per-turn.js";
 import type { ThrottleState, ThrottleStore } from "../types.js";
 
-// KEYS: counter. ARGV: window ms, now. Returns {count, start, blocked}.
+// KEYS: counter. ARGV: window ms, now, hits. Returns {count, start, blocked}.
 const HIT = `
 local values = redis.call('HMGET', KEYS[1], 'count', 'start', 'blocked')
 local now = tonumber(ARGV[2])
@@ -14,7 +15,7 @@ local count = tonumber(values[1]) or 0
 local start = tonumber(values[2]) or now
 local blocked = tonumber(values[3]) or 0
 if start + window <= now then count = 0; start = now end
-count = count + 1
+count = count + tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'count', count, 'start', start, 'blocked', blocked)
 redis.call('PEXPIRE', KEYS[1], math.max(start + window, blocked) - now + 1000)
 return {count, start, blocked}`;
@@ -35,6 +36,7 @@ interface ScriptedRedis extends Redis {
     key: string,
     windowMs: number,
     now: number,
+    hits: number,
   ): Promise<[number, number, number]>;
   gatehouseThrottleBlock(key: string, until: number, now: number): Promise<number>;
 }
@@ -42,6 +44,16 @@ interface ScriptedRedis extends Redis {
 export class RedisThrottleStore implements ThrottleStore {
   private readonly redis: ScriptedRedis;
   private readonly prefix: string;
+  /** One script call per key per turn, however many hits it got (hits-per-turn.ts). */
+  private readonly hits = new HitsPerTurn(async (key, windowMs, now, hits) => {
+    const [count, start, blocked] = await this.redis.gatehouseThrottleHit(
+      this.prefix + key,
+      windowMs,
+      now,
+      hits,
+    );
+    return { count: Number(count), windowStartedAt: Number(start), blockedUntil: Number(blocked) };
+  });
 
   constructor(redis: Redis, prefix: string) {
     redis.defineCommand("gatehouseThrottleHit", { numberOfKeys: 1, lua: HIT });
@@ -50,20 +62,17 @@ export class RedisThrottleStore implements ThrottleStore {
     this.prefix = `${prefix}throttle:`;
   }
 
-  async hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
-    const [count, start, blocked] = await this.redis.gatehouseThrottleHit(
-      this.prefix + key,
-      windowMs,
-      now,
-    );
-    return { count: Number(count), windowStartedAt: Number(start), blockedUntil: Number(blocked) };
+  hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
+    return this.hits.hit(key, windowMs, now);
   }
 
   async block(key: string, until: number): Promise<void> {
+    await this.hits.countNow();
     await this.redis.gatehouseThrottleBlock(this.prefix + key, until, Date.now());
   }
 
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
+    await this.hits.countNow();
     // Separate commands rather than a pipeline of their own: auto-pipelining sends them with
     // every other command of this turn of the event loop, in one write.
     const results = await Promise.all(
@@ -83,7 +92,9 @@ export class RedisThrottleStore implements ThrottleStore {
   }
 
   async clear(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.del(...keys.map((key) => this.prefix + key));
+    if (keys.length === 0) return;
+    await this.hits.countNow();
+    await this.redis.del(...keys.map((key) => this.prefix + key));
   }
 
   /** Redis expires counters by itself. */

@@ -9,6 +9,8 @@ import SqliteDatabase from "better-sqlite3";
 import type { Config } from "../../config.js";
 import { migrationProvider } from "../../migrations/index.js";
 import type { Database } from "./schema.js";
+import type { ChangeFeed } from "../changes.js";
+import { listenForChanges } from "./change-feed.js";
 import { changeCounter } from "./wal-index.js";
 import { writesPerTurn } from "./write-batch.js";
 
@@ -41,6 +43,8 @@ export interface SqlDatabase {
    * header, and `PRAGMA data_version` only when that has changed (wal-index.ts).
    */
   dataVersion?: () => number;
+  /** PostgreSQL only: the changes committed to customers, addresses and sessions (change-feed.ts). */
+  changes?: ChangeFeed;
   /** SQLite only: commits the queued per-turn writes now (write-batch.ts). */
   flushWrites?: () => void;
   /** Human-readable location, with any password removed. */
@@ -87,15 +91,25 @@ export async function openDatabase(
     // An idle client that loses its connection must not crash the process.
     pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const changes = listenForChanges(pg.Client, {
+      connectionString: config.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 10_000,
+      application_name: "gatehouse-changes",
+    });
     return {
       db,
       dialect: "postgres",
+      changes,
       runCompiled: async <Row>(name: string, text: string, values: readonly unknown[]) => {
         const result = await pool.query({ name, text, values: values as unknown[] });
         return result.rows as Row[];
       },
       location: redactUrl(config.databaseUrl),
-      close: () => db.destroy(),
+      close: async () => {
+        await changes.close();
+        await db.destroy();
+      },
     };
   }
   mkdirSync(config.dataDir, { recursive: true });

@@ -1,4 +1,5 @@
-import type { Stores } from "../types.js";
+import { allFeeds, type ChangeFeed } from "../changes.js";
+import type { SessionStore, Stores } from "../types.js";
 import { SqlAddressStore } from "./address-store.js";
 import { SqlCustomerStore } from "./customer-store.js";
 import { ping, type SqlDatabase } from "./database.js";
@@ -6,19 +7,45 @@ import { SqlPasswordResetStore } from "./password-reset-store.js";
 import { SqlSessionStore } from "./session-store.js";
 import { SqlSigningKeyStore } from "./signing-key-store.js";
 import { SqlThrottleStore } from "./throttle-store.js";
-import { ReadCache } from "../read-cache.js";
+import { ReadCache, dataVersionLook } from "../read-cache.js";
 
-/** Every store on one SQL database (SQLite or PostgreSQL). */
-export function createSqlStores(database: SqlDatabase): Stores {
+/**
+ * The hot reads cached in the process, exactly (read-cache.ts): on SQLite by a look at the
+ * file's data version; on PostgreSQL by the changes it reports; with sessions in Redis, also by
+ * the changes Redis reports (changes.ts).
+ */
+function readCache({ dataVersion, changes }: SqlDatabase, feeds: ChangeFeed[]): ReadCache {
+  const versionLook = dataVersion ? dataVersionLook(dataVersion) : null;
+  const reported = changes ? [changes, ...feeds] : feeds;
+  const feed = reported.length > 0 ? allFeeds(reported) : null;
+  const cache = new ReadCache(
+    feed === null
+      ? versionLook!
+      : (cache) => {
+          versionLook?.(cache);
+          return feed.sync();
+        },
+  );
+  feed?.listen((change) => cache.apply(change));
+  return cache;
+}
+
+/** Sessions kept elsewhere than in the SQL database (Redis), and the feed of their changes. */
+export interface ExternalSessions {
+  store: SessionStore;
+  changes: ChangeFeed;
+}
+
+/** Every store on one SQL database (SQLite or PostgreSQL), sessions perhaps elsewhere. */
+export function createSqlStores(database: SqlDatabase, sessions?: ExternalSessions): Stores {
   const { db } = database;
   const hot = {
     customers: new SqlCustomerStore(database),
     addresses: new SqlAddressStore(database),
-    sessions: new SqlSessionStore(database),
+    sessions: sessions?.store ?? new SqlSessionStore(database),
   };
   return {
-    // On SQLite the hot reads are cached in the process, exactly (see read-cache.ts).
-    ...(database.dataVersion ? new ReadCache(database.dataVersion).wrap(hot) : hot),
+    ...readCache(database, sessions ? [sessions.changes] : []).wrap(hot),
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
     throttle: new SqlThrottleStore(database),
@@ -30,6 +57,9 @@ export function createSqlStores(database: SqlDatabase): Stores {
         return { database: `unavailable: ${(error as Error).message}` };
       }
     },
-    close: () => database.close(),
+    close: async () => {
+      await sessions?.changes.close();
+      await database.close();
+    },
   };
 }

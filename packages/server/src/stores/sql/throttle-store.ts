@@ -1,7 +1,7 @@
 import { sql, type Compilable, type Kysely, type Selectable } from "kysely";
 import type { ThrottleState, ThrottleStore } from "../types.js";
 import type { SqlDatabase } from "./database.js";
-import { atTurnEnd } from "../../turn.js";
+import { HitsPerTurn } from "../hits-per-turn.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, ThrottleTable } from "./schema.js";
 
@@ -10,15 +10,6 @@ type ThrottleRow = Selectable<ThrottleTable>;
 /** Counters kept for at most a day after their window: the longest window any rule uses. */
 const RETENTION_MS = 24 * 3_600_000;
 
-const settledToNothing = () => undefined;
-
-/** The hits on one key asked for in one turn of the event loop. */
-interface PendingHits {
-  windowMs: number;
-  now: number;
-  waiters: Array<{ resolve(state: ThrottleState): void; reject(error: unknown): void }>;
-}
-
 export class SqlThrottleStore implements ThrottleStore {
   private readonly db: Kysely<Database>;
   // Rate-limited routes (the email check among them) count every request: compiled once.
@@ -26,13 +17,10 @@ export class SqlThrottleStore implements ThrottleStore {
   private readonly getQueries = new Map<number, (...keys: string[]) => Promise<ThrottleRow[]>>();
   private readonly clearQueries = new Map<number, (...keys: string[]) => Promise<unknown[]>>();
   /**
-   * Hits are counted at the end of the turn, one upsert per key however many hits it got (a
-   * burst from one address is the case rate limits exist for), each caller getting its own
-   * count. On SQLite the turn's upserts also share one commit (write-batch.ts).
+   * Hits are counted at the end of the turn, one upsert per key however many hits it got
+   * (hits-per-turn.ts). On SQLite the turn's upserts also share one commit (write-batch.ts).
    */
-  private pendingHits = new Map<string, PendingHits>();
-  /** Settles once the upserts of the hits counted last have. */
-  private counted: Promise<unknown> = Promise.resolve();
+  private readonly hits: HitsPerTurn;
 
   constructor(private readonly database: SqlDatabase) {
     const db = (this.db = database.db);
@@ -58,57 +46,26 @@ export class SqlThrottleStore implements ThrottleStore {
           .returning(["count", "window_started_at", "blocked_until"]),
       { perTurn: true },
     );
-  }
-
-  hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
-    return new Promise((resolve, reject) => {
-      let pending = this.pendingHits.get(key);
-      if (pending === undefined) {
-        pending = { windowMs, now, waiters: [] };
-        this.pendingHits.set(key, pending);
-        if (this.pendingHits.size === 1) atTurnEnd(this.countPendingHits);
-      }
-      pending.now = Math.max(pending.now, now);
-      pending.waiters.push({ resolve, reject });
+    this.hits = new HitsPerTurn(async (key, windowMs, now, hits) => {
+      const [row] = await this.hitQuery(key, now, windowMs, hits);
+      if (!row) throw new Error("The throttle upsert returned no row");
+      return {
+        count: Number(row.count),
+        windowStartedAt: row.window_started_at,
+        blockedUntil: row.blocked_until,
+      };
     });
   }
 
-  private readonly countPendingHits = (): void => {
-    const turn = this.pendingHits;
-    this.pendingHits = new Map();
-    const upserts: Array<Promise<unknown>> = [];
-    for (const [key, { windowMs, now, waiters }] of turn) {
-      const upsert = this.hitQuery(key, now, windowMs, waiters.length);
-      upserts.push(upsert);
-      upsert
-        .then(([row]) => {
-          if (!row) throw new Error("The throttle upsert returned no row");
-          // In asking order: the first caller's hit is the first of the ones just counted.
-          const before = Number(row.count) - waiters.length;
-          waiters.forEach((waiter, i) =>
-            waiter.resolve({
-              count: before + i + 1,
-              windowStartedAt: row.window_started_at,
-              blockedUntil: row.blocked_until,
-            }),
-          );
-        })
-        .catch((error: unknown) => {
-          for (const waiter of waiters) waiter.reject(error);
-        });
-    }
-    // Settles to nothing: a chain that kept each batch's results would keep every batch's.
-    this.counted = Promise.allSettled([this.counted, ...upserts]).then(settledToNothing);
-  };
+  hit(key: string, windowMs: number, now: number): Promise<ThrottleState> {
+    return this.hits.hit(key, windowMs, now);
+  }
 
-  /**
-   * Counts the hits asked for so far and waits until they are stored, so that the statement about
-   * to run sees them, as it would have had each hit been written when asked.
-   */
+  /** Counts the hits asked for so far and waits until they are committed. */
   private async countHitsNow(): Promise<void> {
-    if (this.pendingHits.size > 0) this.countPendingHits();
+    const counted = this.hits.countNow();
     this.database.flushWrites?.();
-    await this.counted;
+    await counted;
   }
 
   async block(key: string, until: number): Promise<void> {
