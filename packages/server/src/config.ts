@@ -23,6 +23,8 @@ export interface Config {
   dataDir: string;
   /** `undefined` means the embedded SQLite database under `dataDir`. */
   databaseUrl: string | undefined;
+  /** Where the connection that listens for changes goes (a direct or session-mode connection). */
+  databaseListenUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
   redisPrefix: string;
@@ -208,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const port = integer("PORT", 9000, 0, 65535);
   const host = read("HOST") ?? "127.0.0.1";
   const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
+  const databaseListenUrl = url("DATABASE_LISTEN_URL", ["postgres:", "postgresql:"]);
   const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
 
   let storeCors: Array<string | RegExp> = [];
@@ -295,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     port,
     dataDir: read("DATA_DIR") ?? "./data",
     databaseUrl,
+    databaseListenUrl: databaseUrl && (databaseListenUrl ?? databaseUrl),
     databasePoolSize: integer("DATABASE_POOL_SIZE", 10, 1, 1000),
     redisUrl,
     redisPrefix: read("REDIS_PREFIX") ?? "gatehouse:",

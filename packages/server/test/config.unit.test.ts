@@ -63,6 +63,21 @@ describe("configuration", () => {
     }
   });
 
+  it("listens for changes on DATABASE_LISTEN_URL when set, else on DATABASE_URL", () => {
+    const direct = "postgres://gatehouse@db.internal:5432/gatehouse";
+    const pooled = "postgres://gatehouse@pgbouncer.internal:6432/gatehouse";
+    assert.equal(loadConfig({ DATABASE_URL: direct }).databaseListenUrl, direct);
+    assert.equal(
+      loadConfig({ DATABASE_URL: pooled, DATABASE_LISTEN_URL: direct }).databaseListenUrl,
+      direct,
+    );
+    assert.equal(loadConfig({ DATABASE_LISTEN_URL: direct }).databaseListenUrl, undefined);
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: direct, DATABASE_LISTEN_URL: "mysql://x" }),
+      /DATABASE_LISTEN_URL: expected a URL starting with postgres:\/\/ or postgresql:\/\//,
+    );
+  });
+
   it("refuses production without secrets and a database, naming each", () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: "production" }),

@@ -290,6 +290,14 @@ describe(
       }
     }
 
+    async function waitFor(condition: () => Promise<boolean>, ms = 10_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!(await condition())) {
+        assert.ok(Date.now() < deadline, "waited too long");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
     async function changeInStorage(customerId: string, firstName: string, sessionId: string) {
       const db = await openTestDb(a);
       try {
@@ -347,6 +355,74 @@ describe(
       assert.equal(await firstName({ token }), "Hopper");
       await deleteStoredSession(a, tokenSession!.id);
       assert.equal((await onA.get("/store/auth", { token })).status, 401);
+    });
+
+    it(
+      "answers within seconds when the listening connection hangs, and replaces it",
+      { skip: process.getuid?.() !== 0 && "needs root to stop a PostgreSQL backend" },
+      async () => {
+        const email = uniqueEmail("hang");
+        await register(a.url, email);
+        const token = await getToken(a.url, email);
+        const db = await openTestDb(a);
+        const [listener] = await db.query<{ pid: number }>(
+          `select pid from pg_stat_activity
+          where application_name = 'gatehouse-changes' and datname = current_database()`,
+        );
+        assert.ok(listener, "a listening connection");
+        process.kill(listener.pid, "SIGSTOP");
+        try {
+          const started = Date.now();
+          const res = await client(a.url).get("/store/auth", { token });
+          assert.equal(res.status, 200, res.text);
+          assert.ok(Date.now() - started < 5000, `answered in ${Date.now() - started} ms`);
+          await waitFor(async () => {
+            const rows = await db.query<{ pid: number }>(
+              `select pid from pg_stat_activity
+              where application_name = 'gatehouse-changes' and datname = current_database()
+                and pid <> $1 and state = 'idle'`,
+              [listener.pid],
+            );
+            return rows.length === 1;
+          });
+        } finally {
+          process.kill(listener.pid, "SIGCONT");
+          await db.query("select pg_terminate_backend($1)", [listener.pid]);
+          await db.close();
+        }
+        assert.equal((await client(a.url).get("/store/auth", { token })).status, 200);
+      },
+    );
+
+    // Last: the connection then waits a minute before checking again.
+    it("does not cache while the database's change triggers are off, and says why", async () => {
+      const email = uniqueEmail("triggers");
+      const { customer } = await register(a.url, email);
+      const token = await getToken(a.url, email);
+      const onA = client(a.url);
+      const firstName = async () => {
+        const res = await onA.get("/store/auth", { token });
+        assert.equal(res.status, 200, res.text);
+        return res.body.customer.first_name as string | null;
+      };
+      const db = await openTestDb(a);
+      try {
+        await db.query("alter table customer disable trigger customer_notify_change");
+        await cutFeeds(); // it reconnects, and checks the triggers as it does
+        await waitFor(async () =>
+          a.logs.some((line) =>
+            /change triggers .* are missing or disabled/.test(String(line.msg)),
+          ),
+        );
+        for (const name of ["Grace", "Hopper"]) {
+          await firstName();
+          await db.query("update customer set first_name = $1 where id = $2", [name, customer.id]);
+          assert.equal(await firstName(), name, "no notification came, and none was needed");
+        }
+      } finally {
+        await db.query("alter table customer enable trigger customer_notify_change");
+        await db.close();
+      }
     });
   },
 );

@@ -35,5 +35,39 @@ export function allFeeds(feeds: ChangeFeed[]): ChangeFeed {
   };
 }
 
-/** Retry delays of a feed's connection: soon, then backing off to 2 s. */
-export const FEED_RETRY_MS = { first: 100, max: 2000 } as const;
+/**
+ * Retry delays of a feed's connection: soon, then backing off to 2 s; a minute after a check
+ * that failed (the storage does not report changes on this connection, see the feeds).
+ */
+export const FEED_RETRY_MS = { first: 100, max: 2000, afterFailedCheck: 60_000 } as const;
+
+/** A look that has not answered in this time is given up, and its connection replaced. */
+export const LOOK_TIMEOUT_MS = 2000;
+
+/** Logs a feed's problem (rate-limited by the caller). */
+export type Warn = (message: string, error?: unknown) => void;
+
+/**
+ * The looks out on a feed's connection: each answers when its round trip does, or false at once
+ * when the connection is lost (a round trip cut off may otherwise never answer).
+ */
+export class LooksOut {
+  private readonly out = new Set<(ok: boolean) => void>();
+
+  add(roundTrip: Promise<unknown>, stillValid: () => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const answer = (ok: boolean) => {
+        if (this.out.delete(answer)) resolve(ok);
+      };
+      this.out.add(answer);
+      roundTrip.then(
+        () => answer(stillValid()),
+        () => answer(false),
+      );
+    });
+  }
+
+  failAll(): void {
+    for (const answer of [...this.out]) answer(false);
+  }
+}

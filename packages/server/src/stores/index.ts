@@ -67,7 +67,13 @@ export async function openStores(
         "Check that the server is running and reachable, and that the URL, user and password are right.",
     );
   }
-  if (!config.redisUrl) return createSqlStores(database);
+  let lastWarned = 0;
+  const warn = (message: string, error?: unknown) => {
+    if (Date.now() - lastWarned < 10_000) return;
+    lastWarned = Date.now();
+    log.warn({ err: error }, message);
+  };
+  if (!config.redisUrl) return createSqlStores(database, undefined, warn);
 
   let redis: Redis;
   try {
@@ -76,10 +82,14 @@ export async function openStores(
     await database.close();
     throw error;
   }
-  const sql = createSqlStores(database, {
-    store: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
-    changes: trackSessionChanges(redis, config.redisPrefix),
-  });
+  const sql = createSqlStores(
+    database,
+    {
+      store: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
+      changes: trackSessionChanges(redis, config.redisPrefix, warn),
+    },
+    warn,
+  );
   return {
     ...sql,
     throttle: new RedisThrottleStore(redis, config.redisPrefix),

@@ -6,15 +6,15 @@
  * on the connection while it runs the write, so when the PING's answer arrives, every change made
  * before the PING was sent has been passed on.
  *
- * While the connection is down nothing can be known: `sync` answers false (the read cache then
- * reads through), and everything is reported changed once it tracks again.
+ * While the connection is down or not tracking nothing can be known: `sync` answers false (the
+ * read cache then reads through), and everything is reported changed once it tracks again.
  */
 import type { Redis } from "ioredis";
-import type { Change, ChangeFeed } from "../changes.js";
+import { FEED_RETRY_MS, LooksOut, type Change, type ChangeFeed, type Warn } from "../changes.js";
 
 const CHANNEL = "__redis__:invalidate";
 
-export function trackSessionChanges(redis: Redis, prefix: string): ChangeFeed {
+export function trackSessionChanges(redis: Redis, prefix: string, warn: Warn): ChangeFeed {
   const sessionPrefix = `${prefix}session:`;
   const tokenPrefix = `${prefix}session-token:`;
   // Its own connection: a subscribed connection can run nothing else. Resubscribed by hand after
@@ -28,8 +28,11 @@ export function trackSessionChanges(redis: Redis, prefix: string): ChangeFeed {
   });
   let listener: (change: Change) => void = () => {};
   let tracking = false;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
   /** Counts connections: an answer from an earlier one than the current means nothing. */
   let connection = 0;
+  const looks = new LooksOut();
 
   const toChange = (key: string): Change =>
     key.startsWith(sessionPrefix)
@@ -69,12 +72,23 @@ export function trackSessionChanges(redis: Redis, prefix: string): ChangeFeed {
           listener({ kind: "all" });
           tracking = true;
         },
-        // Reconnect and try again (the retry strategy paces it).
-        () => tracker.disconnect(true),
+        (error: unknown) => {
+          // A failure of an earlier connection's setup says nothing about this one.
+          if (current !== connection || closed) return;
+          warn("not caching sessions: Redis refused to track the session keys", error);
+          // Tried again later, not at the pace of reconnections.
+          tracker.disconnect();
+          retry = setTimeout(() => {
+            retry = null;
+            if (!closed) tracker.connect().catch(() => {});
+          }, FEED_RETRY_MS.afterFailedCheck);
+          retry.unref();
+        },
       );
   });
   tracker.on("close", () => {
     connection++;
+    looks.failAll();
     if (!tracking) return;
     tracking = false;
     listener({ kind: "all" });
@@ -86,16 +100,16 @@ export function trackSessionChanges(redis: Redis, prefix: string): ChangeFeed {
     sync() {
       if (!tracking) return Promise.resolve(false);
       const current = connection;
-      return tracker.ping().then(
-        () => tracking && current === connection,
-        () => false,
-      );
+      return looks.add(tracker.ping(), () => tracking && current === connection);
     },
     listen(next) {
       listener = next;
     },
     async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
       tracking = false;
+      looks.failAll();
       tracker.disconnect();
     },
   };

@@ -5,13 +5,29 @@
  * sends a listener every notification committed before a query before that query's answer, so
  * when `sync` resolves, every change committed before it was called has been passed on.
  *
- * While the connection is down nothing can be known: `sync` answers false (the read cache then
- * reads through), and everything is reported changed once it listens again.
+ * Before it is trusted, the connection proves both halves on connecting: a notification it sends
+ * itself arrives before the answer (it does not through a pooler in transaction mode, which
+ * hands each query to any server connection), and the triggers are in place and enabled. While
+ * the connection is down or unproven nothing can be known: `sync` answers false (the read cache
+ * then reads through), and everything is reported changed once it listens again.
  */
+import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import { FEED_RETRY_MS, type Change, type ChangeFeed } from "../changes.js";
+import {
+  FEED_RETRY_MS,
+  LOOK_TIMEOUT_MS,
+  LooksOut,
+  type Change,
+  type ChangeFeed,
+  type Warn,
+} from "../changes.js";
 
 export const CHANNEL = "gatehouse_changes";
+/** The triggers of migration 0003, which must all exist and fire. */
+const TRIGGERS = ["customer", "address", "session"].flatMap((table) => [
+  `${table}_notify_change`,
+  `${table}_notify_truncate`,
+]);
 
 export function parseChange(payload: string | undefined): Change {
   const colon = payload?.indexOf(":") ?? -1;
@@ -29,22 +45,59 @@ export function parseChange(payload: string | undefined): Change {
   }
 }
 
-export function listenForChanges(Client: typeof pg.Client, config: pg.ClientConfig): ChangeFeed {
+/** Why the connection cannot be trusted to report every change, or null when it can. */
+async function check(client: pg.Client): Promise<string | null> {
+  const channel = `gatehouse_check_${randomBytes(8).toString("hex")}`;
+  let heard = false;
+  const hear = (message: pg.Notification) => {
+    if (message.channel === channel) heard = true;
+  };
+  client.on("notification", hear);
+  try {
+    await client.query(`LISTEN ${channel}`);
+    await client.query("select pg_notify($1, 'check')", [channel]);
+    await client.query(`UNLISTEN ${channel}`);
+  } finally {
+    client.off("notification", hear);
+  }
+  if (!heard) {
+    return (
+      "this connection does not receive its own notifications before the answer: is it a pooler " +
+      "in transaction or statement mode? Set DATABASE_LISTEN_URL to a direct or session-mode connection"
+    );
+  }
+  const { rows } = await client.query<{ firing: string }>(
+    "select count(*) as firing from pg_trigger where tgname = any($1) and tgenabled <> 'D'",
+    [TRIGGERS],
+  );
+  if (Number(rows[0]!.firing) !== TRIGGERS.length) {
+    return `the change triggers (${TRIGGERS.join(", ")}) are missing or disabled: run npm run migrate`;
+  }
+  return null;
+}
+
+export function listenForChanges(
+  Client: typeof pg.Client,
+  config: pg.ClientConfig,
+  warn: Warn,
+): ChangeFeed {
   let listener: (change: Change) => void = () => {};
   let client: pg.Client | null = null;
   let listening = false;
   let closed = false;
   let retryMs: number = FEED_RETRY_MS.first;
   let retry: NodeJS.Timeout | null = null;
+  const looks = new LooksOut();
 
-  const lost = (which: pg.Client) => {
+  const lost = (which: pg.Client, delayMs = retryMs) => {
     if (which !== client) return;
     client = null;
     listening = false;
+    looks.failAll();
     which.end().catch(() => {});
     listener({ kind: "all" });
     if (closed) return;
-    retry = setTimeout(connect, retryMs);
+    retry = setTimeout(connect, delayMs);
     retry.unref();
     retryMs = Math.min(retryMs * 2, FEED_RETRY_MS.max);
   };
@@ -61,9 +114,15 @@ export function listenForChanges(Client: typeof pg.Client, config: pg.ClientConf
     next
       .connect()
       .then(() => next.query(`LISTEN ${CHANNEL}`))
+      .then(() => check(next))
       .then(
-        () => {
+        (problem) => {
           if (next !== client) return;
+          if (problem !== null) {
+            warn(`not caching reads: ${problem}`);
+            lost(next, FEED_RETRY_MS.afterFailedCheck);
+            return;
+          }
           // Whatever was changed while nobody listened is unknown: everything may have.
           listener({ kind: "all" });
           listening = true;
@@ -79,10 +138,14 @@ export function listenForChanges(Client: typeof pg.Client, config: pg.ClientConf
       const current = client;
       if (!listening || current === null) return Promise.resolve(false);
       // An empty query: the cheapest round trip there is (no row, no row description).
-      return current.query("").then(
-        () => current === client && listening,
-        () => false,
-      );
+      const roundTrip = current.query({
+        text: "",
+        query_timeout: LOOK_TIMEOUT_MS,
+      } as pg.QueryConfig);
+      // A look that does not answer in time (a connection silently cut, a stuck server) is
+      // given up with its connection: every cached read waits for the look.
+      roundTrip.catch(() => lost(current));
+      return looks.add(roundTrip, () => current === client && listening);
     },
     listen(next) {
       listener = next;
@@ -93,6 +156,7 @@ export function listenForChanges(Client: typeof pg.Client, config: pg.ClientConf
       const current = client;
       client = null;
       listening = false;
+      looks.failAll();
       await current?.end().catch(() => {});
     },
   };

@@ -9,7 +9,7 @@ import SqliteDatabase from "better-sqlite3";
 import type { Config } from "../../config.js";
 import { migrationProvider } from "../../migrations/index.js";
 import type { Database } from "./schema.js";
-import type { ChangeFeed } from "../changes.js";
+import type { ChangeFeed, Warn } from "../changes.js";
 import { listenForChanges } from "./change-feed.js";
 import { changeCounter } from "./wal-index.js";
 import { writesPerTurn } from "./write-batch.js";
@@ -43,8 +43,11 @@ export interface SqlDatabase {
    * header, and `PRAGMA data_version` only when that has changed (wal-index.ts).
    */
   dataVersion?: () => number;
-  /** PostgreSQL only: the changes committed to customers, addresses and sessions (change-feed.ts). */
-  changes?: ChangeFeed;
+  /**
+   * PostgreSQL only: starts listening for the changes committed to customers, addresses and
+   * sessions (change-feed.ts). Called once the migrations have run: the triggers must exist.
+   */
+  listenForChanges?: (warn: Warn) => ChangeFeed;
   /** SQLite only: commits the queued per-turn writes now (write-batch.ts). */
   flushWrites?: () => void;
   /** Human-readable location, with any password removed. */
@@ -69,7 +72,7 @@ export function redactUrl(url: string): string {
 }
 
 export async function openDatabase(
-  config: Pick<Config, "databaseUrl" | "databasePoolSize" | "dataDir">,
+  config: Pick<Config, "databaseUrl" | "databaseListenUrl" | "databasePoolSize" | "dataDir">,
 ): Promise<SqlDatabase> {
   if (config.databaseUrl) {
     // Loaded only when used, like the Redis client.
@@ -91,25 +94,29 @@ export async function openDatabase(
     // An idle client that loses its connection must not crash the process.
     pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const changes = listenForChanges(pg.Client, {
-      connectionString: config.databaseUrl,
-      connectionTimeoutMillis: 5000,
-      query_timeout: 10_000,
-      application_name: "gatehouse-changes",
-    });
+    const listenUrl = config.databaseListenUrl ?? config.databaseUrl;
     return {
       db,
       dialect: "postgres",
-      changes,
+      listenForChanges: (warn) =>
+        listenForChanges(
+          pg.Client,
+          {
+            connectionString: listenUrl,
+            connectionTimeoutMillis: 5000,
+            query_timeout: 10_000,
+            application_name: "gatehouse-changes",
+            // A connection cut without a word (a NAT or balancer dropping it) is found out.
+            keepAlive: true,
+          },
+          warn,
+        ),
       runCompiled: async <Row>(name: string, text: string, values: readonly unknown[]) => {
         const result = await pool.query({ name, text, values: values as unknown[] });
         return result.rows as Row[];
       },
       location: redactUrl(config.databaseUrl),
-      close: async () => {
-        await changes.close();
-        await db.destroy();
-      },
+      close: () => db.destroy(),
     };
   }
   mkdirSync(config.dataDir, { recursive: true });

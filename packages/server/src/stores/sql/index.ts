@@ -1,4 +1,4 @@
-import { allFeeds, type ChangeFeed } from "../changes.js";
+import { allFeeds, type ChangeFeed, type Warn } from "../changes.js";
 import type { SessionStore, Stores } from "../types.js";
 import { SqlAddressStore } from "./address-store.js";
 import { SqlCustomerStore } from "./customer-store.js";
@@ -14,9 +14,8 @@ import { ReadCache, dataVersionLook } from "../read-cache.js";
  * file's data version; on PostgreSQL by the changes it reports; with sessions in Redis, also by
  * the changes Redis reports (changes.ts).
  */
-function readCache({ dataVersion, changes }: SqlDatabase, feeds: ChangeFeed[]): ReadCache {
+function readCache({ dataVersion }: SqlDatabase, reported: ChangeFeed[]): ReadCache {
   const versionLook = dataVersion ? dataVersionLook(dataVersion) : null;
-  const reported = changes ? [changes, ...feeds] : feeds;
   const feed = reported.length > 0 ? allFeeds(reported) : null;
   const cache = new ReadCache(
     feed === null
@@ -36,16 +35,27 @@ export interface ExternalSessions {
   changes: ChangeFeed;
 }
 
-/** Every store on one SQL database (SQLite or PostgreSQL), sessions perhaps elsewhere. */
-export function createSqlStores(database: SqlDatabase, sessions?: ExternalSessions): Stores {
+/**
+ * Every store on one SQL database (SQLite or PostgreSQL), sessions perhaps elsewhere. Call once
+ * the migrations have run. `warn` logs the change feeds' problems.
+ */
+export function createSqlStores(
+  database: SqlDatabase,
+  sessions?: ExternalSessions,
+  warn: Warn = () => {},
+): Stores {
   const { db } = database;
+  const feeds = [
+    ...(database.listenForChanges ? [database.listenForChanges(warn)] : []),
+    ...(sessions ? [sessions.changes] : []),
+  ];
   const hot = {
     customers: new SqlCustomerStore(database),
     addresses: new SqlAddressStore(database),
     sessions: sessions?.store ?? new SqlSessionStore(database),
   };
   return {
-    ...readCache(database, sessions ? [sessions.changes] : []).wrap(hot),
+    ...readCache(database, feeds).wrap(hot),
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
     throttle: new SqlThrottleStore(database),
@@ -58,7 +68,7 @@ export function createSqlStores(database: SqlDatabase, sessions?: ExternalSessio
       }
     },
     close: async () => {
-      await sessions?.changes.close();
+      await Promise.all(feeds.map((feed) => feed.close()));
       await database.close();
     },
   };
