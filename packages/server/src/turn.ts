@@ -1,7 +1,8 @@
 /**
- * Work done once per turn of the event loop, for everything the turn produced: one look at the
- * SQLite file's version for every cached read (read-cache.ts), one commit for every rate-limit
- * counter (write-batch.ts), the responses written one after the other (write-per-turn.ts).
+ * Work done once per turn of the event loop, for everything the turn produced: one look for
+ * changes made elsewhere for every cached read (read-cache.ts), one write for every rate-limit
+ * counter (hits-per-turn.ts, write-batch.ts), the responses written one after the other
+ * (write-per-turn.ts).
  *
  * A turn: the poll phase, which reads every socket that has data (each request's bytes), then
  * the `setImmediate` callbacks. Work asked for during the poll phase runs after it, at

@@ -70,7 +70,7 @@ export const presentSession = (session: Session, currentId: string | undefined) 
 
 /**
  * Sends a route's 200 body, serialized (by the route's response schema) once per presented
- * object: a customer read from the SQLite read cache is the same object, presented once, until
+ * object: a customer read from the read cache is the same object, presented once, until
  * it changes. One per route, as each route has its own schema.
  */
 export function serializedOnce(): (reply: FastifyReply, body: object) => FastifyReply {

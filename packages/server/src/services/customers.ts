@@ -27,7 +27,7 @@ export interface CustomerView {
 }
 
 /**
- * One view per stored customer object: on SQLite the read cache hands out the same frozen object
+ * One view per stored customer object: the read cache hands out the same frozen object
  * until it changes, so its view, presented form and JSON are made once (presenters.ts).
  */
 const views = new WeakMap<CustomerWithAddresses, CustomerView>();
