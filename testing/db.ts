@@ -43,3 +43,17 @@ export async function openTestDb(server: TestServer): Promise<TestDb> {
     },
   };
 }
+
+/** One statement on a test server's database, on a connection of its own. */
+export async function queryTestDb<T = Record<string, unknown>>(
+  server: TestServer,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const db = await openTestDb(server);
+  try {
+    return await db.query<T>(sql, params);
+  } finally {
+    await db.close();
+  }
+}

@@ -58,9 +58,7 @@ function runDue(): void {
       errors.push(error);
     }
   }
-  // A promise job, then a tick: the tick runs once every promise job queued so far, and every
-  // one they queue in turn, has run (Node drains the promise-job queue before the next tick).
-  queueMicrotask(() => process.nextTick(afterPromiseJobs));
+  afterPromiseJobs(endOrRunAgain);
   for (const error of errors) {
     setImmediate(() => {
       throw error;
@@ -68,7 +66,15 @@ function runDue(): void {
   }
 }
 
-function afterPromiseJobs(): void {
+/**
+ * Runs `task` once every promise job queued so far, and every one they queue in turn, has run:
+ * a promise job, then a tick (Node drains the promise-job queue before the next tick).
+ */
+export function afterPromiseJobs(task: () => void): void {
+  queueMicrotask(() => process.nextTick(task));
+}
+
+function endOrRunAgain(): void {
   if (due.size > 0) runDue();
   else running = ending = false;
 }

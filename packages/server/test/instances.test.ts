@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { backendName } from "../../../testing/backend.js";
-import { openTestDb } from "../../../testing/db.js";
+import { openTestDb, queryTestDb } from "../../../testing/db.js";
 import { ADDRESS } from "../../../testing/expect.js";
 import {
   STRONG_PASSWORD,
@@ -239,56 +239,48 @@ describe(
     after(() => a.stop());
 
     /** The connections that listen for changes: PostgreSQL's, and Redis's when sessions are there. */
-    async function feedConnections(): Promise<{ postgres: number; redis: number }> {
-      const db = await openTestDb(a);
-      try {
-        const [row] = await db.query<{ listening: string }>(
-          `select count(*) as listening from pg_stat_activity
-          where application_name = 'gatehouse-changes' and datname = current_database()
-            and state = 'idle'`,
-        );
-        const postgres = Number(row!.listening);
-        if (!a.env.REDIS_URL) return { postgres, redis: 0 };
-        const redis = new Redis(a.env.REDIS_URL);
-        try {
-          const list = (await redis.client("LIST")) as string;
-          const name = `name=${a.env.REDIS_PREFIX}changes `;
-          return {
-            postgres,
-            redis: list.split("\n").filter((line) => line.includes(name) && / sub=1 /.test(line))
-              .length,
-          };
-        } finally {
-          redis.disconnect();
-        }
-      } finally {
-        await db.close();
-      }
-    }
-
-    async function cutFeeds(): Promise<void> {
-      const db = await openTestDb(a);
-      try {
-        await db.query(
-          `select pg_terminate_backend(pid) from pg_stat_activity
-          where application_name = 'gatehouse-changes' and datname = current_database()`,
-        );
-      } finally {
-        await db.close();
-      }
-      if (!a.env.REDIS_URL) return;
+    /** The Redis connections that track session keys for this server (its CLIENT LIST lines). */
+    async function trackers(): Promise<string[]> {
+      if (!a.env.REDIS_URL) return [];
       const redis = new Redis(a.env.REDIS_URL);
       try {
         const list = (await redis.client("LIST")) as string;
-        for (const line of list.split("\n")) {
-          const id = /^id=(\d+) /.exec(line)?.[1];
-          if (id && line.includes(`name=${a.env.REDIS_PREFIX}changes `))
-            await redis.client("KILL", "ID", id);
+        return list
+          .split("\n")
+          .filter((line) => line.includes(`name=${a.env.REDIS_PREFIX}changes `));
+      } finally {
+        redis.disconnect();
+      }
+    }
+
+    const LISTENERS = `from pg_stat_activity
+      where application_name = 'gatehouse-changes' and datname = current_database()`;
+
+    /** The connections that listen for changes: PostgreSQL's, and Redis's when sessions are there. */
+    async function feedConnections(): Promise<{ postgres: number; redis: number }> {
+      const [row] = await queryTestDb<{ listening: string }>(
+        a,
+        `select count(*) as listening ${LISTENERS} and state = 'idle'`,
+      );
+      const subscribed = (await trackers()).filter((line) => / sub=1 /.test(line));
+      return { postgres: Number(row!.listening), redis: subscribed.length };
+    }
+
+    async function cutFeeds(): Promise<void> {
+      await queryTestDb(a, `select pg_terminate_backend(pid) ${LISTENERS}`);
+      if (!a.env.REDIS_URL) return;
+      const redis = new Redis(a.env.REDIS_URL);
+      try {
+        for (const line of await trackers()) {
+          await redis.client("KILL", "ID", /^id=(\d+) /.exec(line)![1]!);
         }
       } finally {
         redis.disconnect();
       }
     }
+
+    const setFirstName = (customerId: string, name: string) =>
+      queryTestDb(a, "update customer set first_name = $1 where id = $2", [name, customerId]);
 
     async function waitFor(condition: () => Promise<boolean>, ms = 10_000): Promise<void> {
       const deadline = Date.now() + ms;
@@ -296,19 +288,6 @@ describe(
         assert.ok(Date.now() < deadline, "waited too long");
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-    }
-
-    async function changeInStorage(customerId: string, firstName: string, sessionId: string) {
-      const db = await openTestDb(a);
-      try {
-        await db.query("update customer set first_name = $1 where id = $2", [
-          firstName,
-          customerId,
-        ]);
-      } finally {
-        await db.close();
-      }
-      await deleteStoredSession(a, sessionId);
     }
 
     it("sees a change made while its listening connections were cut, and listens again", async () => {
@@ -332,7 +311,8 @@ describe(
       const tokenSession = stored.find((session) => session.kind === "bearer");
 
       await cutFeeds();
-      await changeInStorage(customer.id, "Grace", cookieSession!.id);
+      await setFirstName(customer.id, "Grace");
+      await deleteStoredSession(a, cookieSession!.id);
       assert.equal((await onA.get("/store/auth", { cookie })).status, 401);
       assert.equal(await firstName({ token }), "Grace");
 
@@ -343,15 +323,7 @@ describe(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       for (let i = 0; i < 2; i++) assert.equal(await firstName({ token }), "Grace");
-      const db = await openTestDb(a);
-      try {
-        await db.query("update customer set first_name = $1 where id = $2", [
-          "Hopper",
-          customer.id,
-        ]);
-      } finally {
-        await db.close();
-      }
+      await setFirstName(customer.id, "Hopper");
       assert.equal(await firstName({ token }), "Hopper");
       await deleteStoredSession(a, tokenSession!.id);
       assert.equal((await onA.get("/store/auth", { token })).status, 401);
@@ -416,7 +388,7 @@ describe(
         );
         for (const name of ["Grace", "Hopper"]) {
           await firstName();
-          await db.query("update customer set first_name = $1 where id = $2", [name, customer.id]);
+          await setFirstName(customer.id, name);
           assert.equal(await firstName(), name, "no notification came, and none was needed");
         }
       } finally {

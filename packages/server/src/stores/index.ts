@@ -15,6 +15,16 @@ import type { Stores } from "./types.js";
 /** Thrown when a backend cannot be reached at start; the message names it and what to check. */
 export class BackendUnavailableError extends Error {}
 
+/** A warning logger that says at most one thing every 10 s (a failing connection retries often). */
+function warnAtMostEvery10s(log: FastifyBaseLogger) {
+  let lastWarned = 0;
+  return (fields: object, message: string) => {
+    if (Date.now() - lastWarned < 10_000) return;
+    lastWarned = Date.now();
+    log.warn(fields, message);
+  };
+}
+
 async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
   // Loaded only when used: a server on SQLite alone never holds the Redis (or PostgreSQL) client.
   const { Redis } = await import("ioredis");
@@ -30,13 +40,10 @@ async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis>
     // pipeline: one socket write and one wake-up of Redis for the lot, not one each.
     enableAutoPipelining: true,
   });
-  let lastLogged = 0;
-  redis.on("error", (error: Error) => {
-    if (Date.now() - lastLogged > 10_000) {
-      lastLogged = Date.now();
-      log.warn({ err: error, redis: redactUrl(url) }, "Redis connection problem; reconnecting");
-    }
-  });
+  const warn = warnAtMostEvery10s(log);
+  redis.on("error", (error: Error) =>
+    warn({ err: error, redis: redactUrl(url) }, "Redis connection problem; reconnecting"),
+  );
   try {
     await redis.connect();
   } catch (error) {
@@ -67,12 +74,8 @@ export async function openStores(
         "Check that the server is running and reachable, and that the URL, user and password are right.",
     );
   }
-  let lastWarned = 0;
-  const warn = (message: string, error?: unknown) => {
-    if (Date.now() - lastWarned < 10_000) return;
-    lastWarned = Date.now();
-    log.warn({ err: error }, message);
-  };
+  const warnOnce10s = warnAtMostEvery10s(log);
+  const warn = (message: string, error?: unknown) => warnOnce10s({ err: error }, message);
   if (!config.redisUrl) return createSqlStores(database, undefined, warn);
 
   let redis: Redis;

@@ -19,7 +19,7 @@
  * corrupting the cache.
  */
 import { BoundedMap } from "../bounded-map.js";
-import { atTurnEnd, endingTurn } from "../turn.js";
+import { afterPromiseJobs, atTurnEnd, endingTurn } from "../turn.js";
 import type { Address, AddressFields, Session } from "../domain.js";
 import type { Change } from "./changes.js";
 import type {
@@ -55,7 +55,7 @@ function deepFreeze<T>(value: T): T {
 export type Look = (cache: ReadCache) => boolean | Promise<boolean>;
 
 /** SQLite's look: everything is dropped when another connection has committed since the last. */
-export function dataVersionLook(dataVersion: () => number): Look {
+export function dataVersionLook(dataVersion: () => number): (cache: ReadCache) => boolean {
   let seen = dataVersion();
   return (cache) => {
     const version = dataVersion();
@@ -191,11 +191,9 @@ export class ReadCache {
         this.following = ok;
         answer(ok);
         // Cleared once the promise jobs that answering queues, and theirs, have all run.
-        queueMicrotask(() =>
-          process.nextTick(() => {
-            this.following = null;
-          }),
-        );
+        afterPromiseJobs(() => {
+          this.following = null;
+        });
       });
   };
 

@@ -31,6 +31,13 @@ local wanted = deadline - tonumber(ARGV[2]) + 1000
 if ttl < wanted then redis.call('PEXPIRE', KEYS[1], wanted) end
 return 1`;
 
+/** A counter's fields as Redis returns them (count, window start, blocked until). */
+const toState = (count: unknown, start: unknown, blocked: unknown): ThrottleState => ({
+  count: Number(count),
+  windowStartedAt: Number(start),
+  blockedUntil: Number(blocked),
+});
+
 interface ScriptedRedis extends Redis {
   gatehouseThrottleHit(
     key: string,
@@ -52,7 +59,7 @@ export class RedisThrottleStore implements ThrottleStore {
       now,
       hits,
     );
-    return { count: Number(count), windowStartedAt: Number(start), blockedUntil: Number(blocked) };
+    return toState(count, start, blocked);
   });
 
   constructor(redis: Redis, prefix: string) {
@@ -81,11 +88,7 @@ export class RedisThrottleStore implements ThrottleStore {
     const found = new Map<string, ThrottleState>();
     results.forEach(([count, start, blocked], index) => {
       if (count !== null && count !== undefined) {
-        found.set(keys[index]!, {
-          count: Number(count),
-          windowStartedAt: Number(start),
-          blockedUntil: Number(blocked),
-        });
+        found.set(keys[index]!, toState(count, start, blocked));
       }
     });
     return found;

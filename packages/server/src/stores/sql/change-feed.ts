@@ -22,14 +22,14 @@ import {
   type Warn,
 } from "../changes.js";
 
-export const CHANNEL = "gatehouse_changes";
+const CHANNEL = "gatehouse_changes";
 /** The triggers of migration 0003, which must all exist and fire. */
 const TRIGGERS = ["customer", "address", "session"].flatMap((table) => [
   `${table}_notify_change`,
   `${table}_notify_truncate`,
 ]);
 
-export function parseChange(payload: string | undefined): Change {
+function parseChange(payload: string | undefined): Change {
   const colon = payload?.indexOf(":") ?? -1;
   if (payload === undefined || colon < 0) return { kind: "all" };
   const id = payload.slice(colon + 1);

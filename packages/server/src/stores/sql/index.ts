@@ -15,17 +15,11 @@ import { ReadCache, dataVersionLook } from "../read-cache.js";
  * the changes Redis reports (changes.ts).
  */
 function readCache({ dataVersion }: SqlDatabase, reported: ChangeFeed[]): ReadCache {
-  const versionLook = dataVersion ? dataVersionLook(dataVersion) : null;
-  const feed = reported.length > 0 ? allFeeds(reported) : null;
-  const cache = new ReadCache(
-    feed === null
-      ? versionLook!
-      : (cache) => {
-          versionLook?.(cache);
-          return feed.sync();
-        },
-  );
-  feed?.listen((change) => cache.apply(change));
+  const versionLook = dataVersion ? dataVersionLook(dataVersion) : () => true;
+  if (reported.length === 0) return new ReadCache(versionLook);
+  const feed = allFeeds(reported);
+  const cache = new ReadCache((cache) => versionLook(cache) && feed.sync());
+  feed.listen((change) => cache.apply(change));
   return cache;
 }
 

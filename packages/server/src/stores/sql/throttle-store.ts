@@ -10,6 +10,12 @@ type ThrottleRow = Selectable<ThrottleTable>;
 /** Counters kept for at most a day after their window: the longest window any rule uses. */
 const RETENTION_MS = 24 * 3_600_000;
 
+const toState = (row: Pick<ThrottleRow, "count" | "window_started_at" | "blocked_until">) => ({
+  count: Number(row.count),
+  windowStartedAt: row.window_started_at,
+  blockedUntil: row.blocked_until,
+});
+
 export class SqlThrottleStore implements ThrottleStore {
   private readonly db: Kysely<Database>;
   // Rate-limited routes (the email check among them) count every request: compiled once.
@@ -49,11 +55,7 @@ export class SqlThrottleStore implements ThrottleStore {
     this.hits = new HitsPerTurn(async (key, windowMs, now, hits) => {
       const [row] = await this.hitQuery(key, now, windowMs, hits);
       if (!row) throw new Error("The throttle upsert returned no row");
-      return {
-        count: Number(row.count),
-        windowStartedAt: row.window_started_at,
-        blockedUntil: row.blocked_until,
-      };
+      return toState(row);
     });
   }
 
@@ -87,11 +89,7 @@ export class SqlThrottleStore implements ThrottleStore {
       this.db.selectFrom("throttle").selectAll().where("key", "in", placeholders),
     )(...keys);
     for (const row of rows) {
-      found.set(row.key, {
-        count: Number(row.count),
-        windowStartedAt: row.window_started_at,
-        blockedUntil: row.blocked_until,
-      });
+      found.set(row.key, toState(row));
     }
     return found;
   }
