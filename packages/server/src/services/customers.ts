@@ -17,6 +17,7 @@ import type {
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
+import type { PasswordContext } from "./password-policy.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 
@@ -98,7 +99,10 @@ export class CustomerService {
   ) {}
 
   async register(input: RegistrationInput): Promise<Customer> {
-    this.assertPolicy(input.password);
+    this.assertPolicy(input.password, {
+      emails: [input.email],
+      names: [input.first_name, input.last_name],
+    });
     const email = normalizeEmail(input.email);
     if (await this.customers.hasAccount(email)) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     const customer = await this.customers.create({
@@ -146,7 +150,11 @@ export class CustomerService {
     if (update.email != null) patch.email = normalizeEmail(update.email);
     if (update.metadata != null) patch.metadata = mergeMetadata(existing.metadata, update.metadata);
     if (update.password != null) {
-      this.assertPolicy(update.password);
+      // Neither the names and email it has nor the ones this request gives.
+      this.assertPolicy(update.password, {
+        emails: [existing.email, update.email],
+        names: [existing.first_name, existing.last_name, update.first_name, update.last_name],
+      });
       patch.password_hash = await this.passwords.hash(update.password);
     }
     if (update.billing_address != null) {
@@ -223,8 +231,12 @@ export class CustomerService {
   async resetPassword(email: string, token: string, password: string): Promise<Customer> {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     if (!account || !SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
-    this.assertPolicy(password);
-    const customerId = account.customer.id;
+    const { customer } = account;
+    this.assertPolicy(password, {
+      emails: [customer.email],
+      names: [customer.first_name, customer.last_name],
+    });
+    const customerId = customer.id;
     const now = this.clock.now();
     if (!(await this.resets.consume(hashSecretToken(this.secret, token), customerId, now))) {
       throw unauthorized(INVALID_RESET_TOKEN);
@@ -239,8 +251,8 @@ export class CustomerService {
     return updated;
   }
 
-  private assertPolicy(password: string): void {
-    const problem = this.passwords.policyProblem(password);
+  private assertPolicy(password: string, context: PasswordContext): void {
+    const problem = this.passwords.policyProblem(password, context);
     if (problem) throw invalidData(problem);
   }
 
