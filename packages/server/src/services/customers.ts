@@ -8,10 +8,12 @@ import {
   unauthorized,
 } from "../errors.js";
 import type {
+  AddressPatch,
   AddressStore,
   CustomerPatch,
   CustomerStore,
   CustomerWithAddresses,
+  MetadataMerge,
   PasswordResetStore,
 } from "../stores/types.js";
 import type { Clock } from "./clock.js";
@@ -86,6 +88,37 @@ export function mergeMetadata(current: Metadata | null, update: Metadata): Metad
   return merged;
 }
 
+export interface MetadataLimits {
+  maxBytes: number;
+  maxKeys: number;
+}
+
+/** Bounds on stored metadata, checked on the merged value (docs/security.md). */
+export const CUSTOMER_METADATA_LIMITS: MetadataLimits = { maxBytes: 16_384, maxKeys: 50 };
+export const ADDRESS_METADATA_LIMITS: MetadataLimits = { maxBytes: 4_096, maxKeys: 20 };
+/** Live addresses in one customer's address book. */
+export const ADDRESS_BOOK_LIMIT = 50;
+
+/** Merges `update` into the stored metadata, refusing a result beyond `limits`. */
+function boundedMerge(update: Metadata, field: string, limits: MetadataLimits): MetadataMerge {
+  return (stored) => {
+    const merged = mergeMetadata(stored, update);
+    const keys = Object.keys(merged).length;
+    if (keys > limits.maxKeys) {
+      throw invalidData(
+        `${field} must have at most ${limits.maxKeys} keys once merged (it would have ${keys})`,
+      );
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(merged));
+    if (bytes > limits.maxBytes) {
+      throw invalidData(
+        `${field} must be at most ${limits.maxBytes} bytes once merged (it would be ${bytes})`,
+      );
+    }
+    return merged;
+  };
+}
+
 export class CustomerService {
   constructor(
     private readonly customers: CustomerStore,
@@ -148,7 +181,11 @@ export class CustomerService {
     if (update.last_name !== undefined) patch.last_name = update.last_name;
     if (update.phone !== undefined) patch.phone = update.phone;
     if (update.email != null) patch.email = normalizeEmail(update.email);
-    if (update.metadata != null) patch.metadata = mergeMetadata(existing.metadata, update.metadata);
+    if (update.metadata != null) {
+      patch.metadata = boundedMerge(update.metadata, "metadata", CUSTOMER_METADATA_LIMITS);
+      // Refused before any other change is made; the store checks again what it writes.
+      patch.metadata(existing.metadata);
+    }
     if (update.password != null) {
       // Neither the names and email it has nor the ones this request gives.
       this.assertPolicy(update.password, {
@@ -175,8 +212,14 @@ export class CustomerService {
   }
 
   async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {
-    const now = this.clock.now();
-    await this.addresses.create(this.newAddress(customerId, fields, now));
+    const address = this.newAddress(fields, this.clock.now(), "address.metadata");
+    if (
+      !(await this.addresses.addToBook({ ...address, customer_id: customerId }, ADDRESS_BOOK_LIMIT))
+    ) {
+      throw invalidData(
+        `an address book holds at most ${ADDRESS_BOOK_LIMIT} addresses; delete one first`,
+      );
+    }
     return this.view(customerId);
   }
 
@@ -189,11 +232,7 @@ export class CustomerService {
     if (!address || address.customer_id !== customerId) {
       throw notFound(`Address with id ${addressId} was not found`);
     }
-    await this.addresses.update(
-      addressId,
-      normalizeAddress(fields, address.metadata),
-      this.clock.now(),
-    );
+    await this.addresses.update(addressId, normalizeAddress(fields, "metadata"), this.clock.now());
     return this.view(customerId);
   }
 
@@ -256,14 +295,15 @@ export class CustomerService {
     if (problem) throw invalidData(problem);
   }
 
-  private newAddress(customerId: string | null, fields: AddressFields, now: number): Address {
-    const normalized = normalizeAddress(fields, null);
+  /** A new address of no address book; `field` names its metadata in messages. */
+  private newAddress(fields: AddressFields, now: number, field: string): Address {
+    const { metadata, ...normalized } = normalizeAddress(fields, field);
     return {
       id: newId("addr"),
       created_at: now,
       updated_at: now,
       deleted_at: null,
-      customer_id: customerId,
+      customer_id: null,
       company: normalized.company ?? null,
       first_name: normalized.first_name ?? null,
       last_name: normalized.last_name ?? null,
@@ -274,7 +314,7 @@ export class CustomerService {
       province: normalized.province ?? null,
       postal_code: normalized.postal_code ?? null,
       phone: normalized.phone ?? null,
-      metadata: normalized.metadata ?? null,
+      metadata: metadata?.(null) ?? null,
     };
   }
 
@@ -298,20 +338,30 @@ export class CustomerService {
     if (customer.billing_address_id) {
       const current = await this.addresses.findById(customer.billing_address_id);
       if (current) {
-        await this.addresses.update(current.id, normalizeAddress(value, current.metadata), now);
+        await this.addresses.update(
+          current.id,
+          normalizeAddress(value, "billing_address.metadata"),
+          now,
+        );
         return current.id;
       }
     }
-    const created = await this.addresses.create(this.newAddress(null, value, now));
+    const created = await this.addresses.create(
+      this.newAddress(value, now, "billing_address.metadata"),
+    );
     return created.id;
   }
 }
 
-/** Country codes are stored lower-case (as Medusa); metadata merges like the customer's. */
-function normalizeAddress(fields: AddressFields, currentMetadata: Metadata | null): AddressFields {
-  const result: AddressFields = { ...fields };
-  if (typeof fields.country_code === "string")
-    result.country_code = fields.country_code.toLowerCase();
-  if (fields.metadata) result.metadata = mergeMetadata(currentMetadata, fields.metadata);
+/**
+ * Country codes are stored lower-case (as Medusa); metadata merges like the customer's (`null`
+ * clears it), bounded by ADDRESS_METADATA_LIMITS. `field` names the metadata in messages.
+ */
+function normalizeAddress(fields: AddressFields, field: string): AddressPatch {
+  const { metadata, ...rest } = fields;
+  const result: AddressPatch = rest;
+  if (typeof rest.country_code === "string") result.country_code = rest.country_code.toLowerCase();
+  if (metadata === null) result.metadata = () => null;
+  else if (metadata) result.metadata = boundedMerge(metadata, field, ADDRESS_METADATA_LIMITS);
   return result;
 }

@@ -20,9 +20,9 @@ const SEQUENCES = [
   "abcdefghijklmnopqrstuvwxyz",
   "0123456789",
   "1234567890",
-  "qwertyuiop",
-  "asdfghjkl",
-  "zxcvbnm",
+  "qwertyuiop[]",
+  "asdfghjkl;'",
+  "zxcvbnm,./",
   "!@#$%^&*()",
 ].map((alphabet) => new Map([...alphabet].map((char, index) => [char, index])));
 
@@ -71,13 +71,18 @@ export function passwordProblem(
   }
   const [start, end] = undecorated(chars);
   const base = chars.slice(start, end);
-  if (base.length >= MIN_BASE_WORD && end - start < chars.length && isCommonPassword(base.join(""))) {
+  if (
+    base.length >= MIN_BASE_WORD &&
+    end - start < chars.length &&
+    isCommonPassword(base.join(""))
+  ) {
     return `${field} is one of the most commonly used passwords with digits or symbols added; choose a less common one`;
   }
 
   const repeated = new Uint8Array(chars.length);
   markRepeats(chars, repeated);
-  if (isPeriodic(base)) repeated.fill(1, start, end);
+  if (isPeriodic(chars)) repeated.fill(1);
+  else if (isPeriodic(base)) repeated.fill(1, start, end);
   const sequential = new Uint8Array(chars.length);
   markSequences(chars, sequential);
   if (uncovered(repeated) < MIN_OWN_CHARACTERS) {
