@@ -80,13 +80,12 @@ export class SqlAddressStore implements AddressStore {
       });
     }
     // SQLite runs one statement at a time: the count and the insert are one statement.
-    const result =
-      await sql`insert into address (${sql.join(ADDRESS_COLUMNS.map((c) => sql.ref(c)))})
-      select ${sql.join(ADDRESS_COLUMNS.map((c) => row[c]))}
-      where (select count(*) from address
-             where customer_id = ${address.customer_id} and deleted_at is null) < ${limit}`.execute(
-        this.db,
-      );
+    const columns = sql.join(ADDRESS_COLUMNS.map((column) => sql.ref(column)));
+    const values = sql.join(ADDRESS_COLUMNS.map((column) => row[column]));
+    const live = sql`select count(*) from address
+      where customer_id = ${address.customer_id} and deleted_at is null`;
+    const result = await sql`insert into address (${columns})
+      select ${values} where (${live}) < ${limit}`.execute(this.db);
     return result.numAffectedRows === 1n;
   }
 
