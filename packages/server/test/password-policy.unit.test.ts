@@ -47,7 +47,7 @@ describe("password policy", () => {
       "83749261",
       "x".repeat(3) + "q7#kp", // three repeated, five of its own
       "abcd x7#q", // a short run, five of its own
-      "a".repeat(0) + "thirsty camel",
+      "thirsty camel",
     ]) {
       assert.equal(check(password), undefined, password);
     }

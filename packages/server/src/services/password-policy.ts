@@ -7,7 +7,7 @@
 import { isCommonPassword } from "./common-passwords.js";
 
 /** A password must keep this many characters that no pattern or context word explains. */
-export const MIN_OWN_CHARACTERS = 4;
+const MIN_OWN_CHARACTERS = 4;
 /** The longest unit looked for among repeats inside a password (`abcabc`, `12341234`). */
 const MAX_REPEATED_UNIT = 8;
 /** A base word shorter than this is not looked up on the common list once decoration is trimmed. */
@@ -62,7 +62,7 @@ export function passwordProblem(
     return `${field} must not be only spaces; choose a passphrase of several words`;
   }
   const folded = chars.join("");
-  const emails = present(context.emails).map((email) => email.toLowerCase());
+  const emails = present(context.emails).map((email) => email.normalize("NFC").toLowerCase());
   if (emails.some((email) => folded.includes(email))) {
     return `${field} must not contain your email address`;
   }
