@@ -82,6 +82,8 @@ export interface Config {
   };
   bodyLimitBytes: number;
   authExistsEnabled: boolean;
+  /** The store's name, which new passwords must not be made of (STORE_NAME). */
+  storeName: string | undefined;
   /** Where password-reset tokens are POSTed (Medusa's `customer.password_reset` event). */
   passwordResetWebhookUrl: string | undefined;
   shutdownTimeoutMs: number;
@@ -326,6 +328,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
+    storeName: read("STORE_NAME"),
     passwordResetWebhookUrl: url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]),
     shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", "10s", 100),
   };

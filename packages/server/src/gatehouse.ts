@@ -34,7 +34,7 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const stores = await openStores(config, logger);
 
-  const passwords = new PasswordService(config.password);
+  const passwords = new PasswordService(config.password, config.storeName);
   const sessions = new SessionService(stores.sessions, config.session, config.cookieSecret, clock);
   const tokens = new TokenService(
     config.jwt,

@@ -8,15 +8,18 @@ import {
   unauthorized,
 } from "../errors.js";
 import type {
+  AddressPatch,
   AddressStore,
   CustomerPatch,
   CustomerStore,
   CustomerWithAddresses,
+  MetadataMerge,
   PasswordResetStore,
 } from "../stores/types.js";
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
+import type { PasswordContext } from "./password-policy.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 
@@ -85,6 +88,37 @@ export function mergeMetadata(current: Metadata | null, update: Metadata): Metad
   return merged;
 }
 
+export interface MetadataLimits {
+  maxBytes: number;
+  maxKeys: number;
+}
+
+/** Bounds on stored metadata, checked on the merged value (docs/security.md). */
+export const CUSTOMER_METADATA_LIMITS: MetadataLimits = { maxBytes: 16_384, maxKeys: 50 };
+export const ADDRESS_METADATA_LIMITS: MetadataLimits = { maxBytes: 4_096, maxKeys: 20 };
+/** Live addresses in one customer's address book. */
+export const ADDRESS_BOOK_LIMIT = 50;
+
+/** Merges `update` into the stored metadata, refusing a result beyond `limits`. */
+function boundedMerge(update: Metadata, field: string, limits: MetadataLimits): MetadataMerge {
+  return (stored) => {
+    const merged = mergeMetadata(stored, update);
+    const keys = Object.keys(merged).length;
+    if (keys > limits.maxKeys) {
+      throw invalidData(
+        `${field} must have at most ${limits.maxKeys} keys once merged (it would have ${keys})`,
+      );
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(merged));
+    if (bytes > limits.maxBytes) {
+      throw invalidData(
+        `${field} must be at most ${limits.maxBytes} bytes once merged (it would be ${bytes})`,
+      );
+    }
+    return merged;
+  };
+}
+
 export class CustomerService {
   constructor(
     private readonly customers: CustomerStore,
@@ -98,7 +132,10 @@ export class CustomerService {
   ) {}
 
   async register(input: RegistrationInput): Promise<Customer> {
-    this.assertPolicy(input.password);
+    this.assertPolicy(input.password, {
+      emails: [input.email],
+      names: [input.first_name, input.last_name],
+    });
     const email = normalizeEmail(input.email);
     if (await this.customers.hasAccount(email)) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     const customer = await this.customers.create({
@@ -144,9 +181,17 @@ export class CustomerService {
     if (update.last_name !== undefined) patch.last_name = update.last_name;
     if (update.phone !== undefined) patch.phone = update.phone;
     if (update.email != null) patch.email = normalizeEmail(update.email);
-    if (update.metadata != null) patch.metadata = mergeMetadata(existing.metadata, update.metadata);
+    if (update.metadata != null) {
+      patch.metadata = boundedMerge(update.metadata, "metadata", CUSTOMER_METADATA_LIMITS);
+      // Refused before any other change is made; the store checks again what it writes.
+      patch.metadata(existing.metadata);
+    }
     if (update.password != null) {
-      this.assertPolicy(update.password);
+      // Neither the names and email it has nor the ones this request gives.
+      this.assertPolicy(update.password, {
+        emails: [existing.email, update.email],
+        names: [existing.first_name, existing.last_name, update.first_name, update.last_name],
+      });
       patch.password_hash = await this.passwords.hash(update.password);
     }
     if (update.billing_address != null) {
@@ -167,8 +212,14 @@ export class CustomerService {
   }
 
   async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {
-    const now = this.clock.now();
-    await this.addresses.create(this.newAddress(customerId, fields, now));
+    const address = this.newAddress(fields, this.clock.now(), "address.metadata");
+    if (
+      !(await this.addresses.addToBook({ ...address, customer_id: customerId }, ADDRESS_BOOK_LIMIT))
+    ) {
+      throw invalidData(
+        `an address book holds at most ${ADDRESS_BOOK_LIMIT} addresses; delete one first`,
+      );
+    }
     return this.view(customerId);
   }
 
@@ -181,11 +232,7 @@ export class CustomerService {
     if (!address || address.customer_id !== customerId) {
       throw notFound(`Address with id ${addressId} was not found`);
     }
-    await this.addresses.update(
-      addressId,
-      normalizeAddress(fields, address.metadata),
-      this.clock.now(),
-    );
+    await this.addresses.update(addressId, normalizeAddress(fields, "metadata"), this.clock.now());
     return this.view(customerId);
   }
 
@@ -223,8 +270,12 @@ export class CustomerService {
   async resetPassword(email: string, token: string, password: string): Promise<Customer> {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     if (!account || !SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
-    this.assertPolicy(password);
-    const customerId = account.customer.id;
+    const { customer } = account;
+    this.assertPolicy(password, {
+      emails: [customer.email],
+      names: [customer.first_name, customer.last_name],
+    });
+    const customerId = customer.id;
     const now = this.clock.now();
     if (!(await this.resets.consume(hashSecretToken(this.secret, token), customerId, now))) {
       throw unauthorized(INVALID_RESET_TOKEN);
@@ -239,19 +290,20 @@ export class CustomerService {
     return updated;
   }
 
-  private assertPolicy(password: string): void {
-    const problem = this.passwords.policyProblem(password);
+  private assertPolicy(password: string, context: PasswordContext): void {
+    const problem = this.passwords.policyProblem(password, context);
     if (problem) throw invalidData(problem);
   }
 
-  private newAddress(customerId: string | null, fields: AddressFields, now: number): Address {
-    const normalized = normalizeAddress(fields, null);
+  /** A new address of no address book; `field` names its metadata in messages. */
+  private newAddress(fields: AddressFields, now: number, field: string): Address {
+    const { metadata, ...normalized } = normalizeAddress(fields, field);
     return {
       id: newId("addr"),
       created_at: now,
       updated_at: now,
       deleted_at: null,
-      customer_id: customerId,
+      customer_id: null,
       company: normalized.company ?? null,
       first_name: normalized.first_name ?? null,
       last_name: normalized.last_name ?? null,
@@ -262,7 +314,7 @@ export class CustomerService {
       province: normalized.province ?? null,
       postal_code: normalized.postal_code ?? null,
       phone: normalized.phone ?? null,
-      metadata: normalized.metadata ?? null,
+      metadata: metadata?.(null) ?? null,
     };
   }
 
@@ -286,20 +338,30 @@ export class CustomerService {
     if (customer.billing_address_id) {
       const current = await this.addresses.findById(customer.billing_address_id);
       if (current) {
-        await this.addresses.update(current.id, normalizeAddress(value, current.metadata), now);
+        await this.addresses.update(
+          current.id,
+          normalizeAddress(value, "billing_address.metadata"),
+          now,
+        );
         return current.id;
       }
     }
-    const created = await this.addresses.create(this.newAddress(null, value, now));
+    const created = await this.addresses.create(
+      this.newAddress(value, now, "billing_address.metadata"),
+    );
     return created.id;
   }
 }
 
-/** Country codes are stored lower-case (as Medusa); metadata merges like the customer's. */
-function normalizeAddress(fields: AddressFields, currentMetadata: Metadata | null): AddressFields {
-  const result: AddressFields = { ...fields };
-  if (typeof fields.country_code === "string")
-    result.country_code = fields.country_code.toLowerCase();
-  if (fields.metadata) result.metadata = mergeMetadata(currentMetadata, fields.metadata);
+/**
+ * Country codes are stored lower-case (as Medusa); metadata merges like the customer's (`null`
+ * clears it), bounded by ADDRESS_METADATA_LIMITS. `field` names the metadata in messages.
+ */
+function normalizeAddress(fields: AddressFields, field: string): AddressPatch {
+  const { metadata, ...rest } = fields;
+  const result: AddressPatch = rest;
+  if (typeof rest.country_code === "string") result.country_code = rest.country_code.toLowerCase();
+  if (metadata === null) result.metadata = () => null;
+  else if (metadata) result.metadata = boundedMerge(metadata, field, ADDRESS_METADATA_LIMITS);
   return result;
 }

@@ -19,7 +19,7 @@ import {
 import type { Config } from "../config.js";
 import { unavailable } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
-import { isCommonPassword } from "./common-passwords.js";
+import { passwordProblem, type PasswordContext } from "./password-policy.js";
 
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (a const enum, unusable under isolatedModules)
 
@@ -36,7 +36,11 @@ export class PasswordService {
   private readonly waiting: Array<() => void> = [];
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly config: Config["password"]) {
+  constructor(
+    private readonly config: Config["password"],
+    /** A word new passwords must not be made of. */
+    private readonly storeName?: string,
+  ) {
     const { memoryKib, iterations, parallelism } = config.argon2;
     this.options = {
       algorithm: ARGON2ID,
@@ -116,21 +120,11 @@ export class PasswordService {
   }
 
   /**
-   * Checks a new password against the policy (SPEC §3.3) and returns the class-validator-style
-   * message for the first problem, or undefined when it is acceptable.
+   * Checks a new password against the policy (SPEC §3.3, password-policy.ts) and returns the
+   * class-validator-style message for the first problem, or undefined when it is acceptable.
    */
-  policyProblem(password: string, field = "password"): string | undefined {
-    const length = [...password.normalize("NFC")].length;
-    if (length < this.config.minLength) {
-      return `${field} must be at least ${this.config.minLength} characters long`;
-    }
-    if (length > this.config.maxLength) {
-      return `${field} must be at most ${this.config.maxLength} characters long`;
-    }
-    if (isCommonPassword(password)) {
-      return `${field} is one of the most commonly used passwords; choose a less common one`;
-    }
-    return undefined;
+  policyProblem(password: string, context: PasswordContext = {}): string | undefined {
+    return passwordProblem(password, this.config, { storeName: this.storeName, ...context });
   }
 
   private isWeaker(stored: string): boolean {

@@ -20,9 +20,10 @@
  */
 import { BoundedMap } from "../bounded-map.js";
 import { afterPromiseJobs, atTurnEnd, endingTurn } from "../turn.js";
-import type { Address, AddressFields, Session } from "../domain.js";
+import type { Address, Session } from "../domain.js";
 import type { Change } from "./changes.js";
 import type {
+  AddressPatch,
   AddressStore,
   CustomerPatch,
   CustomerStore,
@@ -329,8 +330,10 @@ export class ReadCache {
         }),
       // A customer's address names them; a billing address (no customer_id) or a failed update
       // could belong to anyone cached: drop them all.
-      update: (id: string, fields: AddressFields, updatedAt: number) =>
-        this.write(inner.update(id, fields, updatedAt), (updated) => {
+      addToBook: (address: Address & { customer_id: string }, limit: number) =>
+        this.write(inner.addToBook(address, limit), () => this.dropCustomer(address.customer_id)),
+      update: (id: string, patch: AddressPatch, updatedAt: number) =>
+        this.write(inner.update(id, patch, updatedAt), (updated) => {
           if (updated?.customer_id) this.dropCustomer(updated.customer_id);
           else this.clearCustomers();
         }),

@@ -22,12 +22,19 @@ export interface CustomerWithAddresses {
   billingAddress: Address | null;
 }
 
+/**
+ * Computes the metadata to store from the stored one (Medusa merges updates into it). It may
+ * throw to refuse the update; the store runs it again on the newer value when a concurrent
+ * update changed the metadata in between, so no merge is lost and its checks see what is written.
+ */
+export type MetadataMerge = (stored: Metadata | null) => Metadata | null;
+
 export interface CustomerPatch {
   email?: string;
   first_name?: string | null;
   last_name?: string | null;
   phone?: string | null;
-  metadata?: Metadata | null;
+  metadata?: MetadataMerge;
   billing_address_id?: string | null;
   password_hash?: string;
   updated_at: number;
@@ -61,10 +68,19 @@ export interface CustomerStore {
   replacePasswordHash(id: string, expected: string, next: string): Promise<boolean>;
 }
 
+/** An address edit; its metadata is merged like the customer's (`MetadataMerge`). */
+export type AddressPatch = Omit<AddressFields, "metadata"> & { metadata?: MetadataMerge };
+
 export interface AddressStore {
   findById(id: string): Promise<Address | null>;
+  /** Inserts an address that belongs to no address book (a billing address). */
   create(address: Address): Promise<Address>;
-  update(id: string, fields: AddressFields, updatedAt: number): Promise<Address | null>;
+  /**
+   * Inserts an address into its customer's address book unless the book already holds `limit`
+   * live addresses; returns false then. Atomic: concurrent calls never leave more than `limit`.
+   */
+  addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean>;
+  update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null>;
   /** Soft-deletes; returns false if there was no such live address of this customer. */
   softDelete(customerId: string, id: string, deletedAt: number): Promise<boolean>;
 }

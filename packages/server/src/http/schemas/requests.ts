@@ -14,7 +14,7 @@ export const StorePostCustomersReq = Body({
   last_name: Opt(Str("The customer's last name")),
   email: Email("The customer's email; stored lower-cased"),
   password: Str(
-    "At least 8 characters (configurable), at most 128; very common passwords are refused",
+    "At least 8 characters (configurable), at most 128; common, repetitive and sequential passwords and ones made of the customer's email or name are refused",
   ),
   phone: Opt(Str("The customer's phone number")),
 });

@@ -2,7 +2,7 @@ import { sql, type Compilable, type Kysely, type RawBuilder, type Selectable } f
 import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlDatabase } from "./database.js";
-import { readMetadata, writeMetadata } from "./json.js";
+import { readMetadata, writeMerged } from "./json.js";
 import { batchedReader } from "./batch.js";
 import { param, prepare } from "./prepared.js";
 import * as postgresJson from "kysely/helpers/postgres";
@@ -214,17 +214,30 @@ export class SqlCustomerStore implements CustomerStore {
   }
 
   async update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate"> {
-    const { metadata, ...rest } = patch;
-    const values = metadata === undefined ? rest : { ...rest, metadata: writeMetadata(metadata) };
+    const { metadata, ...values } = patch;
+    const live = this.db
+      .updateTable("customer")
+      .where("id", "=", id)
+      .where("deleted_at", "is", null);
     try {
-      const row = await this.db
-        .updateTable("customer")
-        .set(values)
-        .where("id", "=", id)
-        .where("deleted_at", "is", null)
-        .returning(columns)
-        .executeTakeFirst();
-      return row ? toCustomer(row) : null;
+      if (metadata === undefined) {
+        const row = await live.set(values).returning(columns).executeTakeFirst();
+        return row ? toCustomer(row) : null;
+      }
+      return await writeMerged(
+        async () => (await this.byId(id))[0],
+        metadata,
+        async (merged, expected) => {
+          const row = await live
+            .set({ ...values, metadata: merged })
+            .where((eb) =>
+              expected === null ? eb("metadata", "is", null) : eb("metadata", "=", expected),
+            )
+            .returning(columns)
+            .executeTakeFirst();
+          return row && toCustomer(row);
+        },
+      );
     } catch (error) {
       if (isUniqueViolation(error)) return "duplicate";
       throw error;
