@@ -18,6 +18,7 @@ import {
 } from "../../../testing/http.js";
 import { storedSessions } from "../../../testing/sessions.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+import { ConfigError, loadConfig } from "../src/config.js";
 
 const NEW_PASSWORD = "a brand new passphrase";
 const INVALID_TOKEN = { type: "unauthorized", message: "Invalid or expired password reset token" };
@@ -520,6 +521,40 @@ describe("credential changes", () => {
       });
       assert.equal(reset.status, 200, reset.text);
       assert.ok(!server.logs.some((line) => Number(line.level) >= 60), "nothing fatal");
+    });
+  });
+
+  describe("settings", () => {
+    it("defaults: FRESH_SESSION_AGE 10m, RATE_LIMIT_PASSWORD_RESET 10/15m, RATE_LIMIT_EMAIL_CHANGE 5/1h", () => {
+      const config = loadConfig({});
+      assert.equal(config.session.freshAgeMs, 10 * 60_000);
+      assert.deepEqual(config.rateLimits.passwordReset, { limit: 10, windowMs: 15 * 60_000 });
+      assert.deepEqual(config.rateLimits.emailChange, { limit: 5, windowMs: 3600_000 });
+    });
+
+    it("refuses invalid values, naming the variable and what it accepts", () => {
+      assert.throws(
+        () =>
+          loadConfig({
+            FRESH_SESSION_AGE: "soon",
+            RATE_LIMIT_PASSWORD_RESET: "ten",
+            RATE_LIMIT_EMAIL_CHANGE: "0/1h",
+          }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.equal(error.problems.length, 3);
+          assert.match(error.problems[0]!, /^FRESH_SESSION_AGE="soon": expected a duration/);
+          assert.match(
+            error.problems[1]!,
+            /^RATE_LIMIT_PASSWORD_RESET="ten": expected COUNT\/DURATION/,
+          );
+          assert.match(
+            error.problems[2]!,
+            /^RATE_LIMIT_EMAIL_CHANGE="0\/1h": expected COUNT\/DURATION/,
+          );
+          return true;
+        },
+      );
     });
   });
 });
