@@ -59,6 +59,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     RATE_LIMIT_EXISTS: "100000/1m",
     RATE_LIMIT_PASSWORD_TOKEN: "100000/1m",
     RATE_LIMIT_PASSWORD_TOKEN_EMAIL: "100000/1m",
+    RATE_LIMIT_PASSWORD_RESET: "100000/1m",
+    RATE_LIMIT_EMAIL_CHANGE: "100000/1m",
     ...backend.env,
     ...options.env,
   };

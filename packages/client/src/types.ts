@@ -369,6 +369,12 @@ export interface StorePostCustomersCustomerReq {
   billing_address?: AddressPayload | string;
   /** A new password. Changing it ends every other session of the customer. */
   password?: string;
+  /**
+   * The current password, as proof for a new `password` or `email` when the session is more than
+   * a few minutes past its login (Gatehouse; without it such a change rejects with status `403`,
+   * and a wrong one with `401`). Not accepted without `password` or `email`.
+   */
+  old_password?: string;
   /** The new phone number (`null` clears it). */
   phone?: string | null;
   /** The new email. Stored lower-cased. */

@@ -41,6 +41,8 @@ export interface Config {
     secure: CookieSecure;
     idleTimeoutMs: number;
     absoluteTimeoutMs: number;
+    /** A session this young (since its login or registration) may change the password or email. */
+    freshAgeMs: number;
   };
   jwt: {
     algorithm: JwtAlgorithm;
@@ -79,6 +81,10 @@ export interface Config {
     passwordToken: RateLimit;
     /** Reset emails per address (further requests answer 204 but send nothing). */
     passwordTokenEmail: RateLimit;
+    /** Password-reset completions per client IP. */
+    passwordReset: RateLimit;
+    /** Email changes per customer. */
+    emailChange: RateLimit;
   };
   bodyLimitBytes: number;
   authExistsEnabled: boolean;
@@ -255,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   if (absoluteTimeoutMs < idleTimeoutMs) {
     problems.push("SESSION_ABSOLUTE_TIMEOUT must be at least SESSION_IDLE_TIMEOUT");
   }
+  const freshAgeMs = duration("FRESH_SESSION_AGE", "10m");
 
   const algorithm = oneOf<JwtAlgorithm>("JWT_ALGORITHM", ["EdDSA", "HS256"], "EdDSA");
   const cookieSecret = read("COOKIE_SECRET");
@@ -309,7 +316,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     trustProxy,
     cookieSecret,
     jwtSecret,
-    session: { cookieName, sameSite, secure, idleTimeoutMs, absoluteTimeoutMs },
+    session: { cookieName, sameSite, secure, idleTimeoutMs, absoluteTimeoutMs, freshAgeMs },
     jwt: {
       algorithm,
       issuer: read("JWT_ISSUER") ?? "gatehouse",
@@ -325,6 +332,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       register: rate("RATE_LIMIT_REGISTER", "20/10m"),
       passwordToken: rate("RATE_LIMIT_PASSWORD_TOKEN", "10/15m"),
       passwordTokenEmail: rate("RATE_LIMIT_PASSWORD_TOKEN_EMAIL", "3/1h"),
+      passwordReset: rate("RATE_LIMIT_PASSWORD_RESET", "10/15m"),
+      emailChange: rate("RATE_LIMIT_EMAIL_CHANGE", "5/1h"),
     },
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),

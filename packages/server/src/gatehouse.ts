@@ -63,6 +63,11 @@ export async function createGatehouse(
       config.cookieSecret,
       clock,
       createPasswordResetNotifier(config.passwordResetWebhookUrl, config.production, logger),
+      throttle,
+      {
+        freshSessionAgeMs: config.session.freshAgeMs,
+        oldPasswordMaxLength: config.password.loginMaxLength,
+      },
     ),
     sessions,
     tokens,

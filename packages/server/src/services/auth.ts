@@ -56,12 +56,15 @@ export class AuthService {
     }
     // Clearing costs a write: only when there is something to clear.
     if (failures) await this.throttle.loginSucceeded(ip, email);
+    // The hash this login proved the password against (its own upgrade, when that was stored).
+    let proven = account.passwordHash!;
     if (result.needsRehash) {
       // Best effort: a failed upgrade must not fail the login; the next login tries again.
       const upgraded = await this.passwords.hash(password);
-      await this.customers
-        .replacePasswordHash(account.customer.id, account.passwordHash!, upgraded)
+      const replaced = await this.customers
+        .replacePasswordHash(account.customer.id, proven, upgraded)
         .catch(() => false);
+      if (replaced) proven = upgraded;
     }
     const ttl = kind === "bearer" ? this.bearerTtlMs : undefined;
     const { session, token } = await this.sessions.create(
@@ -70,6 +73,30 @@ export class AuthService {
       userAgent,
       ttl,
     );
+    await this.assertStillValid(account.customer.id, email, password, proven, session.id);
     return { customer: account.customer, session, token };
+  }
+
+  /**
+   * A password change or reset writes the new hash, then revokes the sessions. This login
+   * inserted its session, then reads the hash again from storage: either the read sees the new
+   * hash (the session is revoked here) or the change's revocation comes after the insert and
+   * finds the session. Either way no session outlives a change that raced its login.
+   */
+  private async assertStillValid(
+    customerId: string,
+    email: string,
+    password: string,
+    proven: string,
+    sessionId: string,
+  ): Promise<void> {
+    const current = await this.customers.findAccountByEmail(normalizeEmail(email));
+    if (current?.customer.id === customerId && current.passwordHash !== null) {
+      if (current.passwordHash === proven) return;
+      // Another login's upgrade of the same password also changes the hash.
+      if ((await this.passwords.verify(current.passwordHash, password)).ok) return;
+    }
+    await this.sessions.revoke(sessionId);
+    throw unauthorized(INVALID_CREDENTIALS);
   }
 }

@@ -1,8 +1,9 @@
 /** Registration, profile, address book and password reset. */
-import type { Address, AddressFields, Customer, Metadata } from "../domain.js";
+import type { Address, AddressFields, Customer, Metadata, Session } from "../domain.js";
 import {
   DUPLICATE_ACCOUNT_MESSAGE,
   duplicate,
+  forbidden,
   invalidData,
   notFound,
   unauthorized,
@@ -22,6 +23,7 @@ import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./
 import type { PasswordContext } from "./password-policy.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
+import { rateLimited, type ThrottleService } from "./throttle.js";
 
 export interface CustomerView {
   customer: Customer;
@@ -64,6 +66,14 @@ export interface ProfileUpdate {
   phone?: string | null;
   metadata?: Metadata | null;
   billing_address?: string | AddressFields | null;
+  /** The current password: proof for a new password or email (a Gatehouse addition). */
+  old_password?: string | null;
+}
+
+/** Who asks for a profile update: their session, and the client IP (for the throttle). */
+export interface Caller {
+  session: Pick<Session, "id" | "created_at">;
+  ip: string;
 }
 
 /** What a password-reset notifier receives (Medusa's `customer.password_reset` event payload). */
@@ -76,7 +86,16 @@ export interface PasswordResetEvent {
 }
 
 export const INVALID_RESET_TOKEN = "Invalid or expired password reset token";
+export const WRONG_OLD_PASSWORD = "old_password is incorrect";
 const RESET_TOKEN_TTL_MS = 15 * 60_000;
+/** Stands in for the customer when a reset names an unknown email: no customer has this id. */
+const NO_CUSTOMER = "cus_00000000000000000000000000";
+
+/** `90 seconds`, `10 minutes`: a duration as a message shows it. */
+function describeDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
+}
 
 /** Medusa's metadata rule: keys are merged in, and a key set to "" is removed. */
 export function mergeMetadata(current: Metadata | null, update: Metadata): Metadata {
@@ -129,6 +148,13 @@ export class CustomerService {
     private readonly secret: string,
     private readonly clock: Clock,
     private readonly notifyPasswordReset: (event: PasswordResetEvent) => Promise<void>,
+    private readonly throttle: ThrottleService,
+    private readonly credentialChange: {
+      /** A session younger than this may change the password or email without old_password. */
+      freshSessionAgeMs: number;
+      /** Longest old_password accepted (the login rule). */
+      oldPasswordMaxLength: number;
+    },
   ) {}
 
   async register(input: RegistrationInput): Promise<Customer> {
@@ -165,35 +191,44 @@ export class CustomerService {
   }
 
   /**
-   * Updates the profile. A new password revokes every other session and token of the customer
-   * (the caller's own session, `currentSessionId`, stays signed in).
+   * Updates the profile. A new password or email needs proof (`old_password`, or a fresh
+   * session); a new email is throttled per customer. A new password revokes every other session
+   * and token of the customer (the caller's own session stays signed in).
    */
-  async update(
-    customerId: string,
-    update: ProfileUpdate,
-    currentSessionId: string,
-  ): Promise<CustomerView> {
+  async update(customerId: string, update: ProfileUpdate, caller: Caller): Promise<CustomerView> {
     const existing = await this.customers.findById(customerId);
     if (!existing) throw notFound(`Customer with id: ${customerId} was not found`);
+    const newEmail = update.email != null ? normalizeEmail(update.email) : undefined;
+    const emailChanges = newEmail !== undefined && newEmail !== existing.email;
+    const passwordChanges = update.password != null;
+    const oldPassword = update.old_password ?? undefined;
+    if (oldPassword !== undefined && update.password == null && update.email == null) {
+      throw invalidData("old_password is only accepted with password or email");
+    }
+    if (passwordChanges) {
+      // Neither the names and email it has nor the ones this request gives.
+      this.assertPolicy(update.password!, {
+        emails: [existing.email, update.email],
+        names: [existing.first_name, existing.last_name, update.first_name, update.last_name],
+      });
+    }
+    if (passwordChanges || emailChanges || oldPassword !== undefined) {
+      await this.assertCredentialProof(existing, oldPassword, caller);
+    }
+    if (emailChanges) await this.throttle.emailChange(customerId);
+
     const now = this.clock.now();
     const patch: CustomerPatch = { updated_at: now };
     if (update.first_name !== undefined) patch.first_name = update.first_name;
     if (update.last_name !== undefined) patch.last_name = update.last_name;
     if (update.phone !== undefined) patch.phone = update.phone;
-    if (update.email != null) patch.email = normalizeEmail(update.email);
+    if (newEmail !== undefined) patch.email = newEmail;
     if (update.metadata != null) {
       patch.metadata = boundedMerge(update.metadata, "metadata", CUSTOMER_METADATA_LIMITS);
       // Refused before any other change is made; the store checks again what it writes.
       patch.metadata(existing.metadata);
     }
-    if (update.password != null) {
-      // Neither the names and email it has nor the ones this request gives.
-      this.assertPolicy(update.password, {
-        emails: [existing.email, update.email],
-        names: [existing.first_name, existing.last_name, update.first_name, update.last_name],
-      });
-      patch.password_hash = await this.passwords.hash(update.password);
-    }
+    if (passwordChanges) patch.password_hash = await this.passwords.hash(update.password!);
     if (update.billing_address != null) {
       patch.billing_address_id = await this.saveBillingAddress(
         existing,
@@ -204,11 +239,47 @@ export class CustomerService {
     const updated = await this.customers.update(customerId, patch);
     if (updated === "duplicate") throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     if (!updated) throw notFound(`Customer with id: ${customerId} was not found`);
-    if (patch.password_hash !== undefined) {
-      await this.sessions.revokeAll(customerId, currentSessionId);
+    if (passwordChanges) {
+      await this.sessions.revokeAll(customerId, caller.session.id);
       await this.resets.deleteForCustomer(customerId);
     }
     return this.view(updated.id);
+  }
+
+  /**
+   * Proof that the caller is the customer: the current password (a wrong one counts as a failed
+   * login of the account), or a session started by a login or registration moments ago.
+   */
+  private async assertCredentialProof(
+    customer: Customer,
+    oldPassword: string | undefined,
+    caller: Caller,
+  ): Promise<void> {
+    const { freshSessionAgeMs, oldPasswordMaxLength } = this.credentialChange;
+    if (oldPassword === undefined) {
+      if (this.clock.now() - caller.session.created_at < freshSessionAgeMs) return;
+      throw forbidden(
+        "Changing the password or email needs old_password (the current password), or a login " +
+          `less than ${describeDuration(freshSessionAgeMs)} ago: send old_password or log in again`,
+      );
+    }
+    if (oldPassword.length > oldPasswordMaxLength) {
+      throw invalidData(
+        `old_password must be shorter than or equal to ${oldPasswordMaxLength} characters`,
+      );
+    }
+    const { waitMs } = await this.throttle.loginCheck(caller.ip, customer.email);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw rateLimited(`Too many failed login attempts; try again in ${seconds} seconds`, waitMs);
+    }
+    // From storage: the hash as it is now, never a cached one.
+    const account = await this.customers.findAccountByEmail(customer.email);
+    const hash = account?.customer.id === customer.id ? account.passwordHash : null;
+    if (!(await this.passwords.verify(hash, oldPassword)).ok) {
+      await this.throttle.loginFailed(caller.ip, customer.email);
+      throw unauthorized(WRONG_OLD_PASSWORD);
+    }
   }
 
   async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {
@@ -243,7 +314,10 @@ export class CustomerService {
     return this.view(customerId);
   }
 
-  /** Creates a reset token for a registered customer and hands it to the notifier. Silent otherwise. */
+  /**
+   * Creates a reset token for a registered customer and hands it to the notifier. Silent
+   * otherwise. The route runs it after answering, so its work is not seen in the answer's time.
+   */
   async requestPasswordReset(email: string): Promise<void> {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     if (!account) return;
@@ -256,8 +330,7 @@ export class CustomerService {
       now + RESET_TOKEN_TTL_MS,
     );
     const { customer } = account;
-    // Not awaited: a slow notifier must not make registered emails answer slower than unknown ones.
-    void this.notifyPasswordReset({
+    await this.notifyPasswordReset({
       id: customer.id,
       email: customer.email,
       first_name: customer.first_name,
@@ -266,18 +339,28 @@ export class CustomerService {
     });
   }
 
-  /** Sets a new password with a reset token (single use, 15 minutes) and ends every session. */
+  /**
+   * Sets a new password with a reset token (single use, 15 minutes) and ends every session.
+   * The answer never depends on whether the email is registered: the policy is applied first,
+   * then every email or token failure is the same 401 after the same work.
+   */
   async resetPassword(email: string, token: string, password: string): Promise<Customer> {
+    // Only what the caller typed shapes the answer before the token is checked.
+    this.assertPolicy(password, { emails: [email] });
+    if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
-    if (!account || !SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
+    const customerId = account?.customer.id ?? NO_CUSTOMER;
+    const tokenHash = hashSecretToken(this.secret, token);
+    const now = this.clock.now();
+    const valid = await this.resets.isValid(tokenHash, customerId, now);
+    if (!account || !valid) throw unauthorized(INVALID_RESET_TOKEN);
+    // The token's holder may learn the account's names: a refused password keeps the token.
     const { customer } = account;
     this.assertPolicy(password, {
       emails: [customer.email],
       names: [customer.first_name, customer.last_name],
     });
-    const customerId = customer.id;
-    const now = this.clock.now();
-    if (!(await this.resets.consume(hashSecretToken(this.secret, token), customerId, now))) {
+    if (!(await this.resets.consume(tokenHash, customerId, now))) {
       throw unauthorized(INVALID_RESET_TOKEN);
     }
     const updated = await this.customers.update(customerId, {

@@ -100,20 +100,27 @@ export class ThrottleService {
   }
 
   /**
-   * Counts one request of a per-IP limited action (`exists`, `register`, `passwordToken`) and
-   * throws 429 once the limit is exceeded.
+   * Counts one request of a per-IP limited action (`exists`, `register`, `passwordToken`,
+   * `passwordReset`) and throws 429 once the limit is exceeded.
    */
-  async request(action: "exists" | "register" | "passwordToken", ip: string): Promise<void> {
-    if (!this.config.enabled) return;
-    const rule = this.config[action];
-    const now = this.clock.now();
-    const state = await this.store.hit(`${action}:ip:${ip}`, rule.windowMs, now);
-    if (state.count > rule.limit) {
-      throw rateLimited(
-        "Too many requests from this address; try again later",
-        state.windowStartedAt + rule.windowMs - now,
-      );
-    }
+  async request(
+    action: "exists" | "register" | "passwordToken" | "passwordReset",
+    ip: string,
+  ): Promise<void> {
+    await this.limit(
+      `${action}:ip:${ip}`,
+      this.config[action],
+      "Too many requests from this address; try again later",
+    );
+  }
+
+  /** Counts one email change of a customer and throws 429 once the limit is exceeded. */
+  async emailChange(customerId: string): Promise<void> {
+    await this.limit(
+      `email-change:customer:${customerId}`,
+      this.config.emailChange,
+      "Too many email changes for this account; try again later",
+    );
   }
 
   /** Whether another reset email may go to this address now (silently skipped otherwise). */
@@ -126,6 +133,15 @@ export class ThrottleService {
       this.clock.now(),
     );
     return state.count <= rule.limit;
+  }
+
+  private async limit(key: string, rule: RateLimit, message: string): Promise<void> {
+    if (!this.config.enabled) return;
+    const now = this.clock.now();
+    const state = await this.store.hit(key, rule.windowMs, now);
+    if (state.count > rule.limit) {
+      throw rateLimited(message, state.windowStartedAt + rule.windowMs - now);
+    }
   }
 
   purgeExpired(): Promise<number> {

@@ -121,6 +121,8 @@ export interface PasswordResetStore {
    * with another customer's email is left untouched.
    */
   consume(tokenHash: string, customerId: string, now: number): Promise<boolean>;
+  /** Whether `consume` would succeed now, without consuming the token. */
+  isValid(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   deleteForCustomer(customerId: string): Promise<void>;
   /** Removes tokens that expired before `now`. */
   deleteExpired(now: number): Promise<number>;

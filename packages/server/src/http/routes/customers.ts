@@ -71,14 +71,17 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         tags,
         summary: "Update the profile",
         description:
-          "A new password keeps this session signed in and revokes every other session and token.",
+          "A new password or email needs old_password (the current password) or a session less than FRESH_SESSION_AGE old (10 minutes by default), else 403; a wrong old_password is 401. Email changes are limited per customer (429). A new password keeps this session signed in and revokes every other session and token.",
         body: StorePostCustomersCustomerReq,
-        response: { 200: CustomerResponse, ...errors(400, 401, 403, 404, 422) },
+        response: { 200: CustomerResponse, ...errors(400, 401, 403, 404, 422, 429) },
       },
     },
     async (request, reply) => {
       const { customerId, session } = await authenticator.require(request, reply);
-      const view = await services.customers.update(customerId, request.body, session.id);
+      const view = await services.customers.update(customerId, request.body, {
+        session,
+        ip: request.ip,
+      });
       return presentCustomerWithAddresses(view);
     },
   );
@@ -157,10 +160,19 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       await services.throttle.request("passwordToken", request.ip);
-      // Past the per-address limit nothing more is sent, and the answer stays the same.
-      if (await services.throttle.allowResetEmail(request.body.email)) {
-        await services.customers.requestPasswordReset(request.body.email);
-      }
+      const { email } = request.body;
+      // After the answer is sent, so that a registered email answers no slower than another.
+      // Past the per-address limit nothing more is sent.
+      reply.raw.once("close", () => {
+        const send = async () => {
+          if (await services.throttle.allowResetEmail(email)) {
+            await services.customers.requestPasswordReset(email);
+          }
+        };
+        send().catch((error: unknown) =>
+          request.log.error({ err: error }, "password reset request failed"),
+        );
+      });
       return reply.code(204).send(null);
     },
   );
@@ -172,12 +184,13 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         tags,
         summary: "Set a new password with a reset token",
         description:
-          "The token is single-use and lives 15 minutes. Every session of the customer is revoked.",
+          "The token is single-use and lives 15 minutes. Every session of the customer is revoked. A password that breaks the policy is 400, and every token or email failure the same 401, whether or not the email is registered. Limited per client IP (429).",
         body: StorePostCustomersResetPasswordReq,
-        response: { 200: Type.Object({ customer: CustomerScalars }), ...errors(400, 401) },
+        response: { 200: Type.Object({ customer: CustomerScalars }), ...errors(400, 401, 429) },
       },
     },
     async (request) => {
+      await services.throttle.request("passwordReset", request.ip);
       const { email, token, password } = request.body;
       return {
         customer: presentCustomer(await services.customers.resetPassword(email, token, password)),

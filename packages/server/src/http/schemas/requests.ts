@@ -66,6 +66,11 @@ export const StorePostCustomersCustomerReq = Body({
   phone: Opt(Str("The customer's phone number")),
   email: Opt(Email("A new email; stored lower-cased")),
   metadata: Opt(Metadata()),
+  old_password: Opt(
+    Str(
+      "The current password: proof for a new password or email, needed unless the session is fresh (a Gatehouse addition)",
+    ),
+  ),
 });
 export type StorePostCustomersCustomerReq = Static<typeof StorePostCustomersCustomerReq>;
 

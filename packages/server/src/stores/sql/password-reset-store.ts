@@ -33,6 +33,16 @@ export class SqlPasswordResetStore implements PasswordResetStore {
     return row !== undefined && row.expires_at > now;
   }
 
+  async isValid(tokenHash: string, customerId: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("password_reset")
+      .select("expires_at")
+      .where("token_hash", "=", tokenHash)
+      .where("customer_id", "=", customerId)
+      .executeTakeFirst();
+    return row !== undefined && row.expires_at > now;
+  }
+
   async deleteForCustomer(customerId: string): Promise<void> {
     await this.db.deleteFrom("password_reset").where("customer_id", "=", customerId).execute();
   }
