@@ -16,6 +16,7 @@ import type {
 } from "../stores/types.js";
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
+import type { AccountEvents } from "./events.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
@@ -63,15 +64,6 @@ export interface ProfileUpdate {
   billing_address?: string | AddressFields | null;
 }
 
-/** What a password-reset notifier receives (Medusa's `customer.password_reset` event payload). */
-export interface PasswordResetEvent {
-  id: string;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  token: string;
-}
-
 export const INVALID_RESET_TOKEN = "Invalid or expired password reset token";
 const RESET_TOKEN_TTL_MS = 15 * 60_000;
 
@@ -94,7 +86,7 @@ export class CustomerService {
     private readonly sessions: SessionService,
     private readonly secret: string,
     private readonly clock: Clock,
-    private readonly notifyPasswordReset: (event: PasswordResetEvent) => Promise<void>,
+    private readonly events: AccountEvents,
   ) {}
 
   async register(input: RegistrationInput): Promise<Customer> {
@@ -113,6 +105,7 @@ export class CustomerService {
     });
     // The unique index decides races between concurrent registrations of one email.
     if (!customer) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
+    await this.events.emit("customer.created", names(customer));
     return customer;
   }
 
@@ -129,7 +122,8 @@ export class CustomerService {
 
   /**
    * Updates the profile. A new password revokes every other session and token of the customer
-   * (the caller's own session, `currentSessionId`, stays signed in).
+   * (the caller's own session, `currentSessionId`, stays signed in). A new password or email is
+   * reported as an account event.
    */
   async update(
     customerId: string,
@@ -159,8 +153,18 @@ export class CustomerService {
     const updated = await this.customers.update(customerId, patch);
     if (updated === "duplicate") throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     if (!updated) throw notFound(`Customer with id: ${customerId} was not found`);
+    if (updated.email !== existing.email) {
+      await this.events.emit("customer.email_changed", {
+        id: updated.id,
+        old_email: existing.email,
+        new_email: updated.email,
+        first_name: updated.first_name,
+        last_name: updated.last_name,
+      });
+    }
     if (patch.password_hash !== undefined) {
-      await this.sessions.revokeAll(customerId, currentSessionId);
+      await this.events.emit("customer.password_changed", { ...names(updated), source: "profile" });
+      await this.sessions.revokeAll(customerId, "password_changed", currentSessionId);
       await this.resets.deleteForCustomer(customerId);
     }
     return this.view(updated.id);
@@ -196,7 +200,7 @@ export class CustomerService {
     return this.view(customerId);
   }
 
-  /** Creates a reset token for a registered customer and hands it to the notifier. Silent otherwise. */
+  /** Creates a reset token for a registered customer and emits it in an event. Silent otherwise. */
   async requestPasswordReset(email: string): Promise<void> {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
     if (!account) return;
@@ -208,13 +212,10 @@ export class CustomerService {
       now,
       now + RESET_TOKEN_TTL_MS,
     );
-    const { customer } = account;
-    // Not awaited: a slow notifier must not make registered emails answer slower than unknown ones.
-    void this.notifyPasswordReset({
-      id: customer.id,
-      email: customer.email,
-      first_name: customer.first_name,
-      last_name: customer.last_name,
+    // Not awaited: writing the event must not make registered emails answer slower than unknown
+    // ones. Shutdown still waits for it (AccountEvents.settled).
+    void this.events.emit("customer.password_reset_requested", {
+      ...names(account.customer),
       token,
     });
   }
@@ -234,7 +235,8 @@ export class CustomerService {
       updated_at: this.clock.now(),
     });
     if (!updated || updated === "duplicate") throw unauthorized(INVALID_RESET_TOKEN);
-    await this.sessions.revokeAll(customerId);
+    await this.events.emit("customer.password_changed", { ...names(updated), source: "reset" });
+    await this.sessions.revokeAll(customerId, "password_reset");
     await this.resets.deleteForCustomer(customerId);
     return updated;
   }
@@ -293,6 +295,12 @@ export class CustomerService {
     const created = await this.addresses.create(this.newAddress(null, value, now));
     return created.id;
   }
+}
+
+/** Who an account event is about (never a hash). */
+function names(customer: Customer) {
+  const { id, email, first_name, last_name } = customer;
+  return { id, email, first_name, last_name };
 }
 
 /** Country codes are stored lower-case (as Medusa); metadata merges like the customer's. */
