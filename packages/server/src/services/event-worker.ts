@@ -124,7 +124,10 @@ export class EventWorker {
         const now = this.clock.now();
         const batch = await this.store.claim(this.id, now, now + EVENT_LEASE_MS, BATCH_SIZE);
         claimed = batch.length;
-        await Promise.all(batch.map((event) => this.deliver(event)));
+        // Every delivery runs to its end (shutdown waits for them), even if one fails to record.
+        const results = await Promise.allSettled(batch.map((event) => this.deliver(event)));
+        const failure = results.find((result) => result.status === "rejected");
+        if (failure) throw failure.reason;
       } while (claimed === BATCH_SIZE && !this.stopping.signal.aborted);
     } while (this.again && !this.stopping.signal.aborted);
   }
