@@ -163,9 +163,9 @@ export class CustomerService {
       });
     }
     if (patch.password_hash !== undefined) {
-      await this.events.emit("customer.password_changed", { ...names(updated), source: "profile" });
       await this.sessions.revokeAll(customerId, "password_changed", currentSessionId);
       await this.resets.deleteForCustomer(customerId);
+      await this.events.emit("customer.password_changed", { ...names(updated), source: "profile" });
     }
     return this.view(updated.id);
   }
@@ -235,9 +235,9 @@ export class CustomerService {
       updated_at: this.clock.now(),
     });
     if (!updated || updated === "duplicate") throw unauthorized(INVALID_RESET_TOKEN);
-    await this.events.emit("customer.password_changed", { ...names(updated), source: "reset" });
     await this.sessions.revokeAll(customerId, "password_reset");
     await this.resets.deleteForCustomer(customerId);
+    await this.events.emit("customer.password_changed", { ...names(updated), source: "reset" });
     return updated;
   }
 
