@@ -7,16 +7,22 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import pino from "pino";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { backendName } from "../../../testing/backend.js";
+import { backendName, createBackend, type Backend } from "../../../testing/backend.js";
 import { queryTestDb } from "../../../testing/db.js";
 import { STRONG_PASSWORD, client, login, register } from "../../../testing/http.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+import { loadConfig } from "../src/config.js";
+import { openStores } from "../src/stores/index.js";
+import type { Stores } from "../src/stores/types.js";
 
 const NEW_PASSWORD = "a brand new passphrase 42";
 const MESSAGE_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -714,5 +720,66 @@ describe("account events", () => {
       },
     });
     await same.stop();
+  });
+
+  describe("the outbox store (two connections to one database)", () => {
+    let backend: Backend;
+    let dataDir: string;
+    let one: Stores;
+    let two: Stores;
+
+    before(async () => {
+      backend = await createBackend();
+      dataDir = await mkdtemp(join(tmpdir(), "gatehouse-outbox-"));
+      const config = loadConfig({ DATA_DIR: dataDir, ...backend.env });
+      one = await openStores(config, pino({ level: "silent" }));
+      two = await openStores(config, pino({ level: "silent" }));
+    });
+    after(async () => {
+      await one?.close();
+      await two?.close();
+      await backend?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it("concurrent claims never return one event twice while its lease runs; an ended lease frees it", async () => {
+      const now = Date.now();
+      const ids = Array.from({ length: 100 }, (_, i) => `msg_CLAIM${String(i).padStart(4, "0")}`);
+      await Promise.all(
+        ids.map((id, i) =>
+          (i % 2 ? one : two).events.add({
+            id,
+            type: "customer.created",
+            data: { i },
+            created_at: now,
+          }),
+        ),
+      );
+      const claims = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 ? one : two).events.claim(`worker-${i}`, now, now + 60_000, 7),
+        ),
+      );
+      const claimed = claims.flat().map((event) => event.id);
+      assert.equal(claimed.length, 100, "every event claimed");
+      assert.equal(new Set(claimed).size, 100, "none twice");
+      assert.ok(claims.flat().every((event) => event.attempts === 1));
+      assert.deepEqual(await one.events.claim("late", now + 1000, now + 61_000, 100), []);
+
+      // Another worker's retry does not release a lease it does not hold.
+      const [first] = claims.find((batch) => batch.length > 0)!;
+      await one.events.retry(first!.id, "not-the-holder", now, "x");
+      assert.deepEqual(await two.events.claim("late", now + 1000, now + 61_000, 100), []);
+
+      // After the lease, every event can be claimed again (at least once), counting the attempt.
+      const again = await two.events.claim("after", now + 60_000, now + 120_000, 1000);
+      assert.equal(again.length, 100);
+      assert.ok(again.every((event) => event.attempts === 2));
+      for (const event of again) {
+        await one.events.finish(event.id, "delivered", now + 60_000, {}, null);
+      }
+      assert.deepEqual(await one.events.claim("done", now + 500_000, now + 560_000, 1000), []);
+      assert.equal(await two.events.deleteFinished(now + 60_001, now), 100);
+    });
   });
 });
