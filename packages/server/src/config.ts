@@ -90,8 +90,17 @@ export interface Config {
   authExistsEnabled: boolean;
   /** The store's name, which new passwords must not be made of (STORE_NAME). */
   storeName: string | undefined;
-  /** Where password-reset tokens are POSTed (Medusa's `customer.password_reset` event). */
-  passwordResetWebhookUrl: string | undefined;
+  /** Account events (events.ts): where they are POSTed, how they are signed and retried. */
+  webhook: {
+    /** WEBHOOK_URL, or PASSWORD_RESET_WEBHOOK_URL; unset: events are only logged. */
+    url: string | undefined;
+    /** `whsec_<base64>`; in development generated into DATA_DIR when unset. */
+    secret: string | undefined;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** Age after which an undelivered event is given up. */
+    retryForMs: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -134,6 +143,14 @@ export function parseCorsOrigins(text: string): Array<string | RegExp> {
       }
       return entry.replace(/\/$/, "");
     });
+}
+
+/** A Standard Webhooks secret: `whsec_` and 24 to 64 bytes in base64. */
+export function isWebhookSecret(text: string): boolean {
+  const encoded = text.startsWith("whsec_") ? text.slice(6) : "";
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return false;
+  const bytes = Buffer.from(encoded, "base64").length;
+  return bytes >= 24 && bytes <= 64;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -294,6 +311,32 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     maxQueue: integer("PASSWORD_HASH_QUEUE", 256, 1, 100_000),
   };
 
+  const webhookUrl = url("WEBHOOK_URL", ["http:", "https:"]);
+  const resetWebhookUrl = url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]);
+  if (webhookUrl && resetWebhookUrl && webhookUrl !== resetWebhookUrl) {
+    problems.push(
+      "WEBHOOK_URL and PASSWORD_RESET_WEBHOOK_URL differ: every account event goes to one URL; " +
+        "set WEBHOOK_URL only (PASSWORD_RESET_WEBHOOK_URL is its older name)",
+    );
+  }
+  const webhookSecret = read("WEBHOOK_SECRET");
+  if (webhookSecret !== undefined && !isWebhookSecret(webhookSecret)) {
+    problems.push(
+      "WEBHOOK_SECRET: expected whsec_ followed by 24 to 64 random bytes in base64 " +
+        "(Standard Webhooks), e.g. whsec_$(openssl rand -base64 32)",
+    );
+  } else if (production && webhookSecret === undefined && (webhookUrl ?? resetWebhookUrl)) {
+    problems.push(
+      "WEBHOOK_SECRET is required when NODE_ENV=production and a webhook URL is set " +
+        "(whsec_ followed by 24 to 64 random bytes in base64)",
+    );
+  }
+  const retryBaseMs = duration("WEBHOOK_RETRY_BASE", "5s", 100);
+  const retryMaxMs = duration("WEBHOOK_RETRY_MAX", "10m", 100);
+  if (retryMaxMs < retryBaseMs) {
+    problems.push("WEBHOOK_RETRY_MAX must be at least WEBHOOK_RETRY_BASE");
+  }
+
   const logLevel = oneOf(
     "LOG_LEVEL",
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -338,7 +381,13 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
     storeName: read("STORE_NAME"),
-    passwordResetWebhookUrl: url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]),
+    webhook: {
+      url: webhookUrl ?? resetWebhookUrl,
+      secret: webhookSecret,
+      retryBaseMs,
+      retryMaxMs,
+      retryForMs: duration("WEBHOOK_RETRY_FOR", "3d", 1000),
+    },
     shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", "10s", 100),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,7 +1,7 @@
 /**
- * Development only: COOKIE_SECRET and JWT_SECRET are generated once and kept in DATA_DIR, so
- * `npm start` needs no setup and sessions survive restarts. Production requires them from the
- * environment (config.ts refuses to start without them).
+ * Development only: COOKIE_SECRET and JWT_SECRET (and WEBHOOK_SECRET when a webhook is set) are
+ * generated once and kept in DATA_DIR, so `npm start` needs no setup and sessions survive
+ * restarts. Production requires them from the environment (config.ts refuses to start without them).
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,12 +10,22 @@ import { join } from "node:path";
 export interface Secrets {
   cookieSecret: string;
   jwtSecret: string;
+  webhookSecret: string;
 }
 
-export function loadOrCreateDevSecrets(
+const generators: Record<keyof Secrets, () => string> = {
+  cookieSecret: () => randomBytes(32).toString("base64url"),
+  jwtSecret: () => randomBytes(32).toString("base64url"),
+  // The Standard Webhooks form: the receiver's library takes it as it is.
+  webhookSecret: () => `whsec_${randomBytes(32).toString("base64")}`,
+};
+
+/** The secrets named in `wanted`: given ones as they are, the others read from or added to the file. */
+export function loadOrCreateDevSecrets<K extends keyof Secrets>(
   dataDir: string,
   given: Partial<Secrets>,
-): { secrets: Secrets; file: string; created: boolean } {
+  wanted: readonly K[],
+): { secrets: Pick<Secrets, K>; file: string; created: boolean } {
   const file = join(dataDir, "secrets.json");
   let stored: Partial<Secrets> = {};
   try {
@@ -23,20 +33,21 @@ export function loadOrCreateDevSecrets(
   } catch {
     stored = {};
   }
-  const secrets: Secrets = {
-    cookieSecret:
-      given.cookieSecret ?? stored.cookieSecret ?? randomBytes(32).toString("base64url"),
-    jwtSecret: given.jwtSecret ?? stored.jwtSecret ?? randomBytes(32).toString("base64url"),
-  };
-  const created =
-    (given.cookieSecret === undefined && stored.cookieSecret === undefined) ||
-    (given.jwtSecret === undefined && stored.jwtSecret === undefined);
+  const secrets = {} as Pick<Secrets, K>;
+  const toStore: Partial<Secrets> = { ...stored };
+  let created = false;
+  for (const name of wanted) {
+    const value = given[name] ?? stored[name];
+    if (value !== undefined) {
+      secrets[name] = value as Secrets[K];
+    } else {
+      secrets[name] = generators[name]() as Secrets[K];
+      toStore[name] = secrets[name];
+      created = true;
+    }
+  }
   if (created) {
     mkdirSync(dataDir, { recursive: true });
-    const toStore = {
-      cookieSecret: stored.cookieSecret ?? secrets.cookieSecret,
-      jwtSecret: stored.jwtSecret ?? secrets.jwtSecret,
-    };
     writeFileSync(file, `${JSON.stringify(toStore, null, 2)}\n`, { mode: 0o600 });
   }
   return { secrets, file, created };

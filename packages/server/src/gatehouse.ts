@@ -9,7 +9,8 @@ import type { Services } from "./http/context.js";
 import { AuthService } from "./services/auth.js";
 import { systemClock, type Clock } from "./services/clock.js";
 import { CustomerService } from "./services/customers.js";
-import { createPasswordResetNotifier } from "./services/password-reset-notifier.js";
+import { EventWorker, logSink, webhookSink } from "./services/event-worker.js";
+import { AccountEvents } from "./services/events.js";
 import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { ThrottleService } from "./services/throttle.js";
@@ -34,8 +35,28 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const stores = await openStores(config, logger);
 
+  const events = new AccountEvents(stores.events, clock, logger);
+  const { url: webhookUrl, secret: webhookSecret } = config.webhook;
+  if (webhookUrl && !webhookSecret) throw new Error("a webhook URL needs a WEBHOOK_SECRET");
+  const worker = new EventWorker(
+    stores.events,
+    webhookUrl && webhookSecret
+      ? webhookSink(webhookUrl, webhookSecret, clock)
+      : logSink(config.production, logger),
+    config.webhook,
+    clock,
+    logger,
+  );
+  events.onStored(() => worker.wake());
+
   const passwords = new PasswordService(config.password, config.storeName);
-  const sessions = new SessionService(stores.sessions, config.session, config.cookieSecret, clock);
+  const sessions = new SessionService(
+    stores.sessions,
+    config.session,
+    config.cookieSecret,
+    clock,
+    events,
+  );
   const tokens = new TokenService(
     config.jwt,
     config.jwtSecret,
@@ -62,7 +83,7 @@ export async function createGatehouse(
       sessions,
       config.cookieSecret,
       clock,
-      createPasswordResetNotifier(config.passwordResetWebhookUrl, config.production, logger),
+      events,
       throttle,
       {
         freshSessionAgeMs: config.session.freshAgeMs,
@@ -89,6 +110,7 @@ export async function createGatehouse(
       stores.passwordResets.deleteExpired(clock.now()),
       throttle.purgeExpired(),
       tokens.rotateIfDue(),
+      worker.purge(),
     ]).catch((error: unknown) =>
       logger.warn({ err: error }, "maintenance failed; retrying in an hour"),
     );
@@ -96,12 +118,15 @@ export async function createGatehouse(
   maintenance.unref();
 
   const app = await buildApp({ config, stores, services, clock, logger });
+  worker.start();
   return {
     app,
     stores,
     services,
     async close() {
       clearInterval(maintenance);
+      await events.settled();
+      await worker.stop();
       await stores.close();
     },
   };

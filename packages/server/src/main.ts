@@ -50,20 +50,44 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
 
   let { cookieSecret, jwtSecret } = config;
-  if (cookieSecret === undefined || jwtSecret === undefined) {
-    const dev = loadOrCreateDevSecrets(config.dataDir, { cookieSecret, jwtSecret });
+  let webhookSecret = config.webhook.secret;
+  const webhookWanted = config.webhook.url !== undefined;
+  if (
+    cookieSecret === undefined ||
+    jwtSecret === undefined ||
+    (webhookWanted && webhookSecret === undefined)
+  ) {
+    const dev = loadOrCreateDevSecrets(
+      config.dataDir,
+      { cookieSecret, jwtSecret, webhookSecret },
+      webhookWanted
+        ? (["cookieSecret", "jwtSecret", "webhookSecret"] as const)
+        : (["cookieSecret", "jwtSecret"] as const),
+    );
     ({ cookieSecret, jwtSecret } = dev.secrets);
+    if (webhookWanted) webhookSecret = dev.secrets.webhookSecret;
+    const names = webhookWanted
+      ? "COOKIE_SECRET, JWT_SECRET and WEBHOOK_SECRET"
+      : "COOKIE_SECRET and JWT_SECRET";
     logger.info(
       { file: dev.file },
       dev.created
-        ? "generated development secrets (set COOKIE_SECRET and JWT_SECRET in production)"
-        : "using development secrets (set COOKIE_SECRET and JWT_SECRET in production)",
+        ? `generated development secrets (set ${names} in production)`
+        : `using development secrets (set ${names} in production)`,
     );
   }
 
   let gatehouse;
   try {
-    gatehouse = await createGatehouse({ ...config, cookieSecret, jwtSecret }, logger);
+    gatehouse = await createGatehouse(
+      {
+        ...config,
+        cookieSecret,
+        jwtSecret,
+        webhook: { ...config.webhook, secret: webhookSecret },
+      },
+      logger,
+    );
   } catch (error) {
     if (!(error instanceof BackendUnavailableError)) throw error;
     process.stderr.write(`Gatehouse cannot start: ${error.message}\n`);

@@ -22,16 +22,17 @@ describe("migrations", () => {
     try {
       assert.match(
         await migrate(),
-        /^applied 0001-initial, 0002-throttle, 0003-change-notifications on /,
+        /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events on /,
       );
       assert.match(await migrate("up"), /^nothing to do/);
+      assert.match(await migrate("down"), /^reverted 0004-account-events/);
       assert.match(await migrate("down"), /^reverted 0003-change-notifications/);
       assert.match(await migrate("down"), /^reverted 0002-throttle/);
       assert.match(await migrate("down"), /^reverted 0001-initial/);
       assert.match(await migrate("down"), /^nothing to do/);
       assert.match(
         await migrate("up"),
-        /^applied 0001-initial, 0002-throttle, 0003-change-notifications/,
+        /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events/,
       );
       await assert.rejects(
         run(process.execPath, [entry, "sideways"], { env }),

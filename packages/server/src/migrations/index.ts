@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as m0001 from "./0001-initial.js";
 import * as m0002 from "./0002-throttle.js";
 import * as m0003 from "./0003-change-notifications.js";
+import * as m0004 from "./0004-account-events.js";
 
 /** Every migration, in order. Kysely code, so one migration runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   "0001-initial": m0001,
   "0002-throttle": m0002,
   "0003-change-notifications": m0003,
+  "0004-account-events": m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,7 @@ import type {
 } from "../stores/types.js";
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
+import type { AccountEvents } from "./events.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
 import type { PasswordContext } from "./password-policy.js";
 import type { PasswordService } from "./passwords.js";
@@ -74,15 +75,6 @@ export interface ProfileUpdate {
 export interface Caller {
   session: Pick<Session, "id" | "created_at">;
   ip: string;
-}
-
-/** What a password-reset notifier receives (Medusa's `customer.password_reset` event payload). */
-export interface PasswordResetEvent {
-  id: string;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  token: string;
 }
 
 export const INVALID_RESET_TOKEN = "Invalid or expired password reset token";
@@ -147,7 +139,7 @@ export class CustomerService {
     private readonly sessions: SessionService,
     private readonly secret: string,
     private readonly clock: Clock,
-    private readonly notifyPasswordReset: (event: PasswordResetEvent) => Promise<void>,
+    private readonly events: AccountEvents,
     private readonly throttle: ThrottleService,
     private readonly credentialChange: {
       /** A session younger than this may change the password or email without old_password. */
@@ -176,6 +168,7 @@ export class CustomerService {
     });
     // The unique index decides races between concurrent registrations of one email.
     if (!customer) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
+    await this.events.emit("customer.created", names(customer));
     return customer;
   }
 
@@ -193,7 +186,8 @@ export class CustomerService {
   /**
    * Updates the profile. A new password or email needs proof (`old_password`, or a fresh
    * session); a new email is throttled per customer. A new password revokes every other session
-   * and token of the customer (the caller's own session stays signed in).
+   * and token of the customer (the caller's own session stays signed in). A new password or
+   * email is reported as an account event.
    */
   async update(customerId: string, update: ProfileUpdate, caller: Caller): Promise<CustomerView> {
     const existing = await this.customers.findById(customerId);
@@ -239,9 +233,19 @@ export class CustomerService {
     const updated = await this.customers.update(customerId, patch);
     if (updated === "duplicate") throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     if (!updated) throw notFound(`Customer with id: ${customerId} was not found`);
+    if (updated.email !== existing.email) {
+      await this.events.emit("customer.email_changed", {
+        id: updated.id,
+        old_email: existing.email,
+        new_email: updated.email,
+        first_name: updated.first_name,
+        last_name: updated.last_name,
+      });
+    }
     if (passwordChanges) {
-      await this.sessions.revokeAll(customerId, caller.session.id);
+      await this.sessions.revokeAll(customerId, "password_changed", caller.session.id);
       await this.resets.deleteForCustomer(customerId);
+      await this.events.emit("customer.password_changed", { ...names(updated), source: "profile" });
     }
     return this.view(updated.id);
   }
@@ -315,8 +319,8 @@ export class CustomerService {
   }
 
   /**
-   * Creates a reset token for a registered customer and hands it to the notifier. Silent
-   * otherwise. The route runs it after answering, so its work is not seen in the answer's time.
+   * Creates a reset token for a registered customer and emits it in an event. Silent otherwise.
+   * The route runs it after answering, so its work is not seen in the answer's time.
    */
   async requestPasswordReset(email: string): Promise<void> {
     const account = await this.customers.findAccountByEmail(normalizeEmail(email));
@@ -329,12 +333,8 @@ export class CustomerService {
       now,
       now + RESET_TOKEN_TTL_MS,
     );
-    const { customer } = account;
-    await this.notifyPasswordReset({
-      id: customer.id,
-      email: customer.email,
-      first_name: customer.first_name,
-      last_name: customer.last_name,
+    await this.events.emit("customer.password_reset_requested", {
+      ...names(account.customer),
       token,
     });
   }
@@ -368,8 +368,9 @@ export class CustomerService {
       updated_at: this.clock.now(),
     });
     if (!updated || updated === "duplicate") throw unauthorized(INVALID_RESET_TOKEN);
-    await this.sessions.revokeAll(customerId);
+    await this.sessions.revokeAll(customerId, "password_reset");
     await this.resets.deleteForCustomer(customerId);
+    await this.events.emit("customer.password_changed", { ...names(updated), source: "reset" });
     return updated;
   }
 
@@ -434,6 +435,12 @@ export class CustomerService {
     );
     return created.id;
   }
+}
+
+/** Who an account event is about (never a hash). */
+function names(customer: Customer) {
+  const { id, email, first_name, last_name } = customer;
+  return { id, email, first_name, last_name };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Session, SessionKind } from "../domain.js";
 import type { SessionStore } from "../stores/types.js";
 import { BoundedMap } from "../bounded-map.js";
 import type { Clock } from "./clock.js";
+import type { AccountEventData, AccountEvents } from "./events.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
 
 const MAX_USER_AGENT = 512;
@@ -29,6 +30,7 @@ export class SessionService {
     private readonly config: Config["session"],
     private readonly secret: string,
     private readonly clock: Clock,
+    private readonly events: AccountEvents,
   ) {
     this.touchIntervalMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 4));
   }
@@ -78,8 +80,15 @@ export class SessionService {
     return this.store.delete(id);
   }
 
-  revokeAll(customerId: string, exceptId?: string): Promise<number> {
-    return this.store.deleteForCustomer(customerId, exceptId);
+  /** Revokes every session of the customer but `exceptId`, and reports it (`session.revoked_all`). */
+  async revokeAll(
+    customerId: string,
+    reason: AccountEventData["session.revoked_all"]["reason"],
+    exceptId?: string,
+  ): Promise<number> {
+    const revoked = await this.store.deleteForCustomer(customerId, exceptId);
+    await this.events.emit("session.revoked_all", { customer_id: customerId, revoked, reason });
+    return revoked;
   }
 
   /** The customer's live sessions, oldest first. */

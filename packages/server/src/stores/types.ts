@@ -151,6 +151,43 @@ export interface ThrottleStore {
   deleteExpired(before: number): Promise<number>;
 }
 
+/** An account event as the outbox holds it (services/events.ts). */
+export interface StoredEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  created_at: number;
+  /** Delivery attempts so far, the current one included once claimed. */
+  attempts: number;
+}
+
+/** How an event left the outbox: sent to the webhook, only logged (no webhook), or given up. */
+export type EventOutcome = "delivered" | "logged" | "failed";
+
+/** The outbox of account events. Kept in the SQL database whatever holds the sessions. */
+export interface EventStore {
+  /** Adds a pending event, due at once. */
+  add(event: Omit<StoredEvent, "attempts">): Promise<void>;
+  /**
+   * Leases up to `limit` pending events that are due at `now` and not leased (or whose lease
+   * ended) to `worker` until `leaseUntil`, counting one attempt each. Atomic: concurrent claims,
+   * from any number of processes, never return one event twice while its lease runs.
+   */
+  claim(worker: string, now: number, leaseUntil: number, limit: number): Promise<StoredEvent[]>;
+  /** Ends a pending event; its data is replaced by `data` (what is kept afterwards). */
+  finish(
+    id: string,
+    outcome: EventOutcome,
+    at: number,
+    data: Record<string, unknown>,
+    error: string | null,
+  ): Promise<void>;
+  /** Releases `worker`'s lease for another attempt at `nextAttemptAt` (no-op if it lost the lease). */
+  retry(id: string, worker: string, nextAttemptAt: number, error: string): Promise<void>;
+  /** Removes delivered and logged events finished before `finishedBefore`, failed ones before `failedBefore`. */
+  deleteFinished(finishedBefore: number, failedBefore: number): Promise<number>;
+}
+
 export interface Stores {
   customers: CustomerStore;
   addresses: AddressStore;
@@ -158,6 +195,7 @@ export interface Stores {
   signingKeys: SigningKeyStore;
   passwordResets: PasswordResetStore;
   throttle: ThrottleStore;
+  events: EventStore;
   /** Checks every backend the stores use (for /ready); throws naming what is down. */
   ping(): Promise<Record<string, "ok" | string>>;
   close(): Promise<void>;

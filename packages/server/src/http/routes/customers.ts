@@ -153,7 +153,7 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         tags,
         summary: "Request a password-reset token",
         description:
-          "Always 204, whether or not the email is registered. The token goes to the configured notifier (PASSWORD_RESET_WEBHOOK_URL).",
+          "Always 204, whether or not the email is registered. The token goes to WEBHOOK_URL in a signed customer.password_reset_requested event.",
         body: StorePostCustomersCustomerPasswordTokenReq,
         response: { 204: Type.Null(), ...errors(400, 429) },
       },

@@ -65,7 +65,9 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId, session } = await authenticator.require(request, reply);
-      return { revoked: await services.sessions.revokeAll(customerId, session.id) };
+      return {
+        revoked: await services.sessions.revokeAll(customerId, "customer_request", session.id),
+      };
     },
   );
 }

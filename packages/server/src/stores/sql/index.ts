@@ -2,6 +2,7 @@ import { allFeeds, type ChangeFeed, type Warn } from "../changes.js";
 import type { SessionStore, Stores } from "../types.js";
 import { SqlAddressStore } from "./address-store.js";
 import { SqlCustomerStore } from "./customer-store.js";
+import { SqlEventStore } from "./event-store.js";
 import { ping, type SqlDatabase } from "./database.js";
 import { SqlPasswordResetStore } from "./password-reset-store.js";
 import { SqlSessionStore } from "./session-store.js";
@@ -53,6 +54,7 @@ export function createSqlStores(
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
     throttle: new SqlThrottleStore(database),
+    events: new SqlEventStore(db, database.dialect),
     async ping() {
       try {
         await ping(db);

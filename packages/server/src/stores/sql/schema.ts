@@ -71,6 +71,23 @@ export interface ThrottleTable {
   blocked_until: number;
 }
 
+export interface AccountEventTable {
+  id: string;
+  type: string;
+  /** JSON text. */
+  payload: string;
+  created_at: number;
+  /** pending, delivered, logged (no webhook set) or failed (given up). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  /** The lease of the worker delivering it (0: none). */
+  locked_until: number;
+  locked_by: string | null;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   customer: CustomerTable;
   address: AddressTable;
@@ -78,4 +95,5 @@ export interface Database {
   signing_key: SigningKeyTable;
   password_reset: PasswordResetTable;
   throttle: ThrottleTable;
+  account_event: AccountEventTable;
 }
