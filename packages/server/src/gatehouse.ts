@@ -13,6 +13,7 @@ import { createPasswordResetNotifier } from "./services/password-reset-notifier.
 import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { ThrottleService } from "./services/throttle.js";
+import { DeviceCookies } from "./services/devices.js";
 import { TokenService } from "./services/tokens.js";
 import { openStores } from "./stores/index.js";
 import type { Stores } from "./stores/types.js";
@@ -44,7 +45,13 @@ export async function createGatehouse(
     (message) => logger.warn(message),
   );
   await tokens.init();
-  const throttle = new ThrottleService(stores.throttle, config.rateLimits, clock);
+  const throttle = new ThrottleService(
+    stores.throttle,
+    config.rateLimits,
+    clock,
+    config.cookieSecret,
+    config.production,
+  );
   const services: Services = {
     auth: new AuthService(
       stores.customers,
@@ -53,6 +60,8 @@ export async function createGatehouse(
       config.password.loginMaxLength,
       config.jwt.ttlMs,
       throttle,
+      new DeviceCookies(config.cookieSecret),
+      config.password.hashing.maxQueue,
     ),
     customers: new CustomerService(
       stores.customers,

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { setPriority } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   hash as hashArgon2,
   parseOptions,
@@ -20,6 +21,9 @@ import type { Config } from "../config.js";
 import { unavailable } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
 import { isCommonPassword } from "./common-passwords.js";
+
+/** Weight of each new measurement in the running average of verification times. */
+const AVERAGE_WEIGHT = 1 / 16;
 
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (a const enum, unusable under isolatedModules)
 
@@ -35,6 +39,8 @@ export class PasswordService {
   private slots: number;
   private readonly waiting: Array<() => void> = [];
   private dummyHash: Promise<string> | undefined;
+  /** A running average of how long a verification takes, queue included (set by `warm`). */
+  private verifyMs = 0;
 
   constructor(private readonly config: Config["password"]) {
     const { memoryKib, iterations, parallelism } = config.argon2;
@@ -82,8 +88,21 @@ export class PasswordService {
     await this.argon2Verify(await this.dummyHash, password.normalize("NFC"));
   }
 
-  private argon2Verify(hash: string, password: string): Promise<boolean> {
-    return this.run(() => verifyArgon2(hash, password).catch(() => false));
+  private async argon2Verify(hash: string, password: string): Promise<boolean> {
+    const started = performance.now();
+    const ok = await this.run(() => verifyArgon2(hash, password).catch(() => false));
+    const took = performance.now() - started;
+    this.verifyMs =
+      this.verifyMs === 0 ? took : this.verifyMs + (took - this.verifyMs) * AVERAGE_WEIGHT;
+    return ok;
+  }
+
+  /**
+   * Waits about as long as a verification takes, without hashing: a refused login answers
+   * after the time a checked one would, and takes no place in the hashing queue.
+   */
+  async waitLikeVerify(): Promise<void> {
+    await sleep(this.verifyMs);
   }
 
   /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
@@ -107,11 +126,14 @@ export class PasswordService {
 
   /**
    * Lowers the hashing threads' priority, then warms the dummy hash so the first unknown-email
-   * login is not slower than the rest.
+   * login is not slower than the rest (and measures a first verification time).
    */
   async warm(): Promise<void> {
     const { nice, poolSize } = this.config.hashing;
     await lowerThreadPoolPriority(nice, poolSize);
+    await this.verifyDummy("warm-up");
+    // The first verification also built the dummy hash: measure one on its own.
+    this.verifyMs = 0;
     await this.verifyDummy("warm-up");
   }
 
