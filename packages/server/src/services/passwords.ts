@@ -22,8 +22,8 @@ import { unavailable } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
 import { isCommonPassword } from "./common-passwords.js";
 
-/** Weight of each new measurement in the running average of verification times. */
-const AVERAGE_WEIGHT = 1 / 16;
+/** Verification times kept to draw a refused login's delay from. */
+const VERIFY_TIMES_KEPT = 64;
 
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (a const enum, unusable under isolatedModules)
 
@@ -39,8 +39,9 @@ export class PasswordService {
   private slots: number;
   private readonly waiting: Array<() => void> = [];
   private dummyHash: Promise<string> | undefined;
-  /** A running average of how long a verification takes, queue included (set by `warm`). */
-  private verifyMs = 0;
+  /** How long the last verifications took, queue included (a ring; the first set by `warm`). */
+  private readonly verifyTimes: number[] = [];
+  private nextVerifyTime = 0;
 
   constructor(private readonly config: Config["password"]) {
     const { memoryKib, iterations, parallelism } = config.argon2;
@@ -91,18 +92,18 @@ export class PasswordService {
   private async argon2Verify(hash: string, password: string): Promise<boolean> {
     const started = performance.now();
     const ok = await this.run(() => verifyArgon2(hash, password).catch(() => false));
-    const took = performance.now() - started;
-    this.verifyMs =
-      this.verifyMs === 0 ? took : this.verifyMs + (took - this.verifyMs) * AVERAGE_WEIGHT;
+    this.verifyTimes[this.nextVerifyTime] = performance.now() - started;
+    this.nextVerifyTime = (this.nextVerifyTime + 1) % VERIFY_TIMES_KEPT;
     return ok;
   }
 
   /**
-   * Waits about as long as a verification takes, without hashing: a refused login answers
-   * after the time a checked one would, and takes no place in the hashing queue.
+   * Waits as long as one of the last verifications took, picked at random, without hashing: a
+   * refused login answers after the times checked ones do, and takes no place in the queue.
    */
   async waitLikeVerify(): Promise<void> {
-    await sleep(this.verifyMs);
+    const times = this.verifyTimes;
+    await sleep(times[Math.floor(Math.random() * times.length)] ?? 0);
   }
 
   /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
@@ -131,9 +132,6 @@ export class PasswordService {
   async warm(): Promise<void> {
     const { nice, poolSize } = this.config.hashing;
     await lowerThreadPoolPriority(nice, poolSize);
-    await this.verifyDummy("warm-up");
-    // The first verification also built the dummy hash: measure one on its own.
-    this.verifyMs = 0;
     await this.verifyDummy("warm-up");
   }
 

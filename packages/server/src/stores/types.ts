@@ -145,8 +145,6 @@ export interface ThrottleStore {
    * concurrent hits on one key are all counted.
    */
   hit(key: string, windowMs: number, now: number): Promise<ThrottleState>;
-  /** Blocks a key until `until` (never shortens an existing block). */
-  block(key: string, until: number): Promise<void>;
   /** The state of several keys at once (missing keys are absent from the map). */
   get(keys: string[]): Promise<Map<string, ThrottleState>>;
   clear(keys: string[]): Promise<void>;

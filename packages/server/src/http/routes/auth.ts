@@ -130,8 +130,9 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         },
       },
     },
-    async (request, reply) => {
-      const { session, device } = await services.auth.login(
+    async (request) => {
+      // Reads the device cookie but sets none: a token request is not a browser session.
+      const { session } = await services.auth.login(
         request.body.email,
         request.body.password,
         "bearer",
@@ -139,7 +140,6 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         request.ip,
         cookie.readDevice(request),
       );
-      cookie.setDevice(request, reply, device);
       const { token, expiresIn } = await services.tokens.sign(session);
       return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };
     },

@@ -20,17 +20,6 @@ redis.call('HSET', KEYS[1], 'count', count, 'start', start, 'blocked', blocked)
 redis.call('PEXPIRE', KEYS[1], math.max(start + window, blocked) - now + 1000)
 return {count, start, blocked}`;
 
-// KEYS: counter. ARGV: until, now.
-const BLOCK = `
-local deadline = tonumber(ARGV[1])
-local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
-if deadline <= blocked then return 0 end
-redis.call('HSET', KEYS[1], 'blocked', deadline)
-local ttl = redis.call('PTTL', KEYS[1])
-local wanted = deadline - tonumber(ARGV[2]) + 1000
-if ttl < wanted then redis.call('PEXPIRE', KEYS[1], wanted) end
-return 1`;
-
 // KEYS: counters. ARGV: now, then per key window ms, limit, back-off free hits (0: none), base
 // ms, cap ms. Returns 0 once reserved, else the ms to wait (then nothing changes).
 const RESERVE = `
@@ -85,7 +74,6 @@ interface ScriptedRedis extends Redis {
     now: number,
     hits: number,
   ): Promise<[number, number, number]>;
-  gatehouseThrottleBlock(key: string, until: number, now: number): Promise<number>;
   gatehouseThrottleReserve(count: number, ...keysThenArgs: Array<string | number>): Promise<number>;
   gatehouseThrottleRelease(count: number, ...keys: string[]): Promise<number>;
 }
@@ -106,7 +94,6 @@ export class RedisThrottleStore implements ThrottleStore {
 
   constructor(redis: Redis, prefix: string) {
     redis.defineCommand("gatehouseThrottleHit", { numberOfKeys: 1, lua: HIT });
-    redis.defineCommand("gatehouseThrottleBlock", { numberOfKeys: 1, lua: BLOCK });
     redis.defineCommand("gatehouseThrottleReserve", { lua: RESERVE });
     redis.defineCommand("gatehouseThrottleRelease", { lua: RELEASE });
     this.redis = redis as ScriptedRedis;
@@ -132,11 +119,6 @@ export class RedisThrottleStore implements ThrottleStore {
   async release(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.redis.gatehouseThrottleRelease(keys.length, ...keys.map((key) => this.prefix + key));
-  }
-
-  async block(key: string, until: number): Promise<void> {
-    await this.hits.countNow();
-    await this.redis.gatehouseThrottleBlock(this.prefix + key, until, Date.now());
   }
 
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {

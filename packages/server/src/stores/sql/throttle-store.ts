@@ -140,17 +140,6 @@ export class SqlThrottleStore implements ThrottleStore {
       .execute();
   }
 
-  async block(key: string, until: number): Promise<void> {
-    await this.countHitsNow();
-    await this.db
-      .updateTable("throttle")
-      .set({
-        blocked_until: sql<number>`case when blocked_until < ${until} then ${until} else blocked_until end`,
-      })
-      .where("key", "=", key)
-      .execute();
-  }
-
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
     const found = new Map<string, ThrottleState>();
     if (keys.length === 0) return found;
