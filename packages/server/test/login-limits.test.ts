@@ -176,10 +176,18 @@ describe("login limits", () => {
           );
           bystander.push(res.status);
         }
-        const flooded = tally(await flood);
+        const responses = await flood;
+        const flooded = tally(responses);
         assert.deepEqual(new Set(bystander), new Set([200]), String(bystander));
         assert.equal(flooded[503], undefined, JSON.stringify(flooded));
         assert.equal(flooded[401]! + flooded[429]!, 200, JSON.stringify(flooded));
+        // Beyond its share of the queue (2 of 16) the address is told to slow down.
+        const overShare = responses.find((res) =>
+          String(res.body?.message).startsWith("Too many logins from this address at once"),
+        );
+        assert.ok(overShare, JSON.stringify(flooded));
+        assert.equal(overShare.status, 429);
+        assert.equal(overShare.headers.get("retry-after"), "1");
       });
     });
   });
