@@ -69,6 +69,8 @@ export interface Config {
   };
   rateLimits: {
     enabled: boolean;
+    /** IPv6 clients are counted by this many leading bits of their address (RATE_LIMIT_IPV6_PREFIX). */
+    ipv6PrefixBits: number;
     /** Failed logins per client IP. */
     loginIp: RateLimit;
     /** Failed logins per client IP for one account. */
@@ -369,6 +371,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     password: { minLength, maxLength: 128, loginMaxLength: 1024, argon2, hashing },
     rateLimits: {
       enabled: boolean("RATE_LIMIT", true),
+      ipv6PrefixBits: integer("RATE_LIMIT_IPV6_PREFIX", 64, 32, 128),
       loginIp: rate("RATE_LIMIT_LOGIN_IP", "100/15m"),
       loginIpAccount: rate("RATE_LIMIT_LOGIN_IP_ACCOUNT", "10/15m"),
       exists: rate("RATE_LIMIT_EXISTS", "60/1m"),

@@ -14,6 +14,7 @@ import { AccountEvents } from "./services/events.js";
 import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { ThrottleService } from "./services/throttle.js";
+import { DeviceCookies } from "./services/devices.js";
 import { TokenService } from "./services/tokens.js";
 import { openStores } from "./stores/index.js";
 import type { Stores } from "./stores/types.js";
@@ -65,7 +66,13 @@ export async function createGatehouse(
     (message) => logger.warn(message),
   );
   await tokens.init();
-  const throttle = new ThrottleService(stores.throttle, config.rateLimits, clock);
+  const throttle = new ThrottleService(
+    stores.throttle,
+    config.rateLimits,
+    clock,
+    config.cookieSecret,
+    config.production,
+  );
   const services: Services = {
     auth: new AuthService(
       stores.customers,
@@ -74,6 +81,8 @@ export async function createGatehouse(
       config.password.loginMaxLength,
       config.jwt.ttlMs,
       throttle,
+      new DeviceCookies(config.cookieSecret),
+      config.password.hashing.maxQueue,
     ),
     customers: new CustomerService(
       stores.customers,

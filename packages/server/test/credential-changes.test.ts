@@ -67,13 +67,14 @@ const statusCounts = (responses: ApiResponse[]) => {
  * Logs in with `password` in `loops` concurrent loops (cookie and token alternately) while
  * `change` runs, which starts once `before` logins have succeeded. Each loop stops at its first
  * refused login after the change. Returns every cookie and token obtained, and the attempts.
+ * Four loops: an account takes at most 5 login attempts at once (the login limits).
  */
 async function loginLoopsAround(
   loginUrl: string,
   email: string,
   password: string,
   change: () => Promise<void>,
-  { loops = 8, before = 50 } = {},
+  { loops = 4, before = 50 } = {},
 ): Promise<{ cookies: string[]; tokens: string[]; attempts: number }> {
   const api = client(loginUrl);
   const cookies: string[] = [];

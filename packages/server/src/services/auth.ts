@@ -5,14 +5,34 @@
 import type { Customer, Session, SessionKind } from "../domain.js";
 import { invalidData, unauthorized } from "../errors.js";
 import type { CustomerStore } from "../stores/types.js";
+import type { DeviceCookies } from "./devices.js";
 import { normalizeEmail } from "./emails.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
-import { rateLimited, type ThrottleService } from "./throttle.js";
+import type { ThrottleService } from "./throttle.js";
 
 export const INVALID_CREDENTIALS = "Wrong email or password";
 
+/**
+ * One client (client-key.ts) may have at most this share of the hashing queue checking its
+ * passwords at once in this process, queued or hashing: a flood from one address cannot fill the
+ * queue that everyone shares.
+ */
+export const CLIENT_SHARE_OF_HASH_QUEUE = 1 / 8;
+
+export interface LoginResult {
+  customer: Customer;
+  session: Session;
+  token: string | null;
+  /** A new device cookie value for this account (services/devices.ts). */
+  device: string;
+}
+
 export class AuthService {
+  /** Logins checking a password now, per client key (only while rate limits are on). */
+  private readonly hashing = new Map<string, number>();
+  private readonly hashesPerClient: number;
+
   constructor(
     private readonly customers: CustomerStore,
     private readonly passwords: PasswordService,
@@ -21,11 +41,16 @@ export class AuthService {
     /** Lifetime of the session behind a bearer token (the token's `exp`). */
     private readonly bearerTtlMs: number,
     private readonly throttle: ThrottleService,
-  ) {}
+    private readonly devices: DeviceCookies,
+    hashQueue: number,
+  ) {
+    this.hashesPerClient = Math.max(1, Math.ceil(hashQueue * CLIENT_SHARE_OF_HASH_QUEUE));
+  }
 
   /**
    * Checks credentials and starts a session of the given kind. Throws 401 on any mismatch and
-   * 429 while the account, the client IP or the pair is throttled.
+   * 429 while the account (or the device), the client IP or the pair is throttled, or while the
+   * client has its share of password checks running.
    */
   async login(
     email: string,
@@ -33,7 +58,8 @@ export class AuthService {
     kind: SessionKind,
     userAgent: string | undefined,
     ip: string,
-  ): Promise<{ customer: Customer; session: Session; token: string | null }> {
+    deviceCookie: string | undefined,
+  ): Promise<LoginResult> {
     if (typeof password === "string" && password.length > this.loginMaxLength) {
       throw invalidData(
         `password must be shorter than or equal to ${this.loginMaxLength} characters`,
@@ -41,40 +67,75 @@ export class AuthService {
     }
     // Medusa accepts any non-empty JSON value here; a non-string can never match a hash.
     const candidate = typeof password === "string" ? password : "\u0000 not a string";
-    const { waitMs: wait, failures } = await this.throttle.loginCheck(ip, email);
+    const device = this.devices.nonceFor(deviceCookie, email);
+    // Counted before the check, so that concurrent attempts get what serial ones would.
+    const wait = await this.throttle.reserveLogin(ip, email, device);
     if (wait > 0) {
-      // A throttled attempt costs what any other does, so timing tells nothing either.
-      await this.passwords.verifyDummy(candidate);
-      const seconds = Math.ceil(wait / 1000);
-      throw rateLimited(`Too many failed login attempts; try again in ${seconds} seconds`, wait);
+      // A refused attempt answers after what a check takes, without taking a place to hash.
+      await this.passwords.waitLikeVerify();
+      throw this.throttle.rateLimited(
+        `Too many failed login attempts; try again in ${Math.ceil(wait / 1000)} seconds`,
+        wait,
+      );
     }
-    const account = await this.customers.findAccountByEmail(normalizeEmail(email));
-    const result = await this.passwords.verify(account?.passwordHash ?? null, candidate);
-    if (!account || !result.ok || typeof password !== "string") {
-      await this.throttle.loginFailed(ip, email);
-      throw unauthorized(INVALID_CREDENTIALS);
+    const done = this.takeHashShare(ip);
+    if (!done) {
+      await this.throttle.loginNotChecked(ip, email, device);
+      throw this.throttle.rateLimited(
+        "Too many logins from this address at once; try again in a second",
+        1000,
+      );
     }
-    // Clearing costs a write: only when there is something to clear.
-    if (failures) await this.throttle.loginSucceeded(ip, email);
-    // The hash this login proved the password against (its own upgrade, when that was stored).
-    let proven = account.passwordHash!;
-    if (result.needsRehash) {
-      // Best effort: a failed upgrade must not fail the login; the next login tries again.
-      const upgraded = await this.passwords.hash(password);
-      const replaced = await this.customers
-        .replacePasswordHash(account.customer.id, proven, upgraded)
-        .catch(() => false);
-      if (replaced) proven = upgraded;
+    try {
+      const account = await this.customers.findAccountByEmail(normalizeEmail(email));
+      const result = await this.passwords.verify(account?.passwordHash ?? null, candidate);
+      if (!account || !result.ok || typeof password !== "string") {
+        throw unauthorized(INVALID_CREDENTIALS);
+      }
+      await this.throttle.loginSucceeded(ip, email, device);
+      // The hash this login proved the password against (its own upgrade, when that was stored).
+      let proven = account.passwordHash!;
+      if (result.needsRehash) {
+        // Best effort: a failed upgrade must not fail the login; the next login tries again.
+        const upgraded = await this.passwords.hash(password);
+        const replaced = await this.customers
+          .replacePasswordHash(account.customer.id, proven, upgraded)
+          .catch(() => false);
+        if (replaced) proven = upgraded;
+      }
+      done();
+      const ttl = kind === "bearer" ? this.bearerTtlMs : undefined;
+      const { session, token } = await this.sessions.create(
+        account.customer.id,
+        kind,
+        userAgent,
+        ttl,
+      );
+      await this.assertStillValid(account.customer.id, email, password, proven, session.id);
+      return { customer: account.customer, session, token, device: this.devices.issue(email) };
+    } finally {
+      done();
     }
-    const ttl = kind === "bearer" ? this.bearerTtlMs : undefined;
-    const { session, token } = await this.sessions.create(
-      account.customer.id,
-      kind,
-      userAgent,
-      ttl,
-    );
-    await this.assertStillValid(account.customer.id, email, password, proven, session.id);
-    return { customer: account.customer, session, token };
+  }
+
+  /**
+   * Takes one of the client's places to check a password, or null when it has them all; the
+   * function returned gives it back (once).
+   */
+  private takeHashShare(ip: string): (() => void) | null {
+    if (!this.throttle.enabled) return () => {};
+    const client = this.throttle.clientKey(ip);
+    const taken = this.hashing.get(client) ?? 0;
+    if (taken >= this.hashesPerClient) return null;
+    this.hashing.set(client, taken + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const left = this.hashing.get(client)! - 1;
+      if (left === 0) this.hashing.delete(client);
+      else this.hashing.set(client, left);
+    };
   }
 
   /**

@@ -24,7 +24,7 @@ import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./
 import type { PasswordContext } from "./password-policy.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
-import { rateLimited, type ThrottleService } from "./throttle.js";
+import type { ThrottleService } from "./throttle.js";
 
 export interface CustomerView {
   customer: Customer;
@@ -272,18 +272,20 @@ export class CustomerService {
         `old_password must be shorter than or equal to ${oldPasswordMaxLength} characters`,
       );
     }
-    const { waitMs } = await this.throttle.loginCheck(caller.ip, customer.email);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      throw rateLimited(`Too many failed login attempts; try again in ${seconds} seconds`, waitMs);
+    // Counted as a login attempt of the account before it is checked (login's rules).
+    const wait = await this.throttle.reserveLogin(caller.ip, customer.email, null);
+    if (wait > 0) {
+      throw this.throttle.rateLimited(
+        `Too many failed login attempts; try again in ${Math.ceil(wait / 1000)} seconds`,
+        wait,
+      );
     }
     // From storage: the hash as it is now, never a cached one.
     const account = await this.customers.findAccountByEmail(customer.email);
     const hash = account?.customer.id === customer.id ? account.passwordHash : null;
-    if (!(await this.passwords.verify(hash, oldPassword)).ok) {
-      await this.throttle.loginFailed(caller.ip, customer.email);
+    if (!(await this.passwords.verify(hash, oldPassword)).ok)
       throw unauthorized(WRONG_OLD_PASSWORD);
-    }
+    await this.throttle.loginSucceeded(caller.ip, customer.email, null);
   }
 
   async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { setPriority } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   hash as hashArgon2,
   parseOptions,
@@ -20,6 +21,9 @@ import type { Config } from "../config.js";
 import { unavailable } from "../errors.js";
 import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
 import { passwordProblem, type PasswordContext } from "./password-policy.js";
+
+/** Verification times kept to draw a refused login's delay from. */
+const VERIFY_TIMES_KEPT = 64;
 
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (a const enum, unusable under isolatedModules)
 
@@ -35,6 +39,9 @@ export class PasswordService {
   private slots: number;
   private readonly waiting: Array<() => void> = [];
   private dummyHash: Promise<string> | undefined;
+  /** How long the last verifications took, queue included (a ring; the first set by `warm`). */
+  private readonly verifyTimes: number[] = [];
+  private nextVerifyTime = 0;
 
   constructor(
     private readonly config: Config["password"],
@@ -86,8 +93,21 @@ export class PasswordService {
     await this.argon2Verify(await this.dummyHash, password.normalize("NFC"));
   }
 
-  private argon2Verify(hash: string, password: string): Promise<boolean> {
-    return this.run(() => verifyArgon2(hash, password).catch(() => false));
+  private async argon2Verify(hash: string, password: string): Promise<boolean> {
+    const started = performance.now();
+    const ok = await this.run(() => verifyArgon2(hash, password).catch(() => false));
+    this.verifyTimes[this.nextVerifyTime] = performance.now() - started;
+    this.nextVerifyTime = (this.nextVerifyTime + 1) % VERIFY_TIMES_KEPT;
+    return ok;
+  }
+
+  /**
+   * Waits as long as one of the last verifications took, picked at random, without hashing: a
+   * refused login answers after the times checked ones do, and takes no place in the queue.
+   */
+  async waitLikeVerify(): Promise<void> {
+    const times = this.verifyTimes;
+    await sleep(times[Math.floor(Math.random() * times.length)] ?? 0);
   }
 
   /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
@@ -111,7 +131,7 @@ export class PasswordService {
 
   /**
    * Lowers the hashing threads' priority, then warms the dummy hash so the first unknown-email
-   * login is not slower than the rest.
+   * login is not slower than the rest (and measures a first verification time).
    */
   async warm(): Promise<void> {
     const { nice, poolSize } = this.config.hashing;

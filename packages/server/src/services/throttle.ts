@@ -2,14 +2,21 @@
  * Brute-force and abuse protection (SPEC §3.3). Counters live in the SQL database or Redis, so
  * limits hold across instances. Every number is documented in docs/security.md.
  *
- * Failed logins are counted per account (consecutive failures → exponential back-off, and a
- * hard cap per hour), per client IP, and per IP + account. The account key is the normalized
- * email as typed, whether or not it exists: a throttled unknown email behaves exactly like a
- * throttled real one.
+ * A login attempt is reserved before its password is checked, against every login limit at once
+ * (`ThrottleStore.reserve`): per account (consecutive failures → exponential back-off, and a hard
+ * cap per hour), per client, and per client + account. A success gives back what it reserved.
+ * An attempt carrying the account's device cookie counts against its device instead of the
+ * account, so that failures elsewhere do not lock the owner out.
+ *
+ * Per-client limits key on the client's address (an IPv6 client by its prefix, client-key.ts).
+ * Account keys are an HMAC of the normalized email, whether or not it exists: a throttled unknown
+ * email behaves exactly like a throttled real one, and no typed email is stored.
  */
+import { createHmac } from "node:crypto";
 import type { Config, RateLimit } from "../config.js";
 import { HttpError } from "../errors.js";
-import type { ThrottleState, ThrottleStore } from "../stores/types.js";
+import type { ThrottleRule, ThrottleStore } from "../stores/types.js";
+import { clientKey } from "./client-key.js";
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
 
@@ -26,77 +33,111 @@ const CONSECUTIVE_WINDOW_MS = 24 * HOUR;
 /** Never more than this many failures for one account in an hour, whatever else happens. */
 export const ACCOUNT_HOURLY_LIMIT = 100;
 
-export const rateLimited = (message: string, retryAfterMs: number) =>
-  new HttpError(429, "not_allowed", message, "rate_limited", {
-    "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
-  });
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+const BACKOFF = { free: FREE_FAILURES, baseMs: BACKOFF_BASE_MS, capMs: BACKOFF_CAP_MS };
+
+/** The keys of one login attempt. */
+interface LoginKeys {
+  /** Consecutive failures: of the account, or of the device when it carries the cookie. */
+  consecutive: string;
+  accountHour: string | null;
+  ip: string;
+  ipAccount: string;
+}
 
 export class ThrottleService {
   constructor(
     private readonly store: ThrottleStore,
     private readonly config: Config["rateLimits"],
     private readonly clock: Clock,
+    private readonly secret: string,
+    private readonly production: boolean,
   ) {}
 
-  private loginKeys(ip: string, email: string) {
-    const account = normalizeEmail(email);
+  get enabled(): boolean {
+    return this.config.enabled;
+  }
+
+  /** The key a client's per-address limits count under. */
+  clientKey(ip: string): string {
+    return clientKey(ip, this.config.ipv6PrefixBits);
+  }
+
+  /** A 429; in development it also says how to relax the limits. */
+  rateLimited(message: string, retryAfterMs: number): HttpError {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const text = this.production
+      ? message
+      : `${message} (development: retry in ${seconds} seconds, or set RATE_LIMIT=false to switch the limits off)`;
+    return new HttpError(429, "not_allowed", text, "rate_limited", {
+      "retry-after": String(seconds),
+    });
+  }
+
+  /** The email's key part: an HMAC, never the email itself. */
+  private emailKey(email: string): string {
+    return createHmac("sha256", this.secret)
+      .update(`throttle:${normalizeEmail(email)}`)
+      .digest("base64url")
+      .slice(0, 22);
+  }
+
+  private loginKeys(ip: string, email: string, device: string | null): LoginKeys {
+    const account = this.emailKey(email);
+    const client = this.clientKey(ip);
     return {
-      account: `login:account:${account}`,
-      accountHour: `login:account-hour:${account}`,
-      ip: `login:ip:${ip}`,
-      ipAccount: `login:ip-account:${ip}:${account}`,
+      consecutive: device === null ? `login:account:${account}` : `login:device:${device}`,
+      accountHour: device === null ? `login:account-hour:${account}` : null,
+      ip: `login:ip:${client}`,
+      ipAccount: `login:ip-account:${client}:${account}`,
     };
   }
 
   /**
-   * How long this login attempt must wait (0: it may proceed), and whether failures are on record
-   * that a successful login clears (`loginSucceeded` need not be called otherwise).
+   * Reserves one login attempt before its password is checked: 0 when it may proceed (it then
+   * counts as a failure unless `loginSucceeded` follows), else how long it must wait.
+   * `device`: the nonce of a valid device cookie for this account, if the attempt carries one.
    */
-  async loginCheck(ip: string, email: string): Promise<{ waitMs: number; failures: boolean }> {
-    if (!this.config.enabled) return { waitMs: 0, failures: false };
-    const keys = this.loginKeys(ip, email);
-    const now = this.clock.now();
-    const states = await this.store.get(Object.values(keys));
-    const waits = [
-      this.blockedFor(states.get(keys.account), now),
-      this.overLimitFor(
-        states.get(keys.accountHour),
-        { limit: ACCOUNT_HOURLY_LIMIT, windowMs: HOUR },
-        now,
-      ),
-      this.overLimitFor(states.get(keys.ip), this.config.loginIp, now),
-      this.overLimitFor(states.get(keys.ipAccount), this.config.loginIpAccount, now),
+  async reserveLogin(ip: string, email: string, device: string | null): Promise<number> {
+    if (!this.config.enabled) return 0;
+    const keys = this.loginKeys(ip, email, device);
+    const rules: ThrottleRule[] = [
+      {
+        key: keys.consecutive,
+        windowMs: CONSECUTIVE_WINDOW_MS,
+        limit: NO_LIMIT,
+        backoff: BACKOFF,
+      },
+      { key: keys.ip, ...this.config.loginIp },
+      { key: keys.ipAccount, ...this.config.loginIpAccount },
     ];
-    return {
-      waitMs: Math.max(...waits),
-      failures: states.has(keys.account) || states.has(keys.ipAccount),
-    };
-  }
-
-  async loginFailed(ip: string, email: string): Promise<void> {
-    if (!this.config.enabled) return;
-    const keys = this.loginKeys(ip, email);
-    const now = this.clock.now();
-    const [account] = await Promise.all([
-      this.store.hit(keys.account, CONSECUTIVE_WINDOW_MS, now),
-      this.store.hit(keys.accountHour, HOUR, now),
-      this.store.hit(keys.ip, this.config.loginIp.windowMs, now),
-      this.store.hit(keys.ipAccount, this.config.loginIpAccount.windowMs, now),
-    ]);
-    if (account.count >= FREE_FAILURES) {
-      const delay = Math.min(
-        BACKOFF_BASE_MS * 2 ** (account.count - FREE_FAILURES),
-        BACKOFF_CAP_MS,
-      );
-      await this.store.block(keys.account, now + delay);
+    if (keys.accountHour !== null) {
+      rules.push({ key: keys.accountHour, windowMs: HOUR, limit: ACCOUNT_HOURLY_LIMIT });
     }
+    return this.store.reserve(rules, this.clock.now());
   }
 
-  /** A success resets the account's consecutive failures (and this IP's count for it). */
-  async loginSucceeded(ip: string, email: string): Promise<void> {
+  /**
+   * A success resets the consecutive failures it was counted under (the account's, or the
+   * device's) and this client's count for the account, and gives back its hit on the client's
+   * and the account's hourly counts: only failures count there.
+   */
+  async loginSucceeded(ip: string, email: string, device: string | null): Promise<void> {
     if (!this.config.enabled) return;
-    const keys = this.loginKeys(ip, email);
-    await this.store.clear([keys.account, keys.ipAccount]);
+    const keys = this.loginKeys(ip, email, device);
+    await Promise.all([
+      this.store.clear([keys.consecutive, keys.ipAccount]),
+      this.store.release(keys.accountHour === null ? [keys.ip] : [keys.ip, keys.accountHour]),
+    ]);
+  }
+
+  /** Gives back everything an attempt reserved that was refused before its check. */
+  async loginNotChecked(ip: string, email: string, device: string | null): Promise<void> {
+    if (!this.config.enabled) return;
+    const keys = this.loginKeys(ip, email, device);
+    await this.store.release(
+      [keys.consecutive, keys.ip, keys.ipAccount, keys.accountHour].filter((key) => key !== null),
+    );
   }
 
   /**
@@ -108,7 +149,7 @@ export class ThrottleService {
     ip: string,
   ): Promise<void> {
     await this.limit(
-      `${action}:ip:${ip}`,
+      `${action}:ip:${this.clientKey(ip)}`,
       this.config[action],
       "Too many requests from this address; try again later",
     );
@@ -128,7 +169,7 @@ export class ThrottleService {
     if (!this.config.enabled) return true;
     const rule = this.config.passwordTokenEmail;
     const state = await this.store.hit(
-      `password-token:email:${normalizeEmail(email)}`,
+      `password-token:email:${this.emailKey(email)}`,
       rule.windowMs,
       this.clock.now(),
     );
@@ -140,22 +181,11 @@ export class ThrottleService {
     const now = this.clock.now();
     const state = await this.store.hit(key, rule.windowMs, now);
     if (state.count > rule.limit) {
-      throw rateLimited(message, state.windowStartedAt + rule.windowMs - now);
+      throw this.rateLimited(message, state.windowStartedAt + rule.windowMs - now);
     }
   }
 
   purgeExpired(): Promise<number> {
     return this.store.deleteExpired(this.clock.now());
-  }
-
-  private blockedFor(state: ThrottleState | undefined, now: number): number {
-    return state && state.blockedUntil > now ? state.blockedUntil - now : 0;
-  }
-
-  /** Failures counted before this attempt: at the limit already, it must wait for the window. */
-  private overLimitFor(state: ThrottleState | undefined, rule: RateLimit, now: number): number {
-    if (!state || state.windowStartedAt + rule.windowMs <= now || state.count < rule.limit)
-      return 0;
-    return state.windowStartedAt + rule.windowMs - now;
   }
 }

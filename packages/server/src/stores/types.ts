@@ -136,14 +136,33 @@ export interface ThrottleState {
   blockedUntil: number;
 }
 
+/** One limit an attempt is reserved against (`ThrottleStore.reserve`). */
+export interface ThrottleRule {
+  key: string;
+  windowMs: number;
+  /** Hits allowed in one window. */
+  limit: number;
+  /**
+   * Consecutive-failure back-off: the hit that brings the count to `free` and each one after it
+   * block the key for `baseMs`, doubled per further hit, at most `capMs`.
+   */
+  backoff?: { free: number; baseMs: number; capMs: number };
+}
+
 export interface ThrottleStore {
+  /**
+   * Reserves one attempt against every rule at once, atomically (across instances): when no
+   * key is blocked or at its limit, counts a hit on each (and sets any back-off block) and
+   * answers 0; otherwise changes nothing and answers how many ms until all would allow it.
+   */
+  reserve(rules: ThrottleRule[], now: number): Promise<number>;
+  /** Gives back one hit on each key (an attempt that turned out not to count). */
+  release(keys: string[]): Promise<void>;
   /**
    * Counts one hit: starts a new window of `windowMs` if the current one has ended. Atomic:
    * concurrent hits on one key are all counted.
    */
   hit(key: string, windowMs: number, now: number): Promise<ThrottleState>;
-  /** Blocks a key until `until` (never shortens an existing block). */
-  block(key: string, until: number): Promise<void>;
   /** The state of several keys at once (missing keys are absent from the map). */
   get(keys: string[]): Promise<Map<string, ThrottleState>>;
   clear(keys: string[]): Promise<void>;

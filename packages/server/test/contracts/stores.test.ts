@@ -220,16 +220,14 @@ describe("store contracts", () => {
       assert.equal(fresh.windowStartedAt, now + 60_000);
     });
 
-    it("block never shortens a block; get and clear work on several keys", async () => {
+    it("get and clear work on several keys", async () => {
       const key = id("throttle");
       const other = id("throttle");
       const now = Date.now();
       await stores.throttle.hit(key, 60_000, now);
       await stores.throttle.hit(other, 60_000, now);
-      await stores.throttle.block(key, now + 10_000);
-      await stores.throttle.block(key, now + 5000);
       const states = await stores.throttle.get([key, other, id("missing")]);
-      assert.equal(states.get(key)?.blockedUntil, now + 10_000);
+      assert.equal(states.get(key)?.count, 1);
       assert.equal(states.get(other)?.count, 1);
       assert.equal(states.size, 2);
       await stores.throttle.clear([key, other]);
@@ -249,6 +247,57 @@ describe("store contracts", () => {
       await stores.throttle.clear([key]);
       assert.equal((await third).count, 3);
       assert.equal((await stores.throttle.get([key])).size, 0, "cleared after the third hit");
+    });
+  });
+
+  describe("throttle reservations", () => {
+    const rule = (key: string, limit: number) => ({ key, windowMs: 60_000, limit });
+
+    it("reserves exactly the limit out of 50 concurrent attempts, on every key at once", async () => {
+      const small = id("reserve");
+      const large = id("reserve");
+      const now = Date.now();
+      const waits = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          stores.throttle.reserve([rule(large, 30), rule(small, 10)], now),
+        ),
+      );
+      assert.equal(waits.filter((wait) => wait === 0).length, 10);
+      assert.ok(
+        waits.every((wait) => wait === 0 || wait === 60_000),
+        String(waits),
+      );
+      const states = await stores.throttle.get([small, large]);
+      assert.equal(states.get(small)?.count, 10);
+      assert.equal(states.get(large)?.count, 10, "a refused attempt counts nowhere");
+      assert.equal(await stores.throttle.reserve([rule(small, 10)], now + 60_000), 0, "new window");
+    });
+
+    it("sets the back-off block from the free-th hit on, doubling, and never counts while blocked", async () => {
+      const key = id("reserve");
+      const backoff = { free: 2, baseMs: 1000, capMs: 3000 };
+      const consecutive = { key, windowMs: 60_000, limit: Number.MAX_SAFE_INTEGER, backoff };
+      const now = Date.now();
+      assert.equal(await stores.throttle.reserve([consecutive], now), 0);
+      assert.equal(await stores.throttle.reserve([consecutive], now), 0);
+      assert.equal(await stores.throttle.reserve([consecutive], now + 500), 500);
+      assert.equal((await stores.throttle.get([key])).get(key)?.count, 2);
+      assert.equal(await stores.throttle.reserve([consecutive], now + 1000), 0);
+      assert.equal((await stores.throttle.get([key])).get(key)?.blockedUntil, now + 3000);
+      assert.equal(await stores.throttle.reserve([consecutive], now + 3000), 0);
+      assert.equal((await stores.throttle.get([key])).get(key)?.blockedUntil, now + 6000, "capped");
+    });
+
+    it("release takes one hit back, never below zero", async () => {
+      const key = id("reserve");
+      const now = Date.now();
+      await stores.throttle.reserve([rule(key, 10)], now);
+      await stores.throttle.reserve([rule(key, 10)], now);
+      await stores.throttle.release([key, id("missing")]);
+      assert.equal((await stores.throttle.get([key])).get(key)?.count, 1);
+      await stores.throttle.release([key]);
+      await stores.throttle.release([key]);
+      assert.equal((await stores.throttle.get([key])).get(key)?.count, 0);
     });
   });
 });

@@ -2,6 +2,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type {} from "@fastify/cookie";
 import type { Config } from "../../config.js";
+import { DEVICE_COOKIE_NAME, DEVICE_COOKIE_TTL_MS } from "../../services/devices.js";
 
 export class SessionCookie {
   private warnedInsecure = false;
@@ -20,6 +21,19 @@ export class SessionCookie {
     reply.setCookie(this.config.cookieName, value, {
       ...this.attributes(request),
       expires: new Date(expiresAt),
+    });
+  }
+
+  /** The device cookie the request carries, if any (services/devices.ts). */
+  readDevice(request: FastifyRequest): string | undefined {
+    return request.cookies[DEVICE_COOKIE_NAME];
+  }
+
+  /** Sets the device cookie, with the session cookie's attributes and a year's lifetime. */
+  setDevice(request: FastifyRequest, reply: FastifyReply, value: string): void {
+    reply.setCookie(DEVICE_COOKIE_NAME, value, {
+      ...this.attributes(request),
+      maxAge: DEVICE_COOKIE_TTL_MS / 1000,
     });
   }
 

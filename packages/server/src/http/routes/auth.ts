@@ -26,16 +26,18 @@ export function authRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const previous = await authenticator.credentials(request);
-      const { customer, session, token } = await services.auth.login(
+      const { customer, session, token, device } = await services.auth.login(
         request.body.email,
         request.body.password,
         "cookie",
         request.headers["user-agent"],
         request.ip,
+        cookie.readDevice(request),
       );
       // No session fixation: the id presented before login is never the one that is authenticated.
       if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
       cookie.set(request, reply, token!, session.expires_at);
+      cookie.setDevice(request, reply, device);
       return presentAuthCustomer(await services.customers.view(customer.id));
     },
   );
@@ -129,12 +131,14 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request) => {
+      // Reads the device cookie but sets none: a token request is not a browser session.
       const { session } = await services.auth.login(
         request.body.email,
         request.body.password,
         "bearer",
         request.headers["user-agent"],
         request.ip,
+        cookie.readDevice(request),
       );
       const { token, expiresIn } = await services.tokens.sign(session);
       return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };

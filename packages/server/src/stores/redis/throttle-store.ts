@@ -4,7 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import { HitsPerTurn } from "../hits-per-turn.js";
-import type { ThrottleState, ThrottleStore } from "../types.js";
+import type { ThrottleRule, ThrottleState, ThrottleStore } from "../types.js";
 
 // KEYS: counter. ARGV: window ms, now, hits. Returns {count, start, blocked}.
 const HIT = `
@@ -20,16 +20,45 @@ redis.call('HSET', KEYS[1], 'count', count, 'start', start, 'blocked', blocked)
 redis.call('PEXPIRE', KEYS[1], math.max(start + window, blocked) - now + 1000)
 return {count, start, blocked}`;
 
-// KEYS: counter. ARGV: until, now.
-const BLOCK = `
-local deadline = tonumber(ARGV[1])
-local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
-if deadline <= blocked then return 0 end
-redis.call('HSET', KEYS[1], 'blocked', deadline)
-local ttl = redis.call('PTTL', KEYS[1])
-local wanted = deadline - tonumber(ARGV[2]) + 1000
-if ttl < wanted then redis.call('PEXPIRE', KEYS[1], wanted) end
-return 1`;
+// KEYS: counters. ARGV: now, then per key window ms, limit, back-off free hits (0: none), base
+// ms, cap ms. Returns 0 once reserved, else the ms to wait (then nothing changes).
+const RESERVE = `
+local now = tonumber(ARGV[1])
+local wait = 0
+local states = {}
+for i, key in ipairs(KEYS) do
+  local a = 1 + (i - 1) * 5
+  local window, limit = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local values = redis.call('HMGET', key, 'count', 'start', 'blocked')
+  local count = tonumber(values[1]) or 0
+  local start = tonumber(values[2]) or now
+  local blocked = tonumber(values[3]) or 0
+  if start + window <= now then count = 0; start = now end
+  if blocked > now then wait = math.max(wait, blocked - now) end
+  if count >= limit then wait = math.max(wait, start + window - now) end
+  states[i] = {count + 1, start, blocked}
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  local a = 1 + (i - 1) * 5
+  local free = tonumber(ARGV[a + 3])
+  local count, start, blocked = states[i][1], states[i][2], states[i][3]
+  if free > 0 and count >= free then
+    local delay = math.min(tonumber(ARGV[a + 4]) * 2 ^ (count - free), tonumber(ARGV[a + 5]))
+    blocked = math.max(blocked, now + delay)
+  end
+  redis.call('HSET', key, 'count', count, 'start', start, 'blocked', blocked)
+  redis.call('PEXPIRE', key, math.max(start + tonumber(ARGV[a + 1]), blocked) - now + 1000)
+end
+return 0`;
+
+// KEYS: counters. Takes one hit back from each that has any.
+const RELEASE = `
+for _, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('HGET', key, 'count'))
+  if count and count > 0 then redis.call('HINCRBY', key, 'count', -1) end
+end
+return 0`;
 
 /** A counter's fields as Redis returns them (count, window start, blocked until). */
 const toState = (count: unknown, start: unknown, blocked: unknown): ThrottleState => ({
@@ -45,7 +74,8 @@ interface ScriptedRedis extends Redis {
     now: number,
     hits: number,
   ): Promise<[number, number, number]>;
-  gatehouseThrottleBlock(key: string, until: number, now: number): Promise<number>;
+  gatehouseThrottleReserve(count: number, ...keysThenArgs: Array<string | number>): Promise<number>;
+  gatehouseThrottleRelease(count: number, ...keys: string[]): Promise<number>;
 }
 
 export class RedisThrottleStore implements ThrottleStore {
@@ -64,7 +94,8 @@ export class RedisThrottleStore implements ThrottleStore {
 
   constructor(redis: Redis, prefix: string) {
     redis.defineCommand("gatehouseThrottleHit", { numberOfKeys: 1, lua: HIT });
-    redis.defineCommand("gatehouseThrottleBlock", { numberOfKeys: 1, lua: BLOCK });
+    redis.defineCommand("gatehouseThrottleReserve", { lua: RESERVE });
+    redis.defineCommand("gatehouseThrottleRelease", { lua: RELEASE });
     this.redis = redis as ScriptedRedis;
     this.prefix = `${prefix}throttle:`;
   }
@@ -73,9 +104,21 @@ export class RedisThrottleStore implements ThrottleStore {
     return this.hits.hit(key, windowMs, now);
   }
 
-  async block(key: string, until: number): Promise<void> {
-    await this.hits.countNow();
-    await this.redis.gatehouseThrottleBlock(this.prefix + key, until, Date.now());
+  async reserve(rules: ThrottleRule[], now: number): Promise<number> {
+    const keys = rules.map((rule) => this.prefix + rule.key);
+    const args = rules.flatMap(({ windowMs, limit, backoff }) => [
+      windowMs,
+      limit,
+      backoff?.free ?? 0,
+      backoff?.baseMs ?? 0,
+      backoff?.capMs ?? 0,
+    ]);
+    return Number(await this.redis.gatehouseThrottleReserve(keys.length, ...keys, now, ...args));
+  }
+
+  async release(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.redis.gatehouseThrottleRelease(keys.length, ...keys.map((key) => this.prefix + key));
   }
 
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {

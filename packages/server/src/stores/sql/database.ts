@@ -50,6 +50,13 @@ export interface SqlDatabase {
   listenForChanges?: (warn: Warn) => ChangeFeed;
   /** SQLite only: commits the queued per-turn writes now (write-batch.ts). */
   flushWrites?: () => void;
+  /**
+   * SQLite only: runs `work` in one `BEGIN IMMEDIATE` transaction, its statements synchronous
+   * (after the queued per-turn writes), so that nothing else runs in between.
+   */
+  atomically?: <T>(
+    work: (run: (sql: string, parameters: readonly unknown[]) => unknown[]) => T,
+  ) => T;
   /** Human-readable location, with any password removed. */
   location: string;
   close(): Promise<void>;
@@ -143,6 +150,14 @@ export async function openDatabase(
     dialect: "sqlite",
     dataVersion: changes,
     flushWrites: batchedWrites.flush,
+    atomically: (work) => {
+      batchedWrites.flush();
+      const run = (text: string, parameters: readonly unknown[]) => {
+        const statement = statements.prepare(text);
+        return statement.reader ? statement.all(parameters) : (statement.run(parameters), []);
+      };
+      return sqlite.transaction(() => work(run)).immediate();
+    },
     // better-sqlite3 is synchronous and Gatehouse opens no transaction across an `await` (the
     // per-turn writes begin and commit in one synchronous call), so a statement can run at once
     // without waiting for Kysely's connection mutex.

@@ -1,5 +1,6 @@
 import { sql, type Compilable, type Kysely, type Selectable } from "kysely";
-import type { ThrottleState, ThrottleStore } from "../types.js";
+import type { ThrottleRule, ThrottleState, ThrottleStore } from "../types.js";
+import { reserveAll } from "../throttle-rules.js";
 import type { SqlDatabase } from "./database.js";
 import { HitsPerTurn } from "../hits-per-turn.js";
 import { param, prepare } from "./prepared.js";
@@ -70,14 +71,72 @@ export class SqlThrottleStore implements ThrottleStore {
     await counted;
   }
 
-  async block(key: string, until: number): Promise<void> {
-    await this.countHitsNow();
+  async reserve(rules: ThrottleRule[], now: number): Promise<number> {
+    // In key order: two reservations sharing keys lock them in the same order.
+    const keys = rules.map((rule) => rule.key).sort();
+    const select = (db: Kysely<Database>) =>
+      db.selectFrom("throttle").selectAll().where("key", "in", keys).orderBy("key");
+    const decide = (rows: ThrottleRow[]) => {
+      const { waitMs, next } = reserveAll(
+        rules,
+        new Map(rows.map((row) => [row.key, toState(row)])),
+        now,
+      );
+      return { waitMs, write: waitMs > 0 ? null : this.upsert([...next]) };
+    };
+    if (this.database.atomically) {
+      const { compile } = this;
+      return this.database.atomically((run) => {
+        const { waitMs, write } = decide(run(...compile(select(this.db))) as ThrottleRow[]);
+        if (write) run(...compile(write));
+        return waitMs;
+      });
+    }
+    return this.db.transaction().execute(async (trx) => {
+      // Rows to lock, even for keys never hit: concurrent first attempts wait for each other.
+      await trx
+        .insertInto("throttle")
+        .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
+        .onConflict((conflict) => conflict.column("key").doNothing())
+        .execute();
+      const { waitMs, write } = decide(await select(trx).forUpdate().execute());
+      if (write) await trx.executeQuery(write.compile());
+      return waitMs;
+    });
+  }
+
+  private upsert(states: Array<[string, ThrottleState]>) {
+    return this.db
+      .insertInto("throttle")
+      .values(
+        states.map(([key, state]) => ({
+          key,
+          count: state.count,
+          window_started_at: state.windowStartedAt,
+          blocked_until: state.blockedUntil,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.column("key").doUpdateSet((eb) => ({
+          count: eb.ref("excluded.count"),
+          window_started_at: eb.ref("excluded.window_started_at"),
+          blocked_until: eb.ref("excluded.blocked_until"),
+        })),
+      );
+  }
+
+  private readonly compile = (query: Compilable<unknown>): [string, readonly unknown[]] => {
+    const { sql: text, parameters } = query.compile();
+    return [text, parameters];
+  };
+
+  async release(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     await this.db
       .updateTable("throttle")
-      .set({
-        blocked_until: sql<number>`case when blocked_until < ${until} then ${until} else blocked_until end`,
-      })
-      .where("key", "=", key)
+      .set({ count: sql<number>`count - 1` })
+      .where("key", "in", keys)
+      .where("count", ">", 0)
       .execute();
   }
 
