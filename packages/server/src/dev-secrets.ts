@@ -32,7 +32,7 @@ export function loadOrCreateDevSecrets(
     (given.cookieSecret === undefined && stored.cookieSecret === undefined) ||
     (given.jwtSecret === undefined && stored.jwtSecret === undefined);
   if (created) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const toStore = {
       cookieSecret: stored.cookieSecret ?? secrets.cookieSecret,
       jwtSecret: stored.jwtSecret ?? secrets.jwtSecret,

@@ -140,7 +140,7 @@ export interface Stores {
   signingKeys: SigningKeyStore;
   passwordResets: PasswordResetStore;
   throttle: ThrottleStore;
-  /** Checks every backend the stores use (for /ready); throws naming what is down. */
-  ping(): Promise<Record<string, "ok" | string>>;
+  /** Checks every backend the stores use (for /ready): "ok", or the error that it gave. */
+  ping(): Promise<Record<string, "ok" | Error>>;
   close(): Promise<void>;
 }

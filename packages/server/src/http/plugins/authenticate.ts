@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Session } from "../../domain.js";
 import { forbidden, unauthorized } from "../../errors.js";
+import { bearerToken } from "../authorization.js";
 import type { AppContext } from "../context.js";
 import type { SessionCookie } from "./session-cookie.js";
 
@@ -28,8 +29,14 @@ declare module "fastify" {
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** An Authorization header's scheme and credentials, as passport-jwt reads them. */
-const AUTHORIZATION = /(\S+)\s+(\S+)/;
+
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
 
 export class Authenticator {
   constructor(
@@ -106,12 +113,8 @@ export class Authenticator {
     }
     const header = request.headers.authorization;
     if (header !== undefined) {
-      // As passport-jwt: the first two whitespace-separated parts, scheme case-insensitive.
-      const parts = AUTHORIZATION.exec(header);
-      const verified =
-        parts !== null && parts[1]!.toLowerCase() === "bearer"
-          ? await tokens.verify(parts[2]!)
-          : null;
+      const token = bearerToken(header);
+      const verified = token === null ? null : await tokens.verify(token);
       result.bearerSession = verified
         ? await sessions.fromBearer(verified.sessionId, verified.customerId)
         : null;

@@ -5,11 +5,14 @@ import type { Config } from "../../config.js";
 
 export class SessionCookie {
   private warnedInsecure = false;
+  private readonly hostPrefixed: boolean;
 
   constructor(
     private readonly config: Config["session"],
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.hostPrefixed = /^__host-/i.test(config.cookieName);
+  }
 
   /** The cookie value the request carries, if any. */
   read(request: FastifyRequest): string | undefined {
@@ -37,6 +40,8 @@ export class SessionCookie {
     const secure =
       this.config.secure === "always" ||
       this.config.sameSite === "none" ||
+      // A browser keeps a __Host- cookie only if it is Secure (and has Path=/, no Domain).
+      this.hostPrefixed ||
       (this.config.secure === "auto" && https);
     if (secure && !https && !this.warnedInsecure) {
       this.warnedInsecure = true;
