@@ -291,7 +291,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     }
   }
   if (cookieSecret !== undefined && cookieSecret === jwtSecret) {
-    problems.push("COOKIE_SECRET and JWT_SECRET must differ: a leak of one must not give the other");
+    problems.push(
+      "COOKIE_SECRET and JWT_SECRET must differ: a leak of one must not give the other",
+    );
   }
   if (production && !databaseUrl) {
     problems.push("DATABASE_URL is required when NODE_ENV=production (postgres://…)");
