@@ -448,19 +448,30 @@ describe("hardening", () => {
       const res = await api.request("POST", "/store/customers", {
         raw: JSON.stringify({ email: uniqueEmail("utf16"), password: STRONG_PASSWORD }).replace(
           /}$/,
-          String.raw`,"first_name":"\ud800x","last_name":"y\udc00","metadata":{"\udbffk":"\ud83d\ude00"}}`,
+          String.raw`,"first_name":"\ud800x","last_name":"y\udc00"}`,
         ),
       });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.customer.first_name, "\ufffdx");
       assert.equal(res.body.customer.last_name, "y\ufffd");
-      assert.deepEqual(res.body.customer.metadata, { "\ufffdk": "\u{1f600}" });
-      const [row] = await queryTestDb<{ first_name: string; last_name: string }>(
+      const updated = await api.request("POST", "/store/customers/me", {
+        cookie: sessionCookie(res),
+        raw: String.raw`{"metadata":{"\udbffk":"\ud83d\ude00"}}`,
+      });
+      assert.equal(updated.status, 200, updated.text);
+      assert.deepEqual(updated.body.customer.metadata, { "\ufffdk": "\u{1f600}" });
+      const [row] = await queryTestDb<{ first_name: string; last_name: string; metadata: unknown }>(
         server,
-        "select first_name, last_name from customer where id = $1",
+        "select first_name, last_name, metadata from customer where id = $1",
         [res.body.customer.id],
       );
-      assert.deepEqual({ ...row }, { first_name: "\ufffdx", last_name: "y\ufffd" });
+      assert.deepEqual(
+        {
+          ...row,
+          metadata: typeof row!.metadata === "string" ? JSON.parse(row!.metadata) : row!.metadata,
+        },
+        { first_name: "\ufffdx", last_name: "y\ufffd", metadata: { "\ufffdk": "\u{1f600}" } },
+      );
     });
   });
 
