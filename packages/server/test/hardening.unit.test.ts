@@ -55,9 +55,13 @@ describe("Authorization parsing", () => {
       "A ".repeat(mb / 2),
       ` ${"A".repeat(mb)} `,
     ]) {
-      const started = performance.now();
-      parseAuthorization(value);
-      const ms = performance.now() - started;
+      // The best of 5 runs: a busy machine can pause any single one (about 3 ms when idle).
+      let ms = Infinity;
+      for (let run = 0; run < 5; run++) {
+        const started = performance.now();
+        parseAuthorization(value);
+        ms = Math.min(ms, performance.now() - started);
+      }
       assert.ok(ms < 50, `${ms.toFixed(1)} ms for a ${value.length}-character value`);
     }
   });
