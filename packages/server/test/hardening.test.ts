@@ -329,6 +329,24 @@ describe("hardening", () => {
       assert.equal((await update({ origin: otherPort }, { cookie })).status, 403);
     });
 
+    it("takes the scheme from a trusted proxy (TRUST_PROXY)", async () => {
+      const proxied = await startServer({ env: { TRUST_PROXY: "true" } });
+      try {
+        const own = new URL(proxied.url);
+        const { cookie: proxiedCookie } = await register(proxied.url, uniqueEmail("proxy"));
+        const write = (origin: string) =>
+          client(proxied.url).post(
+            "/store/customers/me",
+            { first_name: "Proxied" },
+            { cookie: proxiedCookie, headers: { origin, "x-forwarded-proto": "https" } },
+          );
+        assert.equal((await write(`https://${own.host}`)).status, 200);
+        assert.equal((await write(`http://${own.host}`)).status, 403);
+      } finally {
+        await proxied.stop();
+      }
+    });
+
     it("refuses an Origin with userinfo, a path or a trailing slash", async () => {
       const own = new URL(server.url);
       for (const origin of [
