@@ -224,6 +224,14 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
   const databaseListenUrl = url("DATABASE_LISTEN_URL", ["postgres:", "postgresql:"]);
   const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
+  const passwordResetWebhookUrl = url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]);
+  // fetch refuses such a URL, and its error would carry the password into the log.
+  const webhook = passwordResetWebhookUrl && new URL(passwordResetWebhookUrl);
+  if (webhook && (webhook.username || webhook.password)) {
+    problems.push(
+      "PASSWORD_RESET_WEBHOOK_URL: expected no user or password in the URL (fetch cannot send them); put a secret in its path or query instead",
+    );
+  }
 
   let storeCors: Array<string | RegExp> = [];
   try {
@@ -353,7 +361,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
-    passwordResetWebhookUrl: url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]),
+    passwordResetWebhookUrl,
     shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", "10s", 100),
   };
   if (problems.length > 0) throw new ConfigError(problems);

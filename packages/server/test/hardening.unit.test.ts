@@ -132,6 +132,18 @@ describe("__Host- session cookie", () => {
 });
 
 describe("URL redaction", () => {
+  it("refuses a webhook URL with userinfo, without repeating it", () => {
+    const message = problemsOf({
+      PASSWORD_RESET_WEBHOOK_URL: "https://mailer:WebhookPw@mail.example/reset",
+    });
+    assert.match(message, /PASSWORD_RESET_WEBHOOK_URL: expected no user or password in the URL/);
+    assert.ok(!message.includes("WebhookPw"), message);
+    assert.equal(
+      problemsOf({ PASSWORD_RESET_WEBHOOK_URL: "https://mail.example/reset?key=k1" }),
+      "",
+    );
+  });
+
   it("masks the userinfo password and every credential-bearing query parameter", () => {
     const redacted = redactUrl(
       "postgres://app:UserinfoPw1@db:5432/x?password=QueryPw2&sslpassword=SslPw3&sslkey=/k/key.pem" +
