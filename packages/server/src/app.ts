@@ -24,7 +24,13 @@ import { sessionRoutes } from "./http/routes/sessions.js";
 import { systemRoutes } from "./http/routes/system.js";
 import { EMAIL_FORMAT } from "./http/schemas/fields.js";
 import { Address, ErrorBody } from "./http/schemas/responses.js";
-import { CHECKS_KEYWORD, MAX_BODY_DEPTH, exceedsDepth, isValidEmail } from "./http/validation.js";
+import {
+  CHECKS_KEYWORD,
+  MAX_BODY_DEPTH,
+  exceedsDepth,
+  isValidEmail,
+  withWellFormedStrings,
+} from "./http/validation.js";
 
 export interface BuildOptions extends AppContext {
   logger: FastifyBaseLogger;
@@ -50,8 +56,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     return503OnClosing: false,
     requestTimeout: 30_000,
     clientErrorHandler,
-    // Node answers a missing Host with a bare 400; the onRequest hook below answers it in JSON.
-    http: { requireHostHeader: false },
+    http: {
+      // Node answers a missing Host with a bare 400; the onRequest hook below answers it in JSON.
+      requireHostHeader: false,
+      // How often Node looks for requests past requestTimeout (its default, 30 s, let a slow
+      // sender hold a connection for up to 60 s instead of 30).
+      connectionsCheckingInterval: 5000,
+    },
     ajv: {
       customOptions: {
         allErrors: false,
@@ -84,7 +95,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           undefined,
         );
       }
-      done(null, value);
+      done(null, withWellFormedStrings(body, value));
     });
   });
 

@@ -114,6 +114,11 @@ export class ConfigError extends Error {
   }
 }
 
+const NODE_ENVS = ["production", "development", "test"];
+
+/** A secret of 32 characters drawn from fewer is a pattern, not a random value (docs/configuration.md). */
+const MIN_DISTINCT_SECRET_CHARACTERS = 8;
+
 const durationUnits: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -233,13 +238,19 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   }
 
   const nodeEnv = read("NODE_ENV") ?? "development";
+  if (!NODE_ENVS.includes(nodeEnv)) {
+    const meant = NODE_ENVS.find((known) => known === nodeEnv.toLowerCase());
+    problems.push(
+      `NODE_ENV=${JSON.stringify(nodeEnv)}: expected one of ${NODE_ENVS.join(", ")}` +
+        (meant ? ` (did you mean ${meant}?)` : ""),
+    );
+  }
   const production = nodeEnv === "production";
   const port = integer("PORT", 9000, 0, 65535);
   const host = read("HOST") ?? "127.0.0.1";
   const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
   const databaseListenUrl = url("DATABASE_LISTEN_URL", ["postgres:", "postgresql:"]);
   const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
-
   let storeCors: Array<string | RegExp> = [];
   try {
     storeCors = parseCorsOrigins(read("STORE_CORS") ?? (production ? "" : "http://localhost:8000"));
@@ -274,6 +285,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       `SESSION_COOKIE_NAME=${JSON.stringify(cookieName)}: expected a cookie name (token characters only)`,
     );
   }
+  // Browsers keep a __Host- cookie only if it is Secure, has Path=/ and no Domain (always so here).
+  if (/^__host-/i.test(cookieName) && secure === "never") {
+    problems.push(
+      `SESSION_COOKIE_NAME=${cookieName} needs Secure cookies: SESSION_COOKIE_SECURE cannot be never (use auto or always, over HTTPS)`,
+    );
+  }
 
   const idleTimeoutMs = duration("SESSION_IDLE_TIMEOUT", "24h");
   const absoluteTimeoutMs = duration("SESSION_ABSOLUTE_TIMEOUT", "7d");
@@ -294,7 +311,16 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
         problems.push(`${name} is required when NODE_ENV=production (at least 32 characters)`);
     } else if (value.length < 32) {
       problems.push(`${name}: expected at least 32 characters (got ${value.length})`);
+    } else if (new Set(value).size < MIN_DISTINCT_SECRET_CHARACTERS) {
+      problems.push(
+        `${name}: expected at least ${MIN_DISTINCT_SECRET_CHARACTERS} different characters (got ${new Set(value).size}); generate one with \`openssl rand -base64 32\``,
+      );
     }
+  }
+  if (cookieSecret !== undefined && cookieSecret === jwtSecret) {
+    problems.push(
+      "COOKIE_SECRET and JWT_SECRET must differ: a leak of one must not give the other",
+    );
   }
   if (production && !databaseUrl) {
     problems.push("DATABASE_URL is required when NODE_ENV=production (postgres://…)");
@@ -315,6 +341,18 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
 
   const webhookUrl = url("WEBHOOK_URL", ["http:", "https:"]);
   const resetWebhookUrl = url("PASSWORD_RESET_WEBHOOK_URL", ["http:", "https:"]);
+  for (const [name, value] of [
+    ["WEBHOOK_URL", webhookUrl],
+    ["PASSWORD_RESET_WEBHOOK_URL", resetWebhookUrl],
+  ] as const) {
+    // fetch refuses such a URL, and its error would carry the password into the log.
+    const parsed = value && new URL(value);
+    if (parsed && (parsed.username || parsed.password)) {
+      problems.push(
+        `${name}: expected no user or password in the URL (fetch cannot send them); put a secret in its path or query instead`,
+      );
+    }
+  }
   if (webhookUrl && resetWebhookUrl && webhookUrl !== resetWebhookUrl) {
     problems.push(
       "WEBHOOK_URL and PASSWORD_RESET_WEBHOOK_URL differ: every account event goes to one URL; " +

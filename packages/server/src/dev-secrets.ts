@@ -47,7 +47,7 @@ export function loadOrCreateDevSecrets<K extends keyof Secrets>(
     }
   }
   if (created) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, `${JSON.stringify(toStore, null, 2)}\n`, { mode: 0o600 });
   }
   return { secrets, file, created };

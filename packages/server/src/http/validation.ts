@@ -23,10 +23,13 @@ interface FieldSchema {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Medusa's email rule: validator.js isEmail with default options (no trimming). */
+/**
+ * Medusa's email rule: validator.js isEmail with default options (no trimming), met also by the
+ * NFKC form that is stored (so `a﹫b@example.com` cannot become `a@b@example.com`).
+ */
 export const isValidEmail = (value: unknown): value is string => {
   try {
-    return typeof value === "string" && isEmail(value);
+    return typeof value === "string" && isEmail(value) && isEmail(value.normalize("NFKC"));
   } catch {
     // isEmail throws on lone surrogates (encodeURI): such a string is no email.
     return false;
@@ -106,4 +109,24 @@ export function exceedsDepth(value: unknown, limit: number): boolean {
     for (const child of Object.values(current)) stack.push([child, depth + 1]);
   }
   return false;
+}
+
+/** A UTF-16 surrogate without its other half (only a JSON `\ud800` escape can make one). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Whether a JSON text has a surrogate escape at all (the common body has none: no walk). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * Replaces lone surrogates with U+FFFD in every string and key of a parsed JSON body, as UTF-8
+ * would: each backend stores them differently otherwise. Called after the depth check.
+ */
+export function withWellFormedStrings(json: string, value: unknown): unknown {
+  if (!SURROGATE_ESCAPE.test(json)) return value;
+  const fix = (item: unknown): unknown => {
+    if (typeof item === "string") return item.replace(LONE_SURROGATE, "\uFFFD");
+    if (Array.isArray(item)) return item.map(fix);
+    if (typeof item !== "object" || item === null) return item;
+    return Object.fromEntries(Object.entries(item).map(([key, child]) => [fix(key), fix(child)]));
+  };
+  return fix(value);
 }

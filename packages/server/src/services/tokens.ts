@@ -3,7 +3,7 @@
  * the token. Default signing is EdDSA (Ed25519) with keys kept in the database — every instance
  * shares them — and published at /.well-known/jwks.json; HS256 with JWT_SECRET is the alternative.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import {
   SignJWT,
   exportJWK,
@@ -46,6 +46,20 @@ const RELOAD_INTERVAL_MS = 10_000;
  */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+/**
+ * The one HS256 key's `kid`: a fixed name, so it tells nothing about the secret or which
+ * deployments share one. Verification ignores it (there is one key), so tokens signed under an
+ * earlier kid still verify.
+ */
+const HS256_KID = "hs256";
+
+/** Each segment in canonical base64url (no padding, no stray bits), so one token has one spelling. */
+function isCanonical(token: string): boolean {
+  return token
+    .split(".")
+    .every((segment) => Buffer.from(segment, "base64url").toString("base64url") === segment);
+}
+
 interface CachedVerification extends VerifiedToken {
   expiresAt: number;
   key: LoadedKey;
@@ -73,8 +87,7 @@ export class TokenService {
   async init(): Promise<void> {
     if (this.config.algorithm === "HS256") {
       const key = new TextEncoder().encode(this.secret);
-      const kid = createHash("sha256").update(this.secret).digest("base64url").slice(0, 16);
-      this.keys = [{ kid, created_at: 0, publicJwk: {}, verifyKey: key, signKey: key }];
+      this.keys = [{ kid: HS256_KID, created_at: 0, publicJwk: {}, verifyKey: key, signKey: key }];
       return;
     }
     await this.rotateIfDue();
@@ -144,6 +157,7 @@ export class TokenService {
       if (this.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) return cached;
       this.verified.delete(token);
     }
+    if (!isCanonical(token)) return null;
     let key: LoadedKey | undefined;
     try {
       const { payload } = await jwtVerify(

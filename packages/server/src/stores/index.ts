@@ -100,11 +100,11 @@ export async function openStores(
       const [database, cache] = await Promise.all([
         sql.ping().then(
           (checks) => checks.database!,
-          (error: Error) => `unavailable: ${error.message}`,
+          (error: Error) => error,
         ),
         redis.ping().then(
-          () => "ok",
-          (error: Error) => `unavailable: ${error.message}`,
+          () => "ok" as const,
+          (error: Error) => error,
         ),
       ]);
       return { database, redis: cache };

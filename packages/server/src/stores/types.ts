@@ -215,7 +215,7 @@ export interface Stores {
   passwordResets: PasswordResetStore;
   throttle: ThrottleStore;
   events: EventStore;
-  /** Checks every backend the stores use (for /ready); throws naming what is down. */
-  ping(): Promise<Record<string, "ok" | string>>;
+  /** Checks every backend the stores use (for /ready): "ok", or the error that it gave. */
+  ping(): Promise<Record<string, "ok" | Error>>;
   close(): Promise<void>;
 }

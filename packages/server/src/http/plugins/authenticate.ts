@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Session } from "../../domain.js";
 import { forbidden, unauthorized } from "../../errors.js";
+import { bearerToken } from "../authorization.js";
 import type { AppContext } from "../context.js";
 import type { SessionCookie } from "./session-cookie.js";
 
@@ -28,8 +29,14 @@ declare module "fastify" {
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** An Authorization header's scheme and credentials, as passport-jwt reads them. */
-const AUTHORIZATION = /(\S+)\s+(\S+)/;
+
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
 
 export class Authenticator {
   constructor(
@@ -64,19 +71,26 @@ export class Authenticator {
 
   /**
    * CSRF defence (SPEC §3.1): a state-changing request authenticated by the cookie must not come
-   * from a page whose Origin is neither an allowed store origin nor this server's own.
+   * from a page whose Origin is neither an allowed store origin nor this server's own (same
+   * scheme, host and port). Without an Origin, a browser's `Sec-Fetch-Site: cross-site` refuses it.
    */
   checkOrigin(request: FastifyRequest, found: Credentials): void {
     if (SAFE_METHODS.has(request.method) || found.session?.kind !== "cookie") return;
     const origin = request.headers.origin;
-    if (origin === undefined || this.isAllowedOrigin(origin)) return;
-    let sameOrigin = false;
-    try {
-      sameOrigin = new URL(origin).host === request.host;
-    } catch {
-      sameOrigin = false;
+    if (origin === undefined) {
+      if (request.headers["sec-fetch-site"] === "cross-site") {
+        throw forbidden(
+          "A cross-site request without an Origin header is not allowed: send it from an allowed store origin",
+        );
+      }
+      return;
     }
-    if (!sameOrigin) {
+    // An origin is scheme://host[:port] exactly: no userinfo, path, query or trailing slash.
+    if (parseUrl(origin)?.origin !== origin) {
+      throw forbidden(`Origin ${origin} is not an origin: expected scheme://host[:port]`);
+    }
+    if (this.isAllowedOrigin(origin)) return;
+    if (parseUrl(`${request.protocol}://${request.host}`)?.origin !== origin) {
       throw forbidden(
         `Origin ${origin} is not an allowed store origin: add it to STORE_CORS to allow it`,
       );
@@ -106,12 +120,8 @@ export class Authenticator {
     }
     const header = request.headers.authorization;
     if (header !== undefined) {
-      // As passport-jwt: the first two whitespace-separated parts, scheme case-insensitive.
-      const parts = AUTHORIZATION.exec(header);
-      const verified =
-        parts !== null && parts[1]!.toLowerCase() === "bearer"
-          ? await tokens.verify(parts[2]!)
-          : null;
+      const token = bearerToken(header);
+      const verified = token === null ? null : await tokens.verify(token);
       result.bearerSession = verified
         ? await sessions.fromBearer(verified.sessionId, verified.customerId)
         : null;

@@ -6,11 +6,14 @@ import { DEVICE_COOKIE_NAME, DEVICE_COOKIE_TTL_MS } from "../../services/devices
 
 export class SessionCookie {
   private warnedInsecure = false;
+  private readonly hostPrefixed: boolean;
 
   constructor(
     private readonly config: Config["session"],
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.hostPrefixed = /^__host-/i.test(config.cookieName);
+  }
 
   /** The cookie value the request carries, if any. */
   read(request: FastifyRequest): string | undefined {
@@ -51,6 +54,8 @@ export class SessionCookie {
     const secure =
       this.config.secure === "always" ||
       this.config.sameSite === "none" ||
+      // A browser keeps a __Host- cookie only if it is Secure (and has Path=/, no Domain).
+      this.hostPrefixed ||
       (this.config.secure === "auto" && https);
     if (secure && !https && !this.warnedInsecure) {
       this.warnedInsecure = true;

@@ -4,8 +4,12 @@ import type { App, RouteDeps } from "./deps.js";
 
 const tags = ["System"];
 
+/** A backend that stays down (and is probed every few seconds) is logged at most this often. */
+const NOT_READY_LOG_INTERVAL_MS = 10_000;
+
 export function systemRoutes(app: App, deps: RouteDeps): void {
   const { services, stores } = deps;
+  const lastWarned: Record<string, number> = {};
 
   app.get(
     "/health",
@@ -37,9 +41,20 @@ export function systemRoutes(app: App, deps: RouteDeps): void {
         },
       },
     },
-    async (_request, reply) => {
-      const checks = await stores.ping();
-      const ready = Object.values(checks).every((value) => value === "ok");
+    async (request, reply) => {
+      const checks: Record<string, string> = {};
+      let ready = true;
+      for (const [backend, result] of Object.entries(await stores.ping())) {
+        // The reason goes to the log only: it can name internal hosts, ports, roles or databases.
+        if (result !== "ok") {
+          ready = false;
+          if (Date.now() - (lastWarned[backend] ?? -Infinity) >= NOT_READY_LOG_INTERVAL_MS) {
+            lastWarned[backend] = Date.now();
+            request.log.warn({ err: result, backend }, `not ready: ${backend} unavailable`);
+          }
+        }
+        checks[backend] = result === "ok" ? "ok" : "unavailable";
+      }
       return reply.code(ready ? 200 : 503).send({ status: ready ? "ok" : "unavailable", checks });
     },
   );

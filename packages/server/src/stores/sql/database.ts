@@ -2,7 +2,7 @@
  * Opens the SQL database: PostgreSQL when DATABASE_URL is set, otherwise the embedded
  * SQLite file under DATA_DIR. Everything that differs between the two dialects lives here.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import SqliteDatabase from "better-sqlite3";
@@ -67,11 +67,17 @@ const INT8_OID = 20;
 /** SQLite's page cache, in KiB (see configuration.md, "Fixed limits"). */
 const SQLITE_CACHE_KIB = 4096;
 
-/** Removes the password from a connection URL before it is logged or shown. */
+/** Query parameters that can carry a credential (libpq's `password`, `sslpassword`, `sslkey`…). */
+const CREDENTIAL_PARAMETER = /pass|secret|key|token|cert|auth|cred/i;
+
+/** Masks every credential in a connection URL (userinfo password, credential parameters) before it is logged or shown. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
+    for (const name of new Set(parsed.searchParams.keys())) {
+      if (CREDENTIAL_PARAMETER.test(name)) parsed.searchParams.set(name, "***");
+    }
     return parsed.toString();
   } catch {
     return "<unparseable URL>";
@@ -126,10 +132,21 @@ export async function openDatabase(
       close: () => db.destroy(),
     };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  // Customer data: readable by this user only, whatever the umask (docs/security.md).
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const file = join(config.dataDir, "gatehouse.sqlite");
+  closeSync(openSync(file, "a", 0o600));
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma("journal_mode = WAL");
+  // SQLite gives -wal and -shm the database file's mode when it creates them; older files are
+  // tightened here where this user owns them.
+  for (const own of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(own, 0o600);
+    } catch {
+      // Absent, or another user's: not ours to change.
+    }
+  }
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");

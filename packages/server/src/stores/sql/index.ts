@@ -60,7 +60,7 @@ export function createSqlStores(
         await ping(db);
         return { database: "ok" };
       } catch (error) {
-        return { database: `unavailable: ${(error as Error).message}` };
+        return { database: error as Error };
       }
     },
     close: async () => {
