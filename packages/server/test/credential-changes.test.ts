@@ -213,12 +213,17 @@ describe("credential changes", () => {
   describe("password-reset completion", () => {
     it("answers the same for a registered and an unknown email, whatever the password", async () => {
       const registered = uniqueEmail("reset-known");
-      await register(server.url, registered);
+      await register(server.url, registered, undefined, {
+        first_name: "Wilhelmina",
+        last_name: "Featherstonehaugh",
+      });
       const unknown = uniqueEmail("reset-unknown");
       const cases = [
         { password: "x", status: 400 },
         { password: "password", status: 400 },
         { password: NEW_PASSWORD, status: 401 },
+        // Made of the registered customer's names: only a token holder may learn that.
+        { password: "WilhelminaFeatherstonehaugh", status: 401 },
       ];
       for (const { password, status } of cases) {
         for (const token of [BOGUS_TOKEN, "bogus"]) {

@@ -126,6 +126,52 @@ describe("login limits", () => {
       });
     });
 
+    it("right and wrong passwords at once on two instances, sharing keys: never a 5xx", async () => {
+      // Successes give back and clear what failures reserve, on the same keys at the same time.
+      const relaxed = {
+        RATE_LIMIT_LOGIN_IP: "100000/1m",
+        RATE_LIMIT_LOGIN_IP_ACCOUNT: "100000/1m",
+      };
+      await withServer(relaxed, async (first) => {
+        const second = await startServer({
+          shareWith: first,
+          env: { TRUST_PROXY: "true", ...relaxed },
+        });
+        try {
+          const emails = [uniqueEmail("mixed"), uniqueEmail("mixed"), uniqueEmail("mixed")];
+          for (const email of emails) await register(first.url, email);
+          const responses: ApiResponse[] = [];
+          await Promise.all(
+            Array.from({ length: 16 }, async (_, loop) => {
+              for (let i = 0; i < 25; i++) {
+                const res = await request(
+                  (loop % 2 ? second : first).url,
+                  "POST",
+                  i % 3 ? "/store/auth" : "/store/auth/token",
+                  {
+                    body: {
+                      email: emails[(loop + i) % 3],
+                      password: i % 4 === 0 ? "wrong-password" : STRONG_PASSWORD,
+                    },
+                    ...from("198.51.100.30"),
+                  },
+                );
+                responses.push(res);
+              }
+            }),
+          );
+          const counts = tally(responses);
+          assert.ok(
+            responses.every((res) => [200, 401, 429].includes(res.status)),
+            JSON.stringify(counts),
+          );
+          assert.ok((counts[200] ?? 0) > 0 && (counts[401] ?? 0) > 0, JSON.stringify(counts));
+        } finally {
+          await second.stop();
+        }
+      });
+    });
+
     it("a success gives back its reservation on the address's count", async () => {
       await withServer({ RATE_LIMIT_LOGIN_IP: "3/15m" }, async (limited) => {
         const limitedApi = client(limited.url);

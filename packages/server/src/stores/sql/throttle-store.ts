@@ -17,6 +17,26 @@ const toState = (row: Pick<ThrottleRow, "count" | "window_started_at" | "blocked
   blockedUntil: row.blocked_until,
 });
 
+/** PostgreSQL's deadlock_detected: the statement was chosen to break a lock cycle. */
+const DEADLOCK = "40P01";
+const DEADLOCK_ATTEMPTS = 5;
+
+/**
+ * Runs `work` again when PostgreSQL broke a deadlock by cancelling it. Every statement here
+ * locks its keys in key order, so cycles are rare (a key deleted and inserted again between two
+ * statements of a reservation), but one must cost a retry, never a failed request.
+ */
+async function retryDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK || attempt >= DEADLOCK_ATTEMPTS)
+        throw error;
+    }
+  }
+}
+
 export class SqlThrottleStore implements ThrottleStore {
   private readonly db: Kysely<Database>;
   // Rate-limited routes (the email check among them) count every request: compiled once.
@@ -82,7 +102,8 @@ export class SqlThrottleStore implements ThrottleStore {
         new Map(rows.map((row) => [row.key, toState(row)])),
         now,
       );
-      return { waitMs, write: waitMs > 0 ? null : this.upsert([...next]) };
+      const states = [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return { waitMs, write: waitMs > 0 ? null : this.upsert(states) };
     };
     if (this.database.atomically) {
       const { compile } = this;
@@ -92,17 +113,19 @@ export class SqlThrottleStore implements ThrottleStore {
         return waitMs;
       });
     }
-    return this.db.transaction().execute(async (trx) => {
-      // Rows to lock, even for keys never hit: concurrent first attempts wait for each other.
-      await trx
-        .insertInto("throttle")
-        .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
-        .onConflict((conflict) => conflict.column("key").doNothing())
-        .execute();
-      const { waitMs, write } = decide(await select(trx).forUpdate().execute());
-      if (write) await trx.executeQuery(write.compile());
-      return waitMs;
-    });
+    return retryDeadlocks(() =>
+      this.db.transaction().execute(async (trx) => {
+        // Rows to lock, even for keys never hit: concurrent first attempts wait for each other.
+        await trx
+          .insertInto("throttle")
+          .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
+          .onConflict((conflict) => conflict.column("key").doNothing())
+          .execute();
+        const { waitMs, write } = decide(await select(trx).forUpdate().execute());
+        if (write) await trx.executeQuery(write.compile());
+        return waitMs;
+      }),
+    );
   }
 
   private upsert(states: Array<[string, ThrottleState]>) {
@@ -132,12 +155,28 @@ export class SqlThrottleStore implements ThrottleStore {
 
   async release(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db
-      .updateTable("throttle")
-      .set({ count: sql<number>`count - 1` })
+    await retryDeadlocks(() =>
+      this.db
+        .updateTable("throttle")
+        .set({ count: sql<number>`count - 1` })
+        .where("key", "in", this.inKeyOrder(keys))
+        .where("count", ">", 0)
+        .execute(),
+    );
+  }
+
+  /**
+   * The keys to change, locked in key order on PostgreSQL (as `reserve` locks them): a statement
+   * that locked them in another order could deadlock with a reservation.
+   */
+  private inKeyOrder(keys: string[]) {
+    if (this.database.dialect === "sqlite") return keys;
+    return this.db
+      .selectFrom("throttle")
+      .select("key")
       .where("key", "in", keys)
-      .where("count", ">", 0)
-      .execute();
+      .orderBy("key")
+      .forUpdate();
   }
 
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
@@ -156,9 +195,10 @@ export class SqlThrottleStore implements ThrottleStore {
   async clear(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.countHitsNow();
-    await this.preparedFor(this.clearQueries, keys.length, (placeholders) =>
-      this.db.deleteFrom("throttle").where("key", "in", placeholders),
-    )(...keys);
+    const clear = this.preparedFor(this.clearQueries, keys.length, (placeholders) =>
+      this.db.deleteFrom("throttle").where("key", "in", this.inKeyOrder(placeholders)),
+    );
+    await retryDeadlocks(() => clear(...keys));
   }
 
   /** Every login reads and clears a fixed number of keys: one compiled query per key count. */
