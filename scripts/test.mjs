@@ -5,8 +5,8 @@
  * let the tests create and drop databases; each test makes its own and removes it.
  * Under CI=true those backends are mandatory: a missing one fails the run instead of being skipped.
  * GATEHOUSE_TEST_BACKENDS=sqlite,postgres limits the run; extra arguments are test files.
- * Files named *.unit.test.ts (no storage) and *.once.test.ts (they start their own PostgreSQL or
- * Redis) run once, with the first backend.
+ * Files named *.unit.test.ts (no PostgreSQL or Redis) and *.once.test.ts (they start their own
+ * PostgreSQL or Redis) run once, with the first backend.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";

@@ -1,8 +1,8 @@
 /**
  * The process: environment → config → storage → app → listen; graceful shutdown on SIGTERM/SIGINT.
- * The only module that reads process.env.
+ * Started by start.cts, which has loaded `.env`. Only the entry points (start.cts, main.ts,
+ * migrate.ts) read process.env; every other module receives the config.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import pino from "pino";
 import { ConfigError, loadConfig } from "./config.js";
@@ -34,7 +34,6 @@ function canResolve(name: string): boolean {
 }
 
 async function main(): Promise<void> {
-  if (existsSync(".env")) process.loadEnvFile(".env");
   let config;
   try {
     config = loadConfig(process.env);

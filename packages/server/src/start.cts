@@ -1,6 +1,7 @@
 /**
- * The process entry (`node packages/server/dist/start.cjs`). It sizes libuv's thread pool, where
- * passwords are hashed, then starts the server (main.ts).
+ * The process entry (`node packages/server/dist/start.cjs`; `npm run dev` runs it from source). It
+ * loads `.env`, sizes libuv's thread pool, where passwords are hashed, then starts the server
+ * (main.ts).
  *
  * libuv reads UV_THREADPOOL_SIZE once, when the pool first starts, and Node's ES module loader
  * starts it while loading the first module: so this file is CommonJS, and sets the size before
@@ -18,6 +19,7 @@ import cpu = require("./cpu-budget.cjs");
 /** A variable as the configuration reads it: blank counts as unset. */
 const setting = (name: string) => process.env[name]?.trim() || undefined;
 
+// A variable already set in the environment wins over the file.
 if (fs.existsSync(".env")) process.loadEnvFile(".env");
 if (setting("UV_THREADPOOL_SIZE") === undefined) {
   const threads = Number(setting("PASSWORD_HASH_THREADS"));

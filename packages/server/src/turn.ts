@@ -1,21 +1,10 @@
 /**
- * Work done once per turn of the event loop, for everything the turn produced: one look for
- * changes made elsewhere for every cached read (read-cache.ts), one write for every rate-limit
- * counter (hits-per-turn.ts, write-batch.ts), the responses written one after the other
- * (write-per-turn.ts).
- *
- * A turn: the poll phase, which reads every socket that has data (each request's bytes), then
- * the `setImmediate` callbacks. Work asked for during the poll phase runs after it, at
- * `setImmediate`. Work asked for while that runs, or by the promise jobs it settles (a request
- * whose session has just been looked up, and now has a response to write), runs as soon as those
- * promise jobs are done, in the same turn: a request read in one poll phase is answered before
- * the next, however many of these steps it takes. (Work that only a `process.nextTick` queued by
- * those promise jobs leads to may come after the end has closed; it then runs at the next turn's
- * end: later, never earlier.)
- *
- * A task should settle its callers' promises with its errors rather than throw. One that throws
- * anyway does not stop the others: the error is thrown again afterwards, as an uncaught exception
- * from a `setImmediate` callback would be, and the scheduler carries on.
+ * The end of a turn of the event loop: DataLoader's batch scheduler, generalised. Work queued
+ * during a turn runs once at `setImmediate`, and work that queues in turn runs after the promise
+ * jobs it settles (DataLoader's `enqueuePostPromiseJob`), before the loop polls again. Users: the
+ * read cache's look, rate-limit hits, SQLite group commit, response writes. Why this is safe:
+ * docs/architecture.md, "The end of the turn". A task should reject its callers, not throw; one
+ * that throws is rethrown later, and the others still run.
  */
 type Task = () => void;
 

@@ -1,5 +1,5 @@
 /**
- * The SQLite read cache's own rules, on in-memory stores: what the HTTP suites cannot time
+ * The read cache's own rules, on in-memory stores: what the HTTP suites cannot time
  * (a read that overlaps a write) or cannot see (eviction, freezing).
  */
 import assert from "node:assert/strict";
@@ -119,7 +119,7 @@ function fakeStores() {
   };
 }
 
-describe("read cache", () => {
+describe("read cache with a look that answers at once (SQLite)", () => {
   it("answers repeated reads from memory, and reads again after another connection's commit", async () => {
     let version = 1;
     const fake = fakeStores();

@@ -1,6 +1,7 @@
 /**
- * The SQLite rate-limit store keeps nothing per counted batch: tens of thousands of turns of hits
- * leave the heap where it was (a chain of settled batches once kept every batch's results).
+ * hits-per-turn (through the SQLite rate-limit store) keeps nothing per counted batch: tens of
+ * thousands of turns of hits leave the heap where it was (a chain of settled batches once kept
+ * every batch's results).
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -18,7 +19,7 @@ setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe("rate-limit counters on SQLite", () => {
+describe("hits-per-turn on the SQLite throttle store", () => {
   let dataDir: string;
   let stores: Stores;
 
@@ -31,7 +32,7 @@ describe("rate-limit counters on SQLite", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("hold no memory per turn of hits", async () => {
+  it("holds no memory per turn of hits", async () => {
     const hitsFor = async (turns: number) => {
       for (let i = 0; i < turns; i++) {
         await Promise.all([

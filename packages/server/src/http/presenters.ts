@@ -9,8 +9,8 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 const frozen = <T>(value: T): T => Object.freeze(value) as T;
 
 /**
- * Presents each object once: on SQLite the stores hand out the same frozen customer and address
- * objects until they change (the read cache), so their presented forms are kept beside them
+ * Presents each object once: the read cache hands out the same frozen customer and address
+ * objects until they change, on every backend, so their presented forms are kept beside them
  * (and dropped with them). Presented forms are frozen too, nested objects and arrays included,
  * as they are shared.
  */

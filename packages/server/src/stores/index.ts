@@ -1,6 +1,6 @@
 /**
  * Opens every store the configuration asks for: the SQL database always (SQLite or PostgreSQL),
- * and Redis for sessions when REDIS_URL is set.
+ * and Redis for sessions and rate-limit counters when REDIS_URL is set.
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";

@@ -1,22 +1,8 @@
 /**
- * A per-process cache of the reads every authenticated request makes (the session, and the
- * customer with its address book), and of the email check's answers, for the SQL database.
- *
- * It is exact, never "eventually" fresh: a revoked session or a changed profile is seen on the
- * very next request, by this process and by any other process using the same database.
- * - Writes made through this process's stores drop the entries they touch, after the write and
- *   before the caller gets its answer. A read that raced with a write or a reported change does
- *   not store its result (the `generation` check), so a stale row never outlives the change.
- * - Writes made by any other connection (another Gatehouse process, `npm run migrate`, an
- *   operator's SQL) are found by a look (`look`), made at the end of a turn of the event loop,
- *   after the request asking for the read arrived; every cached read waits for one (`looked`).
- *   On SQLite the look reads `PRAGMA data_version` and everything is dropped when it has moved;
- *   on PostgreSQL it is a round trip on the connection that LISTENs for the changes the database
- *   announces (change-feed.ts), which arrive before its answer and drop what they name.
- * - When a look cannot be made (the listening connection is down), reads go to the database and
- *   nothing is kept.
- * Cached objects are frozen: a caller that tried to modify one would throw instead of
- * corrupting the cache.
+ * An exact per-process cache of the hot reads (sessions, customers with their address books,
+ * email check answers), on every backend. This process's writes drop what they touch; changes
+ * made elsewhere are found by a look (`Look`) that every cached read waits for. Cached objects
+ * are frozen. How the look stays exact: docs/architecture.md, "The read cache".
  */
 import { BoundedMap } from "../bounded-map.js";
 import { afterPromiseJobs, atTurnEnd, endingTurn } from "../turn.js";
@@ -141,20 +127,8 @@ export class ReadCache {
 
   /**
    * Whether the cache may be used: true once a look made after this call found (and applied)
-   * every change committed before it.
-   *
-   * The look is made at the end of the turn of the event loop (turn.ts), after the sockets have
-   * been read, and serves every read asked for until it is made: each comes from a request whose
-   * bytes had arrived before. A look that answers at once (SQLite: a system call, and the pragma
-   * after any commit) also serves the reads asked for until that end is over: no socket is read
-   * meanwhile. Made once per request, it was a fifth of a cached `GET /store/auth` on SQLite.
-   *
-   * A look that answers later (a round trip to PostgreSQL and Redis) is made at most one at a
-   * time: the reads asked for while one is out wait for the next, made at the end of the turn in
-   * which it answers, so a busy server makes one per round trip, not one per turn. It also serves
-   * the reads asked for by the code that waited for it, while that runs on (`following`): those
-   * come from requests that arrived before it was made too, so a request's second read (its
-   * customer, after its session) costs no second round trip.
+   * every change committed before it. Looks are made at the end of the turn, shared by the reads
+   * of that turn, and at most one that answers later is out at a time (docs/architecture.md).
    */
   private looked(): boolean | Promise<boolean> {
     if (this.following !== null) return this.following;

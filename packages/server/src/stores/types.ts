@@ -1,6 +1,7 @@
 /**
  * Store contracts. Implementations: stores/sql (SQLite and PostgreSQL through Kysely) and
- * stores/redis (sessions). Stores return domain objects; "not found" is `null`.
+ * stores/redis (sessions, rate-limit counters). Stores return domain objects; "not found" is
+ * `null`.
  * Every atomicity promise written here is tested on every backend by the contract suite.
  */
 import type { Address, AddressFields, Customer, Metadata, Session, SigningKey } from "../domain.js";

@@ -58,7 +58,10 @@ export function toHttpError(
   }
   if (isNulError(error)) return invalidData("Text must not contain NUL characters");
   if (isUnavailableError(error)) {
-    return unavailable("Storage (the database or Redis) is unavailable right now; retry shortly");
+    return unavailable(
+      "Storage (the database or Redis) is unavailable right now; retry shortly",
+      1,
+    );
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -92,7 +95,6 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     // Requests share the root logger unless request logging is on (see app.ts): name the request.
     const context = request.log === request.server.log ? { reqId: request.id } : {};
     if (httpError.code === "service_unavailable" && !(error instanceof HttpError)) {
-      reply.header("retry-after", "1");
       request.log.warn({ err: error, ...context }, "storage unavailable");
     } else if (httpError.status >= 500 && !(error instanceof HttpError)) {
       request.log.error({ err: error, ...context }, "request failed");

@@ -1,3 +1,4 @@
+/** Customers in SQL. The per-request reads are compiled once (prepared.ts); writes use Kysely. */
 import { sql, type Compilable, type Kysely, type RawBuilder, type Selectable } from "kysely";
 import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
@@ -166,6 +167,7 @@ export class SqlCustomerStore implements CustomerStore {
     if (!row) return null;
     const { addresses, billing_address: billing, ...customer } = row;
     const rows = fromJson(addresses);
+    // Neither dialect promises that JSON aggregation keeps the subquery's order: sort again.
     rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const billingRow = fromJson(billing);
     return {

@@ -1,6 +1,8 @@
 /**
  * Opens the SQL database: PostgreSQL when DATABASE_URL is set, otherwise the embedded
- * SQLite file under DATA_DIR. Everything that differs between the two dialects lives here.
+ * SQLite file under DATA_DIR. The driver-level differences live here (connection, pragmas,
+ * error codes, each dialect's extras on `SqlDatabase`); a few stores still branch on `dialect`
+ * where a query differs (customer-store.ts, address-store.ts, event-store.ts, throttle-store.ts).
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";

@@ -9,7 +9,10 @@ import type { SqlDatabase } from "./database.js";
 
 const MARK = "\u0000gatehouse-parameter:";
 
-/** A placeholder for the i-th argument, typed as whatever the column needs. */
+/**
+ * A placeholder for the i-th argument, typed as whatever the column needs (a cast: it is a marked
+ * string). A Kysely plugin that rewrote parameters would break the swap.
+ */
 export const param = <T = string>(index: number) => `${MARK}${index}` as unknown as T;
 
 let statements = 0;

@@ -1,3 +1,7 @@
+/**
+ * Sessions in SQL. The per-request queries (read, create, touch) are compiled once (prepared.ts);
+ * the rarer ones use Kysely.
+ */
 import type { Kysely, Selectable } from "kysely";
 import type { Session, SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";

@@ -1,21 +1,9 @@
 /**
- * SQLite writes committed together, once per turn of the event loop.
- *
- * A commit on its own costs more than the write it commits: taking and releasing the WAL's locks
- * (six `fcntl` calls) and appending a frame to the WAL, about 11 µs against 3–5 µs for the
- * statement. The rate-limit counters are written on every rate-limited request (every email
- * check counts against its IP), so under load many such writes arrive in one turn; they are
- * queued and run at the end of the turn (turn.ts) in one `BEGIN IMMEDIATE … COMMIT`.
- *
- * Nothing is lost or reordered: each write runs, in the order asked, before its promise
- * resolves, and resolves only once committed. A statement that fails is undone on its own (SQLite
- * rolls back the failed statement, and the transaction carries on with the others); if SQLite
- * abandons the whole transaction, or the commit fails, every write in it is rejected.
- *
- * Only for statements whose effects nobody caches (the read cache, read-cache.ts, drops entries
- * when its own writes are made, and those are not batched). A store that reads or writes the
- * same rows unbatched calls `flush` first, so that everything asked for before is applied
- * before (the rate-limit store does).
+ * SQLite group commit: the writes queued in a turn of the event loop run at its end (turn.ts) in
+ * one `BEGIN IMMEDIATE … COMMIT`, in order; each settles once committed, a failing statement is
+ * rejected alone, and a failed transaction rejects them all. Only for writes nobody caches; a
+ * store that then reads or writes the same rows unbatched calls `flush` first. The reason and its
+ * figures: docs/architecture.md, "Storage".
  */
 import type SqliteDatabase from "better-sqlite3";
 import { atTurnEnd } from "../../turn.js";
