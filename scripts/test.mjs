@@ -7,6 +7,9 @@
  * GATEHOUSE_TEST_BACKENDS=sqlite,postgres limits the run; extra arguments are test files.
  * Files named *.unit.test.ts (no PostgreSQL or Redis) and *.once.test.ts (they start their own
  * PostgreSQL or Redis) run once, with the first backend.
+ * GATEHOUSE_TEST_PLAIN_BACKEND=postgres+redis (.ci/run sets it) runs the other files once more on
+ * that backend with the performance layer off (PLAIN_SWITCHES), so that the plain path stays
+ * correct. READ_CACHE and RESPONSE_WRITES in this environment reach every test server.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -19,6 +22,8 @@ const databaseUrl = new URL(
   process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 );
 const redisUrl = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const BACKENDS = ["sqlite", "postgres", "postgres+redis"];
+const PLAIN_SWITCHES = { READ_CACHE: "off", RESPONSE_WRITES: "immediate" };
 
 function findTests(dir) {
   const found = [];
@@ -45,7 +50,7 @@ function reachable(url, defaultPort) {
   });
 }
 
-function run(backend, files) {
+function run(backend, files, switches = {}) {
   return new Promise((resolve) => {
     const counts = { pass: 0, fail: 0, skipped: 0 };
     const child = spawn(
@@ -53,7 +58,7 @@ function run(backend, files) {
       ["--import", "tsx", "--test", "--test-concurrency=3", "--test-timeout=120000", ...files],
       {
         cwd: root,
-        env: { ...process.env, GATEHOUSE_TEST_BACKEND: backend },
+        env: { ...process.env, ...switches, GATEHOUSE_TEST_BACKEND: backend },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
@@ -81,35 +86,62 @@ const runsOnce = (file) => file.endsWith(".unit.test.ts") || file.endsWith(".onc
 const unit = all.filter(runsOnce);
 const integration = all.filter((file) => !runsOnce(file));
 
-const wanted = (process.env.GATEHOUSE_TEST_BACKENDS ?? "sqlite,postgres,postgres+redis").split(",");
-const backends = [];
+const wanted = (process.env.GATEHOUSE_TEST_BACKENDS ?? BACKENDS.join(",")).split(",");
+const plain = process.env.GATEHOUSE_TEST_PLAIN_BACKEND?.trim() || undefined;
+if (plain !== undefined && !BACKENDS.includes(plain)) {
+  console.log(
+    `# GATEHOUSE_TEST_PLAIN_BACKEND=${JSON.stringify(plain)}: expected one of ${BACKENDS.join(", ")}`,
+  );
+  process.exit(1);
+}
 const problems = [];
-for (const backend of wanted) {
-  if (backend !== "sqlite") {
-    const missing = [];
-    if (!(await reachable(databaseUrl, 5432))) missing.push(`PostgreSQL at ${databaseUrl.host}`);
-    if (backend === "postgres+redis" && !(await reachable(redisUrl, 6379)))
-      missing.push(`Redis at ${redisUrl.host}`);
-    if (missing.length > 0) {
-      const message = `backend ${backend}: ${missing.join(" and ")} not reachable`;
-      if (ci) problems.push(message);
-      else console.log(`# SKIPPED ${message} (mandatory under CI=true)`);
-      continue;
-    }
+const checked = new Map();
+/** Whether a backend's services answer; a missing one is a problem under CI=true, else skipped. */
+async function available(backend) {
+  if (checked.has(backend)) return checked.get(backend);
+  const missing = [];
+  if (backend !== "sqlite" && !(await reachable(databaseUrl, 5432)))
+    missing.push(`PostgreSQL at ${databaseUrl.host}`);
+  if (backend === "postgres+redis" && !(await reachable(redisUrl, 6379)))
+    missing.push(`Redis at ${redisUrl.host}`);
+  if (missing.length > 0) {
+    const message = `backend ${backend}: ${missing.join(" and ")} not reachable`;
+    if (ci) problems.push(message);
+    else console.log(`# SKIPPED ${message} (mandatory under CI=true)`);
   }
-  backends.push(backend);
+  checked.set(backend, missing.length === 0);
+  return missing.length === 0;
+}
+
+const runs = [];
+for (const backend of wanted) {
+  if (!(await available(backend))) continue;
+  const files = runs.length === 0 ? [...unit, ...integration] : integration;
+  runs.push({ name: backend, backend, files });
+}
+if (plain !== undefined && (await available(plain))) {
+  const switches = Object.entries(PLAIN_SWITCHES).map(([name, value]) => `${name}=${value}`);
+  runs.push({
+    name: `${plain} (${switches.join(" ")})`,
+    backend: plain,
+    files: integration,
+    switches: PLAIN_SWITCHES,
+  });
 }
 
 const totals = { pass: 0, fail: 0, skipped: 0 };
 let failedRuns = problems.length;
-for (const [index, backend] of backends.entries()) {
-  const files = index === 0 ? [...unit, ...integration] : integration;
+for (const { name, backend, files, switches } of runs) {
   if (files.length === 0) continue;
-  console.log(`\n# ===== backend: ${backend} (${files.length} files) =====`);
-  const result = await run(backend, files);
+  console.log(`\n# ===== backend: ${name} (${files.length} files) =====`);
+  const started = Date.now();
+  const result = await run(backend, files, switches);
   for (const key of Object.keys(totals)) totals[key] += result[key];
   if (result.code !== 0) failedRuns += 1;
-  console.log(`# backend ${backend}: ${result.pass} passed, ${result.fail} failed`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(
+    `# backend ${name}: ${result.pass} passed, ${result.fail} failed, ${result.skipped} skipped (${seconds} s)`,
+  );
 }
 for (const problem of problems) console.log(`# FAILED ${problem}`);
 console.log(

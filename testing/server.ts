@@ -35,6 +35,18 @@ export interface StartOptions {
   shareWith?: TestServer;
 }
 
+/**
+ * The performance switches of this test run (scripts/test.mjs runs the suite once more with
+ * READ_CACHE=off RESPONSE_WRITES=immediate): every server gets them (and the store contracts),
+ * and tests of the read cache's change feeds are skipped when it is off.
+ */
+export const runSwitches: Record<string, string> = {};
+for (const name of ["READ_CACHE", "RESPONSE_WRITES"]) {
+  const value = process.env[name];
+  if (value) runSwitches[name] = value;
+}
+export const readCacheOn = runSwitches.READ_CACHE?.trim().toLowerCase() !== "off";
+
 const owned = new WeakMap<TestServer, { backend: Backend; dataDir: string }>();
 
 /** Fixed development secrets so that several processes of one test agree. */
@@ -61,6 +73,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     RATE_LIMIT_PASSWORD_TOKEN_EMAIL: "100000/1m",
     RATE_LIMIT_PASSWORD_RESET: "100000/1m",
     RATE_LIMIT_EMAIL_CHANGE: "100000/1m",
+    ...runSwitches,
     ...backend.env,
     ...options.env,
   };

@@ -151,7 +151,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     done(null, payload);
   });
-  writeResponsesPerTurn(fastify);
+  if (config.responseWrites === "per-turn") writeResponsesPerTurn(fastify);
 
   const cookieWriter = new SessionCookie(config.session, logger);
   const authenticator = new Authenticator(options, cookieWriter);

@@ -8,6 +8,7 @@ import cpuBudget from "./cpu-budget.cjs";
 export type SameSite = "lax" | "strict" | "none";
 export type CookieSecure = "auto" | "always" | "never";
 export type JwtAlgorithm = "EdDSA" | "HS256";
+export type ResponseWrites = "per-turn" | "immediate";
 
 /** At most `limit` events per `windowMs` (fixed window). */
 export interface RateLimit {
@@ -28,6 +29,10 @@ export interface Config {
   databasePoolSize: number;
   redisUrl: string | undefined;
   redisPrefix: string;
+  /** READ_CACHE: the read cache and its change feeds in front of the stores (read-cache.ts). */
+  readCache: boolean;
+  /** RESPONSE_WRITES: responses written together once per turn (write-per-turn.ts), or each at once. */
+  responseWrites: ResponseWrites;
   logLevel: string;
   /** Allowed storefront origins: exact strings or regular expressions. */
   storeCors: ReadonlyArray<string | RegExp>;
@@ -394,6 +399,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     databasePoolSize: integer("DATABASE_POOL_SIZE", 10, 1, 1000),
     redisUrl,
     redisPrefix: read("REDIS_PREFIX") ?? "gatehouse:",
+    readCache: oneOf("READ_CACHE", ["on", "off"], "on") === "on",
+    responseWrites: oneOf<ResponseWrites>("RESPONSE_WRITES", ["per-turn", "immediate"], "per-turn"),
     logLevel,
     storeCors,
     trustProxy,

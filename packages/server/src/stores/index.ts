@@ -1,14 +1,17 @@
 /**
  * Opens every store the configuration asks for: the SQL database always (SQLite or PostgreSQL),
- * and Redis for sessions and rate-limit counters when REDIS_URL is set.
+ * Redis for sessions and rate-limit counters when REDIS_URL is set, and the read cache in front
+ * unless READ_CACHE=off.
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
+import { allFeeds, type Warn } from "./changes.js";
+import { ReadCache, dataVersionLook } from "./read-cache.js";
 import { trackSessionChanges } from "./redis/change-feed.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
-import { migrateToLatest, openDatabase, redactUrl } from "./sql/database.js";
+import { migrateToLatest, openDatabase, redactUrl, type SqlDatabase } from "./sql/database.js";
 import { createSqlStores } from "./sql/index.js";
 import type { Stores } from "./types.js";
 
@@ -56,42 +59,11 @@ async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis>
   return redis;
 }
 
-export async function openStores(
-  config: Readonly<Config>,
-  log: FastifyBaseLogger,
-): Promise<Stores> {
-  const database = await openDatabase(config);
-  try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
-  } catch (error) {
-    await database.close();
-    const where = config.databaseUrl
-      ? redactUrl(config.databaseUrl)
-      : `${database.location} (SQLite)`;
-    throw new BackendUnavailableError(
-      `cannot use the database at ${where}: ${(error as Error).message}. ` +
-        "Check that the server is running and reachable, and that the URL, user and password are right.",
-    );
-  }
-  const warnOnce10s = warnAtMostEvery10s(log);
-  const warn = (message: string, error?: unknown) => warnOnce10s({ err: error }, message);
-  if (!config.redisUrl) return createSqlStores(database, undefined, warn);
-
-  let redis: Redis;
-  try {
-    redis = await connectRedis(config.redisUrl, log);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+/** The SQL stores with sessions and rate-limit counters in Redis. */
+function withRedis(database: SqlDatabase, redis: Redis, config: Readonly<Config>): Stores {
   const sql = createSqlStores(
     database,
-    {
-      store: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
-      changes: trackSessionChanges(redis, config.redisPrefix, warn),
-    },
-    warn,
+    new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
   );
   return {
     ...sql,
@@ -114,4 +86,77 @@ export async function openStores(
       await sql.close();
     },
   };
+}
+
+/**
+ * The read cache (read-cache.ts) in front of the hot stores, and what keeps it exact: a look at
+ * SQLite's data version, and the changes PostgreSQL and Redis report (changes.ts), each on a
+ * connection of its own.
+ */
+function withReadCache(
+  stores: Stores,
+  database: SqlDatabase,
+  redis: { client: Redis; prefix: string } | undefined,
+  warn: Warn,
+): Stores {
+  const feeds = [
+    ...(database.listenForChanges ? [database.listenForChanges(warn)] : []),
+    ...(redis ? [trackSessionChanges(redis.client, redis.prefix, warn)] : []),
+  ];
+  const versionLook = database.dataVersion ? dataVersionLook(database.dataVersion) : () => true;
+  let cache: ReadCache;
+  if (feeds.length === 0) {
+    cache = new ReadCache(versionLook);
+  } else {
+    const feed = allFeeds(feeds);
+    cache = new ReadCache((cache) => versionLook(cache) && feed.sync());
+    feed.listen((change) => cache.apply(change));
+  }
+  return {
+    ...stores,
+    ...cache.wrap(stores),
+    async close() {
+      await Promise.all(feeds.map((feed) => feed.close()));
+      await stores.close();
+    },
+  };
+}
+
+export async function openStores(
+  config: Readonly<Config>,
+  log: FastifyBaseLogger,
+): Promise<Stores> {
+  const database = await openDatabase(config);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
+  } catch (error) {
+    await database.close();
+    const where = config.databaseUrl
+      ? redactUrl(config.databaseUrl)
+      : `${database.location} (SQLite)`;
+    throw new BackendUnavailableError(
+      `cannot use the database at ${where}: ${(error as Error).message}. ` +
+        "Check that the server is running and reachable, and that the URL, user and password are right.",
+    );
+  }
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    try {
+      redis = await connectRedis(config.redisUrl, log);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  const stores = redis ? withRedis(database, redis, config) : createSqlStores(database);
+  if (!config.readCache) return stores;
+  const warnOnce10s = warnAtMostEvery10s(log);
+  const warn: Warn = (message, error) => warnOnce10s({ err: error }, message);
+  return withReadCache(
+    stores,
+    database,
+    redis && { client: redis, prefix: config.redisPrefix },
+    warn,
+  );
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { createBackend, type Backend } from "../../../../testing/backend.js";
+import { runSwitches } from "../../../../testing/server.js";
 import { loadConfig } from "../../src/config.js";
 import type { Session } from "../../src/domain.js";
 import { openStores } from "../../src/stores/index.js";
@@ -26,7 +27,12 @@ describe("store contracts", () => {
   before(async () => {
     backend = await createBackend();
     dataDir = await mkdtemp(join(tmpdir(), "gatehouse-contract-"));
-    const config = loadConfig({ DATA_DIR: dataDir, SESSION_IDLE_TIMEOUT: "1h", ...backend.env });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      SESSION_IDLE_TIMEOUT: "1h",
+      ...runSwitches,
+      ...backend.env,
+    });
     stores = await openStores(config, pino({ level: "silent" }));
   });
   after(async () => {

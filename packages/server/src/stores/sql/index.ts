@@ -1,4 +1,3 @@
-import { allFeeds, type ChangeFeed, type Warn } from "../changes.js";
 import type { SessionStore, Stores } from "../types.js";
 import { SqlAddressStore } from "./address-store.js";
 import { SqlCustomerStore } from "./customer-store.js";
@@ -8,49 +7,17 @@ import { SqlPasswordResetStore } from "./password-reset-store.js";
 import { SqlSessionStore } from "./session-store.js";
 import { SqlSigningKeyStore } from "./signing-key-store.js";
 import { SqlThrottleStore } from "./throttle-store.js";
-import { ReadCache, dataVersionLook } from "../read-cache.js";
 
 /**
- * The hot reads cached in the process, exactly (read-cache.ts): on SQLite by a look at the
- * file's data version; on PostgreSQL by the changes it reports; with sessions in Redis, also by
- * the changes Redis reports (changes.ts).
+ * Every store on one SQL database (SQLite or PostgreSQL), sessions perhaps elsewhere (Redis).
+ * Call once the migrations have run. No read cache: `openStores` puts it in front.
  */
-function readCache({ dataVersion }: SqlDatabase, reported: ChangeFeed[]): ReadCache {
-  const versionLook = dataVersion ? dataVersionLook(dataVersion) : () => true;
-  if (reported.length === 0) return new ReadCache(versionLook);
-  const feed = allFeeds(reported);
-  const cache = new ReadCache((cache) => versionLook(cache) && feed.sync());
-  feed.listen((change) => cache.apply(change));
-  return cache;
-}
-
-/** Sessions kept elsewhere than in the SQL database (Redis), and the feed of their changes. */
-export interface ExternalSessions {
-  store: SessionStore;
-  changes: ChangeFeed;
-}
-
-/**
- * Every store on one SQL database (SQLite or PostgreSQL), sessions perhaps elsewhere. Call once
- * the migrations have run. `warn` logs the change feeds' problems.
- */
-export function createSqlStores(
-  database: SqlDatabase,
-  sessions?: ExternalSessions,
-  warn: Warn = () => {},
-): Stores {
+export function createSqlStores(database: SqlDatabase, sessions?: SessionStore): Stores {
   const { db } = database;
-  const feeds = [
-    ...(database.listenForChanges ? [database.listenForChanges(warn)] : []),
-    ...(sessions ? [sessions.changes] : []),
-  ];
-  const hot = {
+  return {
     customers: new SqlCustomerStore(database),
     addresses: new SqlAddressStore(database),
-    sessions: sessions?.store ?? new SqlSessionStore(database),
-  };
-  return {
-    ...readCache(database, feeds).wrap(hot),
+    sessions: sessions ?? new SqlSessionStore(database),
     signingKeys: new SqlSigningKeyStore(db),
     passwordResets: new SqlPasswordResetStore(db),
     throttle: new SqlThrottleStore(database),
@@ -63,9 +30,6 @@ export function createSqlStores(
         return { database: error as Error };
       }
     },
-    close: async () => {
-      await Promise.all(feeds.map((feed) => feed.close()));
-      await database.close();
-    },
+    close: () => database.close(),
   };
 }
