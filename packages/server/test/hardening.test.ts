@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -23,6 +23,7 @@ import {
   sessionCookie,
 } from "../../../testing/http.js";
 import { serverEntry, startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+import { relayTo } from "../../../testing/relay.js";
 
 const BEARER_401 =
   "The bearer token is invalid, expired or revoked; get a new one with POST /store/auth/token";
@@ -42,32 +43,6 @@ function exitOf(env: Record<string, string>): Promise<{ code: number | null; std
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.on("exit", (code) => (clearTimeout(timer), resolve({ code, stderr })));
   });
-}
-
-/** A TCP relay to a backend, so that a test can make the backend unreachable by closing it. */
-async function relayTo(url: string): Promise<{ url: string; close(): Promise<void> }> {
-  const target = new URL(url);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((incoming) => {
-    const outgoing = connect(Number(target.port), target.hostname);
-    for (const socket of [incoming, outgoing]) {
-      sockets.add(socket);
-      socket.on("error", () => {});
-      socket.on("close", () => sockets.delete(socket));
-    }
-    incoming.pipe(outgoing).pipe(incoming);
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const relayed = new URL(url);
-  relayed.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
-  return {
-    url: relayed.toString(),
-    close: () =>
-      new Promise((done) => {
-        server.close(() => done());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
 }
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
