@@ -28,23 +28,28 @@ export interface LoginResult {
   device: string;
 }
 
+/** What AuthService works with. */
+export interface AuthServiceDeps {
+  customers: CustomerStore;
+  passwords: PasswordService;
+  sessions: SessionService;
+  throttle: ThrottleService;
+  devices: DeviceCookies;
+  /** Longest password a login may carry before it is refused unhashed. */
+  loginMaxLength: number;
+  /** Lifetime of the session behind a bearer token (the token's `exp`). */
+  bearerTtlMs: number;
+  /** PASSWORD_HASH_QUEUE: one client may take an eighth of it. */
+  hashQueue: number;
+}
+
 export class AuthService {
   /** Logins checking a password now, per client key (only while rate limits are on). */
   private readonly hashing = new Map<string, number>();
   private readonly hashesPerClient: number;
 
-  constructor(
-    private readonly customers: CustomerStore,
-    private readonly passwords: PasswordService,
-    private readonly sessions: SessionService,
-    private readonly loginMaxLength: number,
-    /** Lifetime of the session behind a bearer token (the token's `exp`). */
-    private readonly bearerTtlMs: number,
-    private readonly throttle: ThrottleService,
-    private readonly devices: DeviceCookies,
-    hashQueue: number,
-  ) {
-    this.hashesPerClient = Math.max(1, Math.ceil(hashQueue * CLIENT_SHARE_OF_HASH_QUEUE));
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.hashesPerClient = Math.max(1, Math.ceil(deps.hashQueue * CLIENT_SHARE_OF_HASH_QUEUE));
   }
 
   /**
@@ -60,59 +65,59 @@ export class AuthService {
     ip: string,
     deviceCookie: string | undefined,
   ): Promise<LoginResult> {
-    if (typeof password === "string" && password.length > this.loginMaxLength) {
+    if (typeof password === "string" && password.length > this.deps.loginMaxLength) {
       throw invalidData(
-        `password must be shorter than or equal to ${this.loginMaxLength} characters`,
+        `password must be shorter than or equal to ${this.deps.loginMaxLength} characters`,
       );
     }
     // Medusa accepts any non-empty JSON value here; a non-string can never match a hash.
     const candidate = typeof password === "string" ? password : "\u0000 not a string";
-    const device = this.devices.nonceFor(deviceCookie, email);
+    const device = this.deps.devices.nonceFor(deviceCookie, email);
     // Counted before the check, so that concurrent attempts get what serial ones would.
-    const wait = await this.throttle.reserveLogin(ip, email, device);
+    const wait = await this.deps.throttle.reserveLogin(ip, email, device);
     if (wait > 0) {
       // A refused attempt answers after what a check takes, without taking a place to hash.
-      await this.passwords.waitLikeVerify();
-      throw this.throttle.rateLimited(
+      await this.deps.passwords.waitLikeVerify();
+      throw this.deps.throttle.rateLimited(
         `Too many failed login attempts; try again in ${Math.ceil(wait / 1000)} seconds`,
         wait,
       );
     }
     const done = this.takeHashShare(ip);
     if (!done) {
-      await this.throttle.loginNotChecked(ip, email, device);
-      throw this.throttle.rateLimited(
+      await this.deps.throttle.loginNotChecked(ip, email, device);
+      throw this.deps.throttle.rateLimited(
         "Too many logins from this address at once; try again in a second",
         1000,
       );
     }
     try {
-      const account = await this.customers.findAccountByEmail(normalizeEmail(email));
-      const result = await this.passwords.verify(account?.passwordHash ?? null, candidate);
+      const account = await this.deps.customers.findAccountByEmail(normalizeEmail(email));
+      const result = await this.deps.passwords.verify(account?.passwordHash ?? null, candidate);
       if (!account || !result.ok || typeof password !== "string") {
         throw unauthorized(INVALID_CREDENTIALS);
       }
-      await this.throttle.loginSucceeded(ip, email, device);
+      await this.deps.throttle.loginSucceeded(ip, email, device);
       // The hash this login proved the password against (its own upgrade, when that was stored).
       let proven = account.passwordHash!;
       if (result.needsRehash) {
         // Best effort: a failed upgrade must not fail the login; the next login tries again.
-        const upgraded = await this.passwords.hash(password);
-        const replaced = await this.customers
+        const upgraded = await this.deps.passwords.hash(password);
+        const replaced = await this.deps.customers
           .replacePasswordHash(account.customer.id, proven, upgraded)
           .catch(() => false);
         if (replaced) proven = upgraded;
       }
       done();
-      const ttl = kind === "bearer" ? this.bearerTtlMs : undefined;
-      const { session, token } = await this.sessions.create(
+      const ttl = kind === "bearer" ? this.deps.bearerTtlMs : undefined;
+      const { session, token } = await this.deps.sessions.create(
         account.customer.id,
         kind,
         userAgent,
         ttl,
       );
       await this.assertStillValid(account.customer.id, email, password, proven, session.id);
-      return { customer: account.customer, session, token, device: this.devices.issue(email) };
+      return { customer: account.customer, session, token, device: this.deps.devices.issue(email) };
     } finally {
       done();
     }
@@ -123,8 +128,8 @@ export class AuthService {
    * function returned gives it back (once).
    */
   private takeHashShare(ip: string): (() => void) | null {
-    if (!this.throttle.enabled) return () => {};
-    const client = this.throttle.clientKey(ip);
+    if (!this.deps.throttle.enabled) return () => {};
+    const client = this.deps.throttle.clientKey(ip);
     const taken = this.hashing.get(client) ?? 0;
     if (taken >= this.hashesPerClient) return null;
     this.hashing.set(client, taken + 1);
@@ -151,13 +156,13 @@ export class AuthService {
     proven: string,
     sessionId: string,
   ): Promise<void> {
-    const current = await this.customers.findAccountByEmail(normalizeEmail(email));
+    const current = await this.deps.customers.findAccountByEmail(normalizeEmail(email));
     if (current?.customer.id === customerId && current.passwordHash !== null) {
       if (current.passwordHash === proven) return;
       // Another login's upgrade of the same password also changes the hash.
-      if ((await this.passwords.verify(current.passwordHash, password)).ok) return;
+      if ((await this.deps.passwords.verify(current.passwordHash, password)).ok) return;
     }
-    await this.sessions.revoke(sessionId);
+    await this.deps.sessions.revoke(sessionId);
     throw unauthorized(INVALID_CREDENTIALS);
   }
 }

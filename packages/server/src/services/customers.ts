@@ -130,24 +130,26 @@ function boundedMerge(update: Metadata, field: string, limits: MetadataLimits): 
   };
 }
 
+/** What CustomerService works with. */
+export interface CustomerServiceDeps {
+  customers: CustomerStore;
+  addresses: AddressStore;
+  resets: PasswordResetStore;
+  passwords: PasswordService;
+  sessions: SessionService;
+  /** Keys the HMAC under which reset tokens are stored (COOKIE_SECRET). */
+  secret: string;
+  clock: Clock;
+  events: AccountEvents;
+  throttle: ThrottleService;
+  /** A session younger than this may change the password or email without old_password. */
+  freshSessionAgeMs: number;
+  /** Longest old_password accepted (the login rule). */
+  oldPasswordMaxLength: number;
+}
+
 export class CustomerService {
-  constructor(
-    private readonly customers: CustomerStore,
-    private readonly addresses: AddressStore,
-    private readonly resets: PasswordResetStore,
-    private readonly passwords: PasswordService,
-    private readonly sessions: SessionService,
-    private readonly secret: string,
-    private readonly clock: Clock,
-    private readonly events: AccountEvents,
-    private readonly throttle: ThrottleService,
-    private readonly credentialChange: {
-      /** A session younger than this may change the password or email without old_password. */
-      freshSessionAgeMs: number;
-      /** Longest old_password accepted (the login rule). */
-      oldPasswordMaxLength: number;
-    },
-  ) {}
+  constructor(private readonly deps: CustomerServiceDeps) {}
 
   async register(input: RegistrationInput): Promise<Customer> {
     this.assertPolicy(input.password, {
@@ -155,30 +157,30 @@ export class CustomerService {
       names: [input.first_name, input.last_name],
     });
     const email = normalizeEmail(input.email);
-    if (await this.customers.hasAccount(email)) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
-    const customer = await this.customers.create({
+    if (await this.deps.customers.hasAccount(email)) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
+    const customer = await this.deps.customers.create({
       id: newId("cus"),
       email,
       first_name: input.first_name ?? null,
       last_name: input.last_name ?? null,
       phone: input.phone ?? null,
       has_account: true,
-      password_hash: await this.passwords.hash(input.password),
-      created_at: this.clock.now(),
+      password_hash: await this.deps.passwords.hash(input.password),
+      created_at: this.deps.clock.now(),
     });
     // The unique index decides races between concurrent registrations of one email.
     if (!customer) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
-    await this.events.emit("customer.created", names(customer));
+    await this.deps.events.emit("customer.created", names(customer));
     return customer;
   }
 
   /** Whether the email belongs to a registered (not guest) customer. */
   async isRegistered(email: string): Promise<boolean> {
-    return this.customers.hasAccount(normalizeEmail(email));
+    return this.deps.customers.hasAccount(normalizeEmail(email));
   }
 
   async view(customerId: string): Promise<CustomerView> {
-    const found = await this.customers.findWithAddresses(customerId);
+    const found = await this.deps.customers.findWithAddresses(customerId);
     if (!found) throw notFound(`Customer with id: ${customerId} was not found`);
     return viewOf(found);
   }
@@ -190,7 +192,7 @@ export class CustomerService {
    * email is reported as an account event.
    */
   async update(customerId: string, update: ProfileUpdate, caller: Caller): Promise<CustomerView> {
-    const existing = await this.customers.findById(customerId);
+    const existing = await this.deps.customers.findById(customerId);
     if (!existing) throw notFound(`Customer with id: ${customerId} was not found`);
     const newEmail = update.email != null ? normalizeEmail(update.email) : undefined;
     const emailChanges = newEmail !== undefined && newEmail !== existing.email;
@@ -209,9 +211,9 @@ export class CustomerService {
     if (passwordChanges || emailChanges || oldPassword !== undefined) {
       await this.assertCredentialProof(existing, oldPassword, caller);
     }
-    if (emailChanges) await this.throttle.emailChange(customerId);
+    if (emailChanges) await this.deps.throttle.emailChange(customerId);
 
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const patch: CustomerPatch = { updated_at: now };
     if (update.first_name !== undefined) patch.first_name = update.first_name;
     if (update.last_name !== undefined) patch.last_name = update.last_name;
@@ -222,7 +224,7 @@ export class CustomerService {
       // Refused before any other change is made; the store checks again what it writes.
       patch.metadata(existing.metadata);
     }
-    if (passwordChanges) patch.password_hash = await this.passwords.hash(update.password!);
+    if (passwordChanges) patch.password_hash = await this.deps.passwords.hash(update.password!);
     if (update.billing_address != null) {
       patch.billing_address_id = await this.saveBillingAddress(
         existing,
@@ -230,11 +232,11 @@ export class CustomerService {
         now,
       );
     }
-    const updated = await this.customers.update(customerId, patch);
+    const updated = await this.deps.customers.update(customerId, patch);
     if (updated === "duplicate") throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     if (!updated) throw notFound(`Customer with id: ${customerId} was not found`);
     if (updated.email !== existing.email) {
-      await this.events.emit("customer.email_changed", {
+      await this.deps.events.emit("customer.email_changed", {
         id: updated.id,
         old_email: existing.email,
         new_email: updated.email,
@@ -243,9 +245,12 @@ export class CustomerService {
       });
     }
     if (passwordChanges) {
-      await this.sessions.revokeAll(customerId, "password_changed", caller.session.id);
-      await this.resets.deleteForCustomer(customerId);
-      await this.events.emit("customer.password_changed", { ...names(updated), source: "profile" });
+      await this.deps.sessions.revokeAll(customerId, "password_changed", caller.session.id);
+      await this.deps.resets.deleteForCustomer(customerId);
+      await this.deps.events.emit("customer.password_changed", {
+        ...names(updated),
+        source: "profile",
+      });
     }
     return this.view(updated.id);
   }
@@ -259,9 +264,9 @@ export class CustomerService {
     oldPassword: string | undefined,
     caller: Caller,
   ): Promise<void> {
-    const { freshSessionAgeMs, oldPasswordMaxLength } = this.credentialChange;
+    const { freshSessionAgeMs, oldPasswordMaxLength } = this.deps;
     if (oldPassword === undefined) {
-      if (this.clock.now() - caller.session.created_at < freshSessionAgeMs) return;
+      if (this.deps.clock.now() - caller.session.created_at < freshSessionAgeMs) return;
       throw forbidden(
         "Changing the password or email needs old_password (the current password), or a login " +
           `less than ${describeDuration(freshSessionAgeMs)} ago: send old_password or log in again`,
@@ -273,25 +278,28 @@ export class CustomerService {
       );
     }
     // Counted as a login attempt of the account before it is checked (login's rules).
-    const wait = await this.throttle.reserveLogin(caller.ip, customer.email, null);
+    const wait = await this.deps.throttle.reserveLogin(caller.ip, customer.email, null);
     if (wait > 0) {
-      throw this.throttle.rateLimited(
+      throw this.deps.throttle.rateLimited(
         `Too many failed login attempts; try again in ${Math.ceil(wait / 1000)} seconds`,
         wait,
       );
     }
     // From storage: the hash as it is now, never a cached one.
-    const account = await this.customers.findAccountByEmail(customer.email);
+    const account = await this.deps.customers.findAccountByEmail(customer.email);
     const hash = account?.customer.id === customer.id ? account.passwordHash : null;
-    if (!(await this.passwords.verify(hash, oldPassword)).ok)
+    if (!(await this.deps.passwords.verify(hash, oldPassword)).ok)
       throw unauthorized(WRONG_OLD_PASSWORD);
-    await this.throttle.loginSucceeded(caller.ip, customer.email, null);
+    await this.deps.throttle.loginSucceeded(caller.ip, customer.email, null);
   }
 
   async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {
-    const address = this.newAddress(fields, this.clock.now(), "address.metadata");
+    const address = this.newAddress(fields, this.deps.clock.now(), "address.metadata");
     if (
-      !(await this.addresses.addToBook({ ...address, customer_id: customerId }, ADDRESS_BOOK_LIMIT))
+      !(await this.deps.addresses.addToBook(
+        { ...address, customer_id: customerId },
+        ADDRESS_BOOK_LIMIT,
+      ))
     ) {
       throw invalidData(
         `an address book holds at most ${ADDRESS_BOOK_LIMIT} addresses; delete one first`,
@@ -305,16 +313,20 @@ export class CustomerService {
     addressId: string,
     fields: AddressFields,
   ): Promise<CustomerView> {
-    const address = await this.addresses.findById(addressId);
+    const address = await this.deps.addresses.findById(addressId);
     if (!address || address.customer_id !== customerId) {
       throw notFound(`Address with id ${addressId} was not found`);
     }
-    await this.addresses.update(addressId, normalizeAddress(fields, "metadata"), this.clock.now());
+    await this.deps.addresses.update(
+      addressId,
+      normalizeAddress(fields, "metadata"),
+      this.deps.clock.now(),
+    );
     return this.view(customerId);
   }
 
   async deleteAddress(customerId: string, addressId: string): Promise<CustomerView> {
-    if (!(await this.addresses.softDelete(customerId, addressId, this.clock.now()))) {
+    if (!(await this.deps.addresses.softDelete(customerId, addressId, this.deps.clock.now()))) {
       throw notFound(`Address with id ${addressId} was not found`);
     }
     return this.view(customerId);
@@ -325,17 +337,17 @@ export class CustomerService {
    * The route runs it after answering, so its work is not seen in the answer's time.
    */
   async requestPasswordReset(email: string): Promise<void> {
-    const account = await this.customers.findAccountByEmail(normalizeEmail(email));
+    const account = await this.deps.customers.findAccountByEmail(normalizeEmail(email));
     if (!account) return;
     const token = newSecretToken();
-    const now = this.clock.now();
-    await this.resets.create(
-      hashSecretToken(this.secret, token),
+    const now = this.deps.clock.now();
+    await this.deps.resets.create(
+      hashSecretToken(this.deps.secret, token),
       account.customer.id,
       now,
       now + RESET_TOKEN_TTL_MS,
     );
-    await this.events.emit("customer.password_reset_requested", {
+    await this.deps.events.emit("customer.password_reset_requested", {
       ...names(account.customer),
       token,
     });
@@ -350,11 +362,11 @@ export class CustomerService {
     // Only what the caller typed shapes the answer before the token is checked.
     this.assertPolicy(password, { emails: [email] });
     if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
-    const account = await this.customers.findAccountByEmail(normalizeEmail(email));
+    const account = await this.deps.customers.findAccountByEmail(normalizeEmail(email));
     const customerId = account?.customer.id ?? NO_CUSTOMER;
-    const tokenHash = hashSecretToken(this.secret, token);
-    const now = this.clock.now();
-    const valid = await this.resets.isValid(tokenHash, customerId, now);
+    const tokenHash = hashSecretToken(this.deps.secret, token);
+    const now = this.deps.clock.now();
+    const valid = await this.deps.resets.isValid(tokenHash, customerId, now);
     if (!account || !valid) throw unauthorized(INVALID_RESET_TOKEN);
     // The token's holder may learn the account's names: a refused password keeps the token.
     const { customer } = account;
@@ -362,22 +374,25 @@ export class CustomerService {
       emails: [customer.email],
       names: [customer.first_name, customer.last_name],
     });
-    if (!(await this.resets.consume(tokenHash, customerId, now))) {
+    if (!(await this.deps.resets.consume(tokenHash, customerId, now))) {
       throw unauthorized(INVALID_RESET_TOKEN);
     }
-    const updated = await this.customers.update(customerId, {
-      password_hash: await this.passwords.hash(password),
-      updated_at: this.clock.now(),
+    const updated = await this.deps.customers.update(customerId, {
+      password_hash: await this.deps.passwords.hash(password),
+      updated_at: this.deps.clock.now(),
     });
     if (!updated || updated === "duplicate") throw unauthorized(INVALID_RESET_TOKEN);
-    await this.sessions.revokeAll(customerId, "password_reset");
-    await this.resets.deleteForCustomer(customerId);
-    await this.events.emit("customer.password_changed", { ...names(updated), source: "reset" });
+    await this.deps.sessions.revokeAll(customerId, "password_reset");
+    await this.deps.resets.deleteForCustomer(customerId);
+    await this.deps.events.emit("customer.password_changed", {
+      ...names(updated),
+      source: "reset",
+    });
     return updated;
   }
 
   private assertPolicy(password: string, context: PasswordContext): void {
-    const problem = this.passwords.policyProblem(password, context);
+    const problem = this.deps.passwords.policyProblem(password, context);
     if (problem) throw invalidData(problem);
   }
 
@@ -411,7 +426,7 @@ export class CustomerService {
     now: number,
   ): Promise<string> {
     if (typeof value === "string") {
-      const address = await this.addresses.findById(value);
+      const address = await this.deps.addresses.findById(value);
       // Unlike Medusa, only the customer's own addresses can be chosen.
       if (
         !address ||
@@ -422,9 +437,9 @@ export class CustomerService {
       return address.id;
     }
     if (customer.billing_address_id) {
-      const current = await this.addresses.findById(customer.billing_address_id);
+      const current = await this.deps.addresses.findById(customer.billing_address_id);
       if (current) {
-        await this.addresses.update(
+        await this.deps.addresses.update(
           current.id,
           normalizeAddress(value, "billing_address.metadata"),
           now,
@@ -432,7 +447,7 @@ export class CustomerService {
         return current.id;
       }
     }
-    const created = await this.addresses.create(
+    const created = await this.deps.addresses.create(
       this.newAddress(value, now, "billing_address.metadata"),
     );
     return created.id;
