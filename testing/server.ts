@@ -150,3 +150,23 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 export function uniqueEmail(prefix = "customer"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}@example.com`;
 }
+
+/**
+ * Waits (up to 5 s) for a development server to log a password-reset token for `email` after
+ * log line `from` (the account event's data, logged when no webhook is set).
+ */
+export async function loggedResetToken(
+  server: TestServer,
+  email: string,
+  from: number,
+): Promise<string> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const entry = server.logs
+      .slice(from)
+      .find((line) => line.email === email && typeof line.token === "string");
+    if (entry) return entry.token as string;
+    if (Date.now() > deadline) throw new Error(`no password reset token was logged for ${email}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

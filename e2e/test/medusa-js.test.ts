@@ -11,10 +11,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import Medusa from "@gatehouse/client";
 import MedusaJsModule from "@medusajs/medusa-js";
-import { startServer, uniqueEmail, type TestServer } from "../../testing/server.js";
+import {
+  loggedResetToken,
+  startServer,
+  uniqueEmail,
+  type TestServer,
+} from "../../testing/server.js";
 
 /**
  * medusa-js's package sends `import` to an ES module whose default export is the client class, but
@@ -188,19 +192,6 @@ async function registered(driver: Driver, server: TestServer, extra: Record<stri
   );
   visitor.keep(created);
   return { visitor, customer: created.customer, created };
-}
-
-/** Waits for the (development) server to log a password-reset token for `email`. */
-async function loggedResetToken(server: TestServer, email: string, from: number): Promise<string> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const entry = server.logs
-      .slice(from)
-      .find((line) => line.email === email && typeof line.token === "string");
-    if (entry) return entry.token as string;
-    if (Date.now() > deadline) throw new Error(`no password reset token was logged for ${email}`);
-    await sleep(20);
-  }
 }
 
 const scenarios: Scenario[] = [

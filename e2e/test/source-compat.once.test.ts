@@ -22,10 +22,14 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { startServer, uniqueEmail, type TestServer } from "../../testing/server.js";
+import {
+  loggedResetToken,
+  startServer,
+  uniqueEmail,
+  type TestServer,
+} from "../../testing/server.js";
 
 const exec = promisify(execFile);
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
@@ -185,19 +189,6 @@ describe("the same storefront code runs against a real server", () => {
     await server?.stop();
   });
 
-  /** Waits for the (development) server to log a password-reset token for `email`. */
-  async function resetToken(email: string, from: number): Promise<string> {
-    const deadline = Date.now() + 3000;
-    for (;;) {
-      const entry = server.logs
-        .slice(from)
-        .find((line) => line.email === email && typeof line.token === "string");
-      if (entry) return entry.token as string;
-      if (Date.now() > deadline) throw new Error(`no password reset token was logged for ${email}`);
-      await sleep(20);
-    }
-  }
-
   const variants = [
     {
       name: "@medusajs/medusa-js (the original)",
@@ -282,7 +273,7 @@ describe("the same storefront code runs against a real server", () => {
         });
         const reset = await shop.resetPassword(
           email,
-          await resetToken(email, from),
+          await loggedResetToken(server, email, from),
           "a new passphrase",
         );
         assert.equal(reset.ok, true, reset.message);

@@ -17,7 +17,12 @@ import {
   type ApiResponse,
 } from "../../../testing/http.js";
 import { storedSessions } from "../../../testing/sessions.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
+import {
+  loggedResetToken,
+  startServer,
+  uniqueEmail,
+  type TestServer,
+} from "../../../testing/server.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 
 const NEW_PASSWORD = "a brand new passphrase";
@@ -34,19 +39,6 @@ async function withServer<T>(
     return await use(server);
   } finally {
     await server.stop();
-  }
-}
-
-/** Waits (up to 5 s) for the server to log a reset token for `email` after log index `from`. */
-async function loggedResetToken(server: TestServer, email: string, from: number): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const entry = server.logs
-      .slice(from)
-      .find((line) => line.email === email && typeof line.token === "string");
-    if (entry) return entry.token as string;
-    if (Date.now() > deadline) throw new Error(`no password reset token was logged for ${email}`);
-    await sleep(20);
   }
 }
 
