@@ -407,6 +407,20 @@ describe("login limits", () => {
       );
     });
 
+    it("a burst from 50 addresses of one /64 gets one budget", async () => {
+      await withServer({ RATE_LIMIT_EXISTS: "3/1m" }, async (limited) => {
+        const responses = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            client(limited.url).get(
+              `/store/auth/${uniqueEmail()}`,
+              from(`2001:db8:5:6::${(i + 1).toString(16)}`),
+            ),
+          ),
+        );
+        assert.deepEqual(tally(responses), { 200: 3, 429: 47 });
+      });
+    });
+
     it("RATE_LIMIT_IPV6_PREFIX=128 counts every address on its own", async () => {
       await withServer({ RATE_LIMIT_EXISTS: "1/1m", RATE_LIMIT_IPV6_PREFIX: "128" }, async (s) => {
         const sApi = client(s.url);
