@@ -16,7 +16,7 @@ import { SessionService } from "./services/sessions.js";
 import { ThrottleService } from "./services/throttle.js";
 import { DeviceCookies } from "./services/devices.js";
 import { TokenService } from "./services/tokens.js";
-import { openStores } from "./stores/index.js";
+import { openStores } from "./stores/open-stores.js";
 import type { Stores } from "./stores/types.js";
 
 export interface Gatehouse {

@@ -8,7 +8,7 @@ import pino from "pino";
 import { ConfigError, loadConfig } from "./config.js";
 import { loadOrCreateDevSecrets } from "./dev-secrets.js";
 import { createGatehouse } from "./gatehouse.js";
-import { BackendUnavailableError } from "./stores/index.js";
+import { BackendUnavailableError } from "./stores/open-stores.js";
 import { redactUrl } from "./stores/sql/database.js";
 
 function createLogger(level: string) {

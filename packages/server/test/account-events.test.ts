@@ -21,7 +21,7 @@ import { queryTestDb } from "../../../testing/db.js";
 import { STRONG_PASSWORD, client, login, register } from "../../../testing/http.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../testing/server.js";
 import { loadConfig } from "../src/config.js";
-import { openStores } from "../src/stores/index.js";
+import { openStores } from "../src/stores/open-stores.js";
 import type { Stores } from "../src/stores/types.js";
 
 const NEW_PASSWORD = "a brand new passphrase 42";

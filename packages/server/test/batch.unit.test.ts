@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_BATCH, batchedReader } from "../src/stores/sql/batch.js";
+import { MAX_BATCH, batchedReader } from "../src/runtime/batched-reader.js";
 
 function recordingLoader(rows: Map<string, string>) {
   const loads: string[][] = [];

@@ -1,7 +1,7 @@
 /** The bounded map behind the verified-token and cookie-hash caches. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BoundedMap } from "../src/bounded-map.js";
+import { BoundedMap } from "../src/runtime/bounded-map.js";
 
 describe("BoundedMap", () => {
   it("keeps at most its limit, dropping the oldest added first", () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Customer, Session } from "../src/domain.js";
-import { ReadCache, dataVersionLook } from "../src/stores/read-cache.js";
+import { ReadCache, dataVersionLook } from "../src/stores/cache/read-cache.js";
 import type {
   AddressStore,
   CustomerStore,

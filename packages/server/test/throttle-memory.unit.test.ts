@@ -12,7 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import pino from "pino";
 import { loadConfig } from "../src/config.js";
-import { openStores } from "../src/stores/index.js";
+import { openStores } from "../src/stores/open-stores.js";
 import type { Stores } from "../src/stores/types.js";
 
 setFlagsFromString("--expose-gc");

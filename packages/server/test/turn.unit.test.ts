@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { atTurnEnd, endingTurn } from "../src/turn.js";
+import { atTurnEnd, endingTurn } from "../src/runtime/end-of-turn.js";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -43,7 +43,7 @@ describe("end of turn", () => {
   it("a task that throws does not stop the others or the scheduler; its error is reported", async () => {
     // In a process of its own: the error surfaces as an uncaught exception there.
     const script = `
-      const { atTurnEnd } = await import(${JSON.stringify(new URL("../src/turn.ts", import.meta.url).href)});
+      const { atTurnEnd } = await import(${JSON.stringify(new URL("../src/runtime/end-of-turn.ts", import.meta.url).href)});
       const ran = [], uncaught = [];
       process.on("uncaughtException", (error) => uncaught.push(error.message));
       atTurnEnd(() => { throw new Error("boom"); });

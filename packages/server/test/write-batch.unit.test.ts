@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import SqliteDatabase from "better-sqlite3";
-import { MAX_WRITES_PER_COMMIT, writesPerTurn } from "../src/stores/sql/write-batch.js";
+import { MAX_WRITES_PER_COMMIT, writesPerTurn } from "../src/runtime/sqlite-group-commit.js";
 
 describe("SQLite writes committed once per turn", () => {
   let dir: string;

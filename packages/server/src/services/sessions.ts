@@ -5,7 +5,7 @@
 import type { Config } from "../config.js";
 import type { Session, SessionKind } from "../domain.js";
 import type { SessionStore } from "../stores/types.js";
-import { BoundedMap } from "../bounded-map.js";
+import { BoundedMap } from "../runtime/bounded-map.js";
 import type { Clock } from "./clock.js";
 import type { AccountEventData, AccountEvents } from "./events.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";

@@ -18,7 +18,7 @@ import {
 import type { Config } from "../config.js";
 import type { Session, SigningKey } from "../domain.js";
 import type { SigningKeyStore } from "../stores/types.js";
-import { BoundedMap } from "../bounded-map.js";
+import { BoundedMap } from "../runtime/bounded-map.js";
 import type { Clock } from "./clock.js";
 
 type Key = CryptoKey | KeyObject | Uint8Array;

@@ -12,7 +12,7 @@ import { createBackend, type Backend } from "../../../../testing/backend.js";
 import { runSwitches } from "../../../../testing/server.js";
 import { loadConfig } from "../../src/config.js";
 import type { Session } from "../../src/domain.js";
-import { openStores } from "../../src/stores/index.js";
+import { openStores } from "../../src/stores/open-stores.js";
 import type { Stores } from "../../src/stores/types.js";
 
 let seq = 0;

@@ -11,7 +11,7 @@
  * connection is kept (one queue, first in, first out). Figures in docs/architecture.md.
  */
 import type { FastifyInstance, FastifyReply, onSendHookHandler } from "fastify";
-import { atTurnEnd } from "../../turn.js";
+import { atTurnEnd } from "../../runtime/end-of-turn.js";
 
 type SendDone = Parameters<onSendHookHandler>[3];
 

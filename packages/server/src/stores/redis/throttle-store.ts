@@ -3,7 +3,7 @@
  * itself when both its window and its block have ended. Each change is one Lua script.
  */
 import type { Redis } from "ioredis";
-import { HitsPerTurn } from "../hits-per-turn.js";
+import { HitsPerTurn } from "../../runtime/hits-per-turn.js";
 import type { ThrottleRule, ThrottleState, ThrottleStore } from "../types.js";
 
 // KEYS: counter. ARGV: window ms, now, hits. Returns {count, start, blocked}.

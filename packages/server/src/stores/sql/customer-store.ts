@@ -4,7 +4,7 @@ import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlDatabase } from "./database.js";
 import { readMetadata, writeMerged } from "./json.js";
-import { batchedReader } from "./batch.js";
+import { batchedReader } from "../../runtime/batched-reader.js";
 import { param, prepare } from "./prepared.js";
 import * as postgresJson from "kysely/helpers/postgres";
 import * as sqliteJson from "kysely/helpers/sqlite";

@@ -11,10 +11,10 @@ import SqliteDatabase from "better-sqlite3";
 import type { Config } from "../../config.js";
 import { migrationProvider } from "../../migrations/index.js";
 import type { Database } from "./schema.js";
-import type { ChangeFeed, Warn } from "../changes.js";
-import { listenForChanges } from "./change-feed.js";
-import { changeCounter } from "./wal-index.js";
-import { writesPerTurn } from "./write-batch.js";
+import type { ChangeFeed, Warn } from "../cache/change-feed.js";
+import { listenForChanges } from "../cache/postgres-notify-feed.js";
+import { changeCounter } from "../cache/sqlite-wal-index.js";
+import { writesPerTurn } from "../../runtime/sqlite-group-commit.js";
 
 export type Dialect = "sqlite" | "postgres";
 

@@ -2,7 +2,7 @@ import { sql, type Compilable, type Kysely, type Selectable } from "kysely";
 import type { ThrottleRule, ThrottleState, ThrottleStore } from "../types.js";
 import { reserveAll } from "../throttle-rules.js";
 import type { SqlDatabase } from "./database.js";
-import { HitsPerTurn } from "../hits-per-turn.js";
+import { HitsPerTurn } from "../../runtime/hits-per-turn.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, ThrottleTable } from "./schema.js";
 

@@ -20,7 +20,7 @@ import {
   type Change,
   type ChangeFeed,
   type Warn,
-} from "../changes.js";
+} from "./change-feed.js";
 
 const CHANNEL = "gatehouse_changes";
 /** The triggers of migration 0003, which must all exist and fire. */

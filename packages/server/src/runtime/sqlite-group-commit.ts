@@ -6,7 +6,7 @@
  * figures: docs/architecture.md, "Storage".
  */
 import type SqliteDatabase from "better-sqlite3";
-import { atTurnEnd } from "../../turn.js";
+import { atTurnEnd } from "./end-of-turn.js";
 
 /** Writes per transaction at most; a busier turn commits several times. */
 export const MAX_WRITES_PER_COMMIT = 128;

@@ -4,10 +4,10 @@
  * made elsewhere are found by a look (`Look`) that every cached read waits for. Cached objects
  * are frozen. How the look stays exact: docs/architecture.md, "The read cache".
  */
-import { BoundedMap } from "../bounded-map.js";
-import { afterPromiseJobs, atTurnEnd, endingTurn } from "../turn.js";
-import type { Address, Session } from "../domain.js";
-import type { Change } from "./changes.js";
+import { BoundedMap } from "../../runtime/bounded-map.js";
+import { afterPromiseJobs, atTurnEnd, endingTurn } from "../../runtime/end-of-turn.js";
+import type { Address, Session } from "../../domain.js";
+import type { Change } from "./change-feed.js";
 import type {
   AddressPatch,
   AddressStore,
@@ -16,7 +16,7 @@ import type {
   CustomerWithAddresses,
   NewCustomer,
   SessionStore,
-} from "./types.js";
+} from "../types.js";
 
 /** How many sessions, customers and email answers are kept (oldest dropped first). */
 export const READ_CACHE_LIMITS = { sessions: 10_000, customers: 5_000, emails: 10_000 } as const;

@@ -10,7 +10,7 @@
  * read cache then reads through), and everything is reported changed once it tracks again.
  */
 import type { Redis } from "ioredis";
-import { FEED_RETRY_MS, LooksOut, type Change, type ChangeFeed, type Warn } from "../changes.js";
+import { FEED_RETRY_MS, LooksOut, type Change, type ChangeFeed, type Warn } from "./change-feed.js";
 
 const CHANNEL = "__redis__:invalidate";
 

@@ -4,8 +4,8 @@
  * one "count n more" write at the end of the turn, and each caller still gets its own count, in
  * the order asked.
  */
-import { atTurnEnd } from "../turn.js";
-import type { ThrottleState } from "./types.js";
+import { atTurnEnd } from "./end-of-turn.js";
+import type { ThrottleState } from "../stores/types.js";
 
 /** Stores `hits` more hits on `key` and answers the state after them. */
 export type CountHits = (

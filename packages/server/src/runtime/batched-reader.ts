@@ -8,7 +8,7 @@
  * sees every write that completed before it was asked, exactly as a query of its own would.
  */
 
-import { atTurnEnd } from "../../turn.js";
+import { atTurnEnd } from "./end-of-turn.js";
 
 /** Keys per statement at most; a busier turn sends several statements. */
 export const MAX_BATCH = 128;

@@ -6,9 +6,9 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
-import { allFeeds, type Warn } from "./changes.js";
-import { ReadCache, dataVersionLook } from "./read-cache.js";
-import { trackSessionChanges } from "./redis/change-feed.js";
+import { allFeeds, type Warn } from "./cache/change-feed.js";
+import { ReadCache, dataVersionLook } from "./cache/read-cache.js";
+import { trackSessionChanges } from "./cache/redis-tracking-feed.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
 import { migrateToLatest, openDatabase, redactUrl, type SqlDatabase } from "./sql/database.js";
