@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { loadOrCreateDevSecrets } from "./dev-secrets.js";
 import { createGatehouse } from "./gatehouse.js";
 import { BackendUnavailableError } from "./stores/open-stores.js";
-import { redactUrl } from "./stores/sql/database.js";
+import { redactUrl } from "./stores/redact-url.js";
 
 function createLogger(level: string) {
   // Pretty logs for a person at a terminal (when pino-pretty is installed); JSON otherwise.

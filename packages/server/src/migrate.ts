@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig } from "./config.js";
-import { migrateDown, migrateToLatest, openDatabase, redactUrl } from "./stores/sql/database.js";
+import { migrateDown, migrateToLatest, openSqlRuntime } from "./stores/sql/runtime.js";
 
 async function run(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -14,8 +14,8 @@ async function run(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig(process.env);
-  const database = await openDatabase(config);
-  const where = config.databaseUrl ? redactUrl(config.databaseUrl) : database.location;
+  const database = await openSqlRuntime(config);
+  const where = database.location;
   try {
     const names =
       direction === "up" ? await migrateToLatest(database.db) : await migrateDown(database.db);

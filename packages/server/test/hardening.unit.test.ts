@@ -9,7 +9,7 @@ import {
 } from "../src/http/authorization.js";
 import { isValidEmail, withWellFormedStrings } from "../src/http/validation.js";
 import { normalizeEmail } from "../src/services/emails.js";
-import { redactUrl } from "../src/stores/sql/database.js";
+import { redactUrl } from "../src/stores/redact-url.js";
 
 const STRONG = {
   COOKIE_SECRET: "c9f2Kq7ZxV1mWb4pLr8TgY3nHs6DeJ0a",

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Customer, Session } from "../src/domain.js";
-import { ReadCache, dataVersionLook } from "../src/stores/cache/read-cache.js";
+import type { Change, ChangeFeed } from "../src/stores/cache/change-feed.js";
+import { ReadCache } from "../src/stores/cache/read-cache.js";
+import { dataVersionFeed } from "../src/stores/cache/sqlite-data-version.js";
 import type {
   AddressStore,
   CustomerStore,
@@ -123,7 +125,7 @@ describe("read cache with a look that answers at once (SQLite)", () => {
   it("answers repeated reads from memory, and reads again after another connection's commit", async () => {
     let version = 1;
     const fake = fakeStores();
-    const cached = new ReadCache(dataVersionLook(() => version)).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionFeed(() => version)).wrap(fake.stores);
     await cached.customers.findWithAddresses("cus_1");
     await cached.customers.findWithAddresses("cus_1");
     assert.equal(fake.reads.customers, 1);
@@ -141,7 +143,7 @@ describe("read cache with a look that answers at once (SQLite)", () => {
   it("looks at the version once per turn of the event loop", async () => {
     let looks = 0;
     const fake = fakeStores();
-    const cached = new ReadCache(dataVersionLook(() => (looks++, 1))).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionFeed(() => (looks++, 1))).wrap(fake.stores);
     looks = 0;
     await cached.sessions.findById("sess_1");
     await cached.customers.findWithAddresses("cus_1");
@@ -154,7 +156,7 @@ describe("read cache with a look that answers at once (SQLite)", () => {
 
   it("does not keep a read that overlapped a write", async () => {
     const fake = fakeStores();
-    const cached = new ReadCache(dataVersionLook(() => 1)).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionFeed(() => 1)).wrap(fake.stores);
     const release = fake.hold();
     const slowRead = cached.customers.findWithAddresses("cus_1");
     await new Promise((resolve) => setImmediate(resolve)); // the read is under way
@@ -167,7 +169,7 @@ describe("read cache with a look that answers at once (SQLite)", () => {
 
   it("drops a session on touch and delete, by id and by token hash", async () => {
     const fake = fakeStores();
-    const cached = new ReadCache(dataVersionLook(() => 1)).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionFeed(() => 1)).wrap(fake.stores);
     await cached.sessions.create(session("sess_1"), "hash_1");
     assert.equal((await cached.sessions.findByTokenHash("hash_1"))?.last_seen_at, 1);
     assert.equal((await cached.sessions.findById("sess_1"))?.id, "sess_1");
@@ -183,7 +185,7 @@ describe("read cache with a look that answers at once (SQLite)", () => {
   it("keeps at most its limit, oldest dropped first, and hands out frozen objects", async () => {
     const fake = fakeStores();
     const cached = new ReadCache(
-      dataVersionLook(() => 1),
+      dataVersionFeed(() => 1),
       { sessions: 2, customers: 2, emails: 2 },
     ).wrap(fake.stores);
     for (const id of ["sess_1", "sess_2", "sess_3"]) {
@@ -206,7 +208,7 @@ describe("read cache with a look that answers at once (SQLite)", () => {
   it("answers email checks from memory until a customer is created or changed, here or by another connection", async () => {
     let version = 1;
     const fake = fakeStores();
-    const cached = new ReadCache(dataVersionLook(() => version)).wrap(fake.stores);
+    const cached = new ReadCache(dataVersionFeed(() => version)).wrap(fake.stores);
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     assert.equal(await cached.customers.hasAccount("new@example.com"), false);
     assert.equal(await cached.customers.hasAccount("new@example.com"), false);
@@ -236,25 +238,31 @@ describe("read cache with a look that answers at once (SQLite)", () => {
 });
 
 /**
- * A look that answers later, as PostgreSQL's and Redis's change feeds do: each call is recorded
- * and answered by the test (`answer`), optionally after reporting changes to the cache.
+ * A feed whose fence answers later, as PostgreSQL's and Redis's change feeds do: each fence is
+ * recorded and answered by the test (`answer`), optionally after reporting changes.
  */
 function laterLook() {
   const pending: Array<(ok: boolean) => void> = [];
-  let cache!: ReadCache;
+  let listener: (change: Change) => void = () => {};
   let made = 0;
-  return {
-    look: (target: ReadCache) => {
-      cache = target;
+  const look: ChangeFeed = {
+    fence: () => {
       made++;
       return new Promise<boolean>((resolve) => pending.push(resolve));
     },
+    listen: (next) => {
+      listener = next;
+    },
+    close: async () => {},
+  };
+  return {
+    look,
     get made() {
       return made;
     },
-    /** Answers the oldest look not answered yet, after applying `changes`. */
-    answer(ok = true, changes: Parameters<ReadCache["apply"]>[0][] = []) {
-      for (const change of changes) cache.apply(change);
+    /** Answers the oldest fence not answered yet, after reporting `changes`. */
+    answer(ok = true, changes: Change[] = []) {
+      for (const change of changes) listener(change);
       pending.shift()!(ok);
     },
   };

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import SqliteDatabase from "better-sqlite3";
-import { changeCounter } from "../src/stores/cache/sqlite-wal-index.js";
+import { changeCounter } from "../src/stores/cache/sqlite-data-version.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-wal-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,12 +7,13 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { allFeeds, type Warn } from "./cache/change-feed.js";
-import { ReadCache, dataVersionLook } from "./cache/read-cache.js";
+import { ReadCache } from "./cache/read-cache.js";
 import { trackSessionChanges } from "./cache/redis-tracking-feed.js";
+import { redactUrl } from "./redact-url.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
-import { migrateToLatest, openDatabase, redactUrl, type SqlDatabase } from "./sql/database.js";
 import { createSqlStores } from "./sql/index.js";
+import { migrateToLatest, openSqlRuntime, type SqlRuntime } from "./sql/runtime.js";
 import type { Stores } from "./types.js";
 
 /** Thrown when a backend cannot be reached at start; the message names it and what to check. */
@@ -59,27 +60,21 @@ async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis>
   return redis;
 }
 
-/** The SQL stores with sessions and rate-limit counters in Redis. */
-function withRedis(database: SqlDatabase, redis: Redis, config: Readonly<Config>): Stores {
-  const sql = createSqlStores(
-    database,
-    new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
-  );
+/** Sessions and rate-limit counters in Redis instead of SQL. */
+function withRedis(sql: Stores, redis: Redis, config: Readonly<Config>): Stores {
   return {
     ...sql,
+    sessions: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
     throttle: new RedisThrottleStore(redis, config.redisPrefix),
     async ping() {
-      const [database, cache] = await Promise.all([
-        sql.ping().then(
-          (checks) => checks.database!,
-          (error: Error) => error,
-        ),
+      const [checks, cache] = await Promise.all([
+        sql.ping(),
         redis.ping().then(
           () => "ok" as const,
           (error: Error) => error,
         ),
       ]);
-      return { database, redis: cache };
+      return { ...checks, redis: cache };
     },
     async close() {
       redis.disconnect();
@@ -89,29 +84,20 @@ function withRedis(database: SqlDatabase, redis: Redis, config: Readonly<Config>
 }
 
 /**
- * The read cache (read-cache.ts) in front of the hot stores, and what keeps it exact: a look at
- * SQLite's data version, and the changes PostgreSQL and Redis report (changes.ts), each on a
- * connection of its own.
+ * The read cache in front of the hot stores, kept exact by the changes the SQL database and
+ * Redis report (cache/change-feed.ts), each on a connection of its own.
  */
 function withReadCache(
   stores: Stores,
-  database: SqlDatabase,
+  runtime: SqlRuntime,
   redis: { client: Redis; prefix: string } | undefined,
   warn: Warn,
 ): Stores {
   const feeds = [
-    ...(database.listenForChanges ? [database.listenForChanges(warn)] : []),
+    runtime.changes(warn),
     ...(redis ? [trackSessionChanges(redis.client, redis.prefix, warn)] : []),
   ];
-  const versionLook = database.dataVersion ? dataVersionLook(database.dataVersion) : () => true;
-  let cache: ReadCache;
-  if (feeds.length === 0) {
-    cache = new ReadCache(versionLook);
-  } else {
-    const feed = allFeeds(feeds);
-    cache = new ReadCache((cache) => versionLook(cache) && feed.sync());
-    feed.listen((change) => cache.apply(change));
-  }
+  const cache = new ReadCache(allFeeds(feeds));
   return {
     ...stores,
     ...cache.wrap(stores),
@@ -126,15 +112,13 @@ export async function openStores(
   config: Readonly<Config>,
   log: FastifyBaseLogger,
 ): Promise<Stores> {
-  const database = await openDatabase(config);
+  const runtime = await openSqlRuntime(config);
   try {
-    const applied = await migrateToLatest(database.db);
+    const applied = await migrateToLatest(runtime.db);
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
   } catch (error) {
-    await database.close();
-    const where = config.databaseUrl
-      ? redactUrl(config.databaseUrl)
-      : `${database.location} (SQLite)`;
+    await runtime.close();
+    const where = config.databaseUrl ? runtime.location : `${runtime.location} (SQLite)`;
     throw new BackendUnavailableError(
       `cannot use the database at ${where}: ${(error as Error).message}. ` +
         "Check that the server is running and reachable, and that the URL, user and password are right.",
@@ -145,17 +129,18 @@ export async function openStores(
     try {
       redis = await connectRedis(config.redisUrl, log);
     } catch (error) {
-      await database.close();
+      await runtime.close();
       throw error;
     }
   }
-  const stores = redis ? withRedis(database, redis, config) : createSqlStores(database);
+  const sql = createSqlStores(runtime);
+  const stores = redis ? withRedis(sql, redis, config) : sql;
   if (!config.readCache) return stores;
   const warnOnce10s = warnAtMostEvery10s(log);
   const warn: Warn = (message, error) => warnOnce10s({ err: error }, message);
   return withReadCache(
     stores,
-    database,
+    runtime,
     redis && { client: redis, prefix: config.redisPrefix },
     warn,
   );

@@ -1,7 +1,7 @@
 /**
- * Changes made by other processes (or by hand) to what the read cache keeps, as the storage
- * reports them: PostgreSQL's LISTEN/NOTIFY (sql/change-feed.ts) and Redis's key tracking
- * (redis/change-feed.ts). SQLite reports none; its look reads the file's data version instead.
+ * Invalidations: changes made by other processes (or by hand) to what the read cache keeps, as
+ * each storage reports them: SQLite's data version (sqlite-data-version.ts), PostgreSQL's
+ * LISTEN/NOTIFY (postgres-notify-feed.ts), Redis's key tracking (redis-tracking-feed.ts).
  */
 export type Change =
   | { kind: "all" }
@@ -14,20 +14,22 @@ export type Change =
 
 export interface ChangeFeed {
   /**
-   * A round trip after which every change committed before the call has been passed to the
-   * listener: true then; false when that cannot be known (not connected, not listening).
+   * A fence: once it answers true, every change committed before the call has been passed to the
+   * listener; false when that cannot be known (not connected, not listening). Synchronous where
+   * the storage can answer at once (SQLite), otherwise a round trip.
    */
-  sync(): Promise<boolean>;
+  fence(): boolean | Promise<boolean>;
   /** Where changes go (one listener). On every (re)connection it is told `all`. */
   listen(listener: (change: Change) => void): void;
   close(): Promise<void>;
 }
 
-/** Several feeds as one: in sync when every one is. */
+/** Several feeds as one: its fence passes when every feed's does. */
 export function allFeeds(feeds: ChangeFeed[]): ChangeFeed {
   if (feeds.length === 1) return feeds[0]!;
   return {
-    sync: () => Promise.all(feeds.map((feed) => feed.sync())).then((ok) => !ok.includes(false)),
+    fence: () =>
+      Promise.all(feeds.map((feed) => feed.fence())).then((passed) => !passed.includes(false)),
     listen: (listener) => feeds.forEach((feed) => feed.listen(listener)),
     close: async () => {
       await Promise.all(feeds.map((feed) => feed.close()));
@@ -41,17 +43,17 @@ export function allFeeds(feeds: ChangeFeed[]): ChangeFeed {
  */
 export const FEED_RETRY_MS = { first: 100, max: 2000, afterFailedCheck: 60_000 } as const;
 
-/** A look that has not answered in this time is given up, and its connection replaced. */
-export const LOOK_TIMEOUT_MS = 2000;
+/** A fence that has not answered in this time is given up, and its connection replaced. */
+export const FENCE_TIMEOUT_MS = 2000;
 
 /** Logs a feed's problem (rate-limited by the caller). */
 export type Warn = (message: string, error?: unknown) => void;
 
 /**
- * The looks out on a feed's connection: each answers when its round trip does, or false at once
- * when the connection is lost (a round trip cut off may otherwise never answer).
+ * The fences in flight on a feed's connection: each answers when its round trip does, or false
+ * at once when the connection is lost (a round trip cut off may otherwise never answer).
  */
-export class LooksOut {
+export class FencesInFlight {
   private readonly out = new Set<(ok: boolean) => void>();
 
   add(roundTrip: Promise<unknown>, stillValid: () => boolean): Promise<boolean> {

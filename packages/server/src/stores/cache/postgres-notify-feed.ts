@@ -1,22 +1,22 @@
 /**
  * PostgreSQL: what other connections change, as it is committed. One dedicated connection
  * LISTENs on `gatehouse_changes`, where triggers announce every change to a customer, an address
- * or a session (migration 0003), and `sync` is a round trip on that same connection: PostgreSQL
+ * or a session (migration 0003), and the fence is a round trip on that same connection: PostgreSQL
  * sends a listener every notification committed before a query before that query's answer, so
- * when `sync` resolves, every change committed before it was called has been passed on.
+ * when the fence answers, every change committed before it was called has been passed on.
  *
  * Before it is trusted, the connection proves both halves on connecting: a notification it sends
  * itself arrives before the answer (it does not through a pooler in transaction mode, which
  * hands each query to any server connection), and the triggers are in place and enabled. While
- * the connection is down or unproven nothing can be known: `sync` answers false (the read cache
+ * the connection is down or unproven nothing can be known: the fence answers false (the read cache
  * then reads through), and everything is reported changed once it listens again.
  */
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import {
   FEED_RETRY_MS,
-  LOOK_TIMEOUT_MS,
-  LooksOut,
+  FENCE_TIMEOUT_MS,
+  FencesInFlight,
   type Change,
   type ChangeFeed,
   type Warn,
@@ -87,13 +87,13 @@ export function listenForChanges(
   let closed = false;
   let retryMs: number = FEED_RETRY_MS.first;
   let retry: NodeJS.Timeout | null = null;
-  const looks = new LooksOut();
+  const fences = new FencesInFlight();
 
   const lost = (which: pg.Client, delayMs = retryMs) => {
     if (which !== client) return;
     client = null;
     listening = false;
-    looks.failAll();
+    fences.failAll();
     which.end().catch(() => {});
     listener({ kind: "all" });
     if (closed) return;
@@ -134,18 +134,18 @@ export function listenForChanges(
   connect();
 
   return {
-    sync() {
+    fence() {
       const current = client;
       if (!listening || current === null) return Promise.resolve(false);
       // An empty query: the cheapest round trip there is (no row, no row description).
       const roundTrip = current.query({
         text: "",
-        query_timeout: LOOK_TIMEOUT_MS,
+        query_timeout: FENCE_TIMEOUT_MS,
       } as pg.QueryConfig);
-      // A look that does not answer in time (a connection silently cut, a stuck server) is
-      // given up with its connection: every cached read waits for the look.
+      // A fence that does not answer in time (a connection silently cut, a stuck server) is
+      // given up with its connection: every cached read waits for the fence.
       roundTrip.catch(() => lost(current));
-      return looks.add(roundTrip, () => current === client && listening);
+      return fences.add(roundTrip, () => current === client && listening);
     },
     listen(next) {
       listener = next;
@@ -156,7 +156,7 @@ export function listenForChanges(
       const current = client;
       client = null;
       listening = false;
-      looks.failAll();
+      fences.failAll();
       await current?.end().catch(() => {});
     },
   };

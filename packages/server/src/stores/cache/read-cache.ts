@@ -1,13 +1,14 @@
 /**
  * An exact per-process cache of the hot reads (sessions, customers with their address books,
  * email check answers), on every backend. This process's writes drop what they touch; changes
- * made elsewhere are found by a look (`Look`) that every cached read waits for. Cached objects
- * are frozen. How the look stays exact: docs/architecture.md, "The read cache".
+ * made elsewhere arrive as invalidations from a change feed, and every cached read waits for a
+ * fence on that feed (fence-scheduler.ts). Cached objects are frozen. Why it stays exact:
+ * docs/architecture.md, "The read cache".
  */
 import { BoundedMap } from "../../runtime/bounded-map.js";
-import { afterPromiseJobs, atTurnEnd, endingTurn } from "../../runtime/end-of-turn.js";
 import type { Address, Session } from "../../domain.js";
-import type { Change } from "./change-feed.js";
+import type { Change, ChangeFeed } from "./change-feed.js";
+import { FenceScheduler } from "./fence-scheduler.js";
 import type {
   AddressPatch,
   AddressStore,
@@ -35,25 +36,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * A look: true once every change committed by others before it was made has been applied to
- * the cache (`ReadCache.apply`), false when that cannot be known.
- */
-export type Look = (cache: ReadCache) => boolean | Promise<boolean>;
-
-/** SQLite's look: everything is dropped when another connection has committed since the last. */
-export function dataVersionLook(dataVersion: () => number): (cache: ReadCache) => boolean {
-  let seen = dataVersion();
-  return (cache) => {
-    const version = dataVersion();
-    if (version !== seen) {
-      seen = version;
-      cache.apply({ kind: "all" });
-    }
-    return true;
-  };
-}
-
 export class ReadCache {
   /** Sessions by id, and the id of each cached cookie session by its token hash. */
   private readonly sessions: BoundedMap<string, CachedSession>;
@@ -64,8 +46,11 @@ export class ReadCache {
   /** Moves on every invalidation: a read that overlapped one does not store its result. */
   private generation = 0;
 
+  private readonly fences: FenceScheduler;
+
+  /** A cache kept exact by `feed`: its invalidations are applied, and reads wait for its fence. */
   constructor(
-    private readonly look: Look,
+    feed: ChangeFeed,
     limits: { sessions: number; customers: number; emails: number } = READ_CACHE_LIMITS,
   ) {
     this.sessions = new BoundedMap(limits.sessions, ({ tokenHash }) => {
@@ -73,6 +58,8 @@ export class ReadCache {
     });
     this.customers = new BoundedMap(limits.customers);
     this.accounts = new BoundedMap(limits.emails);
+    this.fences = new FenceScheduler(() => feed.fence());
+    feed.listen((change) => this.apply(change));
   }
 
   /** Drops what a change made elsewhere may have made stale. */
@@ -114,66 +101,8 @@ export class ReadCache {
     };
   }
 
-  /** The look the reads asked for so far wait for, not made yet; and how to answer them. */
-  private nextLook: Promise<boolean> | null = null;
-  private answerNext: ((ok: boolean) => void) | null = null;
-  /** A look that answers later (PostgreSQL, Redis) has been made and has not answered yet. */
-  private lookOut = false;
-  /** The turn at whose end a look answered at once (SQLite), and its answer. */
-  private lookedAt: number | null = null;
-  private lookedOk = false;
-  /** While the reads that waited for a look that answered later run on: its answer. */
-  private following: boolean | null = null;
-
   /**
-   * Whether the cache may be used: true once a look made after this call found (and applied)
-   * every change committed before it. Looks are made at the end of the turn, shared by the reads
-   * of that turn, and at most one that answers later is out at a time (docs/architecture.md).
-   */
-  private looked(): boolean | Promise<boolean> {
-    if (this.following !== null) return this.following;
-    const turn = endingTurn();
-    if (turn !== null && turn === this.lookedAt) return this.lookedOk;
-    if (this.nextLook === null) {
-      this.nextLook = new Promise<boolean>((resolve) => (this.answerNext = resolve));
-      if (!this.lookOut) atTurnEnd(this.makeLook);
-    }
-    return this.nextLook;
-  }
-
-  private readonly makeLook = (): void => {
-    const answer = this.answerNext;
-    if (answer === null) return;
-    this.nextLook = this.answerNext = null;
-    let result: boolean | Promise<boolean>;
-    try {
-      result = this.look(this);
-    } catch {
-      result = false;
-    }
-    if (typeof result === "boolean") {
-      this.lookedAt = endingTurn();
-      this.lookedOk = result;
-      answer(result);
-      return;
-    }
-    this.lookOut = true;
-    result
-      .catch(() => false)
-      .then((ok) => {
-        this.lookOut = false;
-        if (this.nextLook !== null) atTurnEnd(this.makeLook);
-        this.following = ok;
-        answer(ok);
-        // Cleared once the promise jobs that answering queues, and theirs, have all run.
-        afterPromiseJobs(() => {
-          this.following = null;
-        });
-      });
-  };
-
-  /**
-   * A cached read: once the version has been looked at, the cached value if there is one,
+   * A cached read: once a fence has passed, the cached value if there is one,
    * otherwise `load`'s result, which is stored (by `store`) unless a write happened while it was
    * being read.
    */
@@ -182,7 +111,7 @@ export class ReadCache {
     load: () => Promise<V | null>,
     store: (value: V) => void,
   ): Promise<V | null> {
-    if (!(await this.looked())) return load();
+    if (!(await this.fences.passed())) return load();
     const found = cached();
     if (found !== undefined) return found;
     const generation = this.generation;

@@ -2,15 +2,21 @@
  * Redis: every change to a session key, by anyone, as it is made. One dedicated connection asks
  * Redis to track the session keys' prefixes (CLIENT TRACKING … BCAST, redirected to itself) and
  * subscribes to the invalidation channel; Redis sends it the name of every key written, deleted
- * or expired under them. `sync` is a PING on that same connection: Redis queues an invalidation
+ * or expired under them. the fence is a PING on that same connection: Redis queues an invalidation
  * on the connection while it runs the write, so when the PING's answer arrives, every change made
  * before the PING was sent has been passed on.
  *
- * While the connection is down or not tracking nothing can be known: `sync` answers false (the
+ * While the connection is down or not tracking nothing can be known: the fence answers false (the
  * read cache then reads through), and everything is reported changed once it tracks again.
  */
 import type { Redis } from "ioredis";
-import { FEED_RETRY_MS, LooksOut, type Change, type ChangeFeed, type Warn } from "./change-feed.js";
+import {
+  FEED_RETRY_MS,
+  FencesInFlight,
+  type Change,
+  type ChangeFeed,
+  type Warn,
+} from "./change-feed.js";
 
 const CHANNEL = "__redis__:invalidate";
 
@@ -32,7 +38,7 @@ export function trackSessionChanges(redis: Redis, prefix: string, warn: Warn): C
   let retry: NodeJS.Timeout | null = null;
   /** Counts connections: an answer from an earlier one than the current means nothing. */
   let connection = 0;
-  const looks = new LooksOut();
+  const fences = new FencesInFlight();
 
   const toChange = (key: string): Change =>
     key.startsWith(sessionPrefix)
@@ -88,7 +94,7 @@ export function trackSessionChanges(redis: Redis, prefix: string, warn: Warn): C
   });
   tracker.on("close", () => {
     connection++;
-    looks.failAll();
+    fences.failAll();
     if (!tracking) return;
     tracking = false;
     listener({ kind: "all" });
@@ -97,10 +103,10 @@ export function trackSessionChanges(redis: Redis, prefix: string, warn: Warn): C
   tracker.connect().catch(() => {});
 
   return {
-    sync() {
+    fence() {
       if (!tracking) return Promise.resolve(false);
       const current = connection;
-      return looks.add(tracker.ping(), () => tracking && current === connection);
+      return fences.add(tracker.ping(), () => tracking && current === connection);
     },
     listen(next) {
       listener = next;
@@ -109,7 +115,7 @@ export function trackSessionChanges(redis: Redis, prefix: string, warn: Warn): C
       closed = true;
       if (retry) clearTimeout(retry);
       tracking = false;
-      looks.failAll();
+      fences.failAll();
       tracker.disconnect();
     },
   };

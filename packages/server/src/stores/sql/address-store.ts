@@ -1,8 +1,8 @@
-import { sql, type Kysely, type Selectable } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { Address } from "../../domain.js";
 import type { AddressPatch, AddressStore } from "../types.js";
 import { readMetadata, writeMerged, writeMetadata } from "./json.js";
-import type { Dialect, SqlDatabase } from "./database.js";
+import type { SqlRuntime } from "./runtime.js";
 import type { AddressTable, Database } from "./schema.js";
 
 /** Every column, named (SQLite's JSON helpers need explicit selections). */
@@ -32,11 +32,9 @@ export const toAddress = (row: Selectable<AddressTable>): Address => ({
 
 export class SqlAddressStore implements AddressStore {
   private readonly db: Kysely<Database>;
-  private readonly dialect: Dialect;
 
-  constructor(database: SqlDatabase) {
-    this.db = database.db;
-    this.dialect = database.dialect;
+  constructor(private readonly runtime: SqlRuntime) {
+    this.db = runtime.db;
   }
 
   async findById(id: string): Promise<Address | null> {
@@ -59,34 +57,24 @@ export class SqlAddressStore implements AddressStore {
 
   async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
     const row = { ...address, metadata: writeMetadata(address.metadata) };
-    if (this.dialect === "postgres") {
-      // The customer's row lock queues concurrent additions; each counts after the last commits.
-      return this.db.transaction().execute(async (trx) => {
-        await trx
-          .selectFrom("customer")
-          .select("id")
-          .where("id", "=", address.customer_id)
-          .forUpdate()
-          .execute();
-        const { live } = await trx
-          .selectFrom("address")
-          .select((eb) => eb.fn.countAll<number>().as("live"))
-          .where("customer_id", "=", address.customer_id)
-          .where("deleted_at", "is", null)
-          .executeTakeFirstOrThrow();
-        if (Number(live) >= limit) return false;
-        await trx.insertInto("address").values(row).execute();
-        return true;
-      });
-    }
-    // SQLite runs one statement at a time: the count and the insert are one statement.
-    const columns = sql.join(ADDRESS_COLUMNS.map((column) => sql.ref(column)));
-    const values = sql.join(ADDRESS_COLUMNS.map((column) => row[column]));
-    const live = sql`select count(*) from address
-      where customer_id = ${address.customer_id} and deleted_at is null`;
-    const result = await sql`insert into address (${columns})
-      select ${values} where (${live}) < ${limit}`.execute(this.db);
-    return result.numAffectedRows === 1n;
+    // The customer's row, locked: concurrent additions queue, each counting after the last.
+    return this.runtime.readModifyWrite({
+      read: this.db
+        .selectFrom("customer")
+        .select((eb) =>
+          eb
+            .selectFrom("address")
+            .select(eb.fn.countAll<number>().as("live"))
+            .where("address.customer_id", "=", address.customer_id)
+            .where("address.deleted_at", "is", null)
+            .as("live"),
+        )
+        .where("customer.id", "=", address.customer_id),
+      decide: (rows) =>
+        Number(rows[0]?.live ?? 0) >= limit
+          ? { result: false, write: null }
+          : { result: true, write: this.db.insertInto("address").values(row) },
+    });
   }
 
   async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {

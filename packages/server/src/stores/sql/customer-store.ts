@@ -1,13 +1,10 @@
 /** Customers in SQL. The per-request reads are compiled once (prepared.ts); writes use Kysely. */
-import { sql, type Compilable, type Kysely, type RawBuilder, type Selectable } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
-import { isUniqueViolation, type SqlDatabase } from "./database.js";
+import { isUniqueViolation, type SqlRuntime } from "./runtime.js";
 import { readMetadata, writeMerged } from "./json.js";
-import { batchedReader } from "../../runtime/batched-reader.js";
 import { param, prepare } from "./prepared.js";
-import * as postgresJson from "kysely/helpers/postgres";
-import * as sqliteJson from "kysely/helpers/sqlite";
 import { ADDRESS_COLUMNS, toAddress } from "./address-store.js";
 import type { AddressTable, CustomerTable, Database } from "./schema.js";
 
@@ -46,32 +43,6 @@ type ViewRow = Omit<Selectable<CustomerTable>, "password_hash"> & {
   billing_address: string | Selectable<AddressTable> | null;
 };
 
-/**
- * A reader of the row whose `column` equals a key. On PostgreSQL the keys asked for in one turn of
- * the event loop are read with one statement (`= any($1)`, batch.ts); on SQLite each is one
- * synchronous indexed read.
- */
-function readerByKey<Row>(
-  database: SqlDatabase,
-  column: string,
-  query: (matches: RawBuilder<boolean>) => Compilable<Row>,
-  keyOf: (row: Row) => string,
-): (key: string) => Promise<Row | undefined> {
-  if (database.dialect === "postgres") {
-    const many = prepare<Row, [string[]]>(database, () =>
-      query(sql<boolean>`${sql.ref(column)} = any(${param(0)})`),
-    );
-    return batchedReader(async (keys: string[]) => {
-      const rows = await many(keys);
-      return new Map(rows.map((row) => [keyOf(row), row]));
-    });
-  }
-  const one = prepare<Row, [string]>(database, () =>
-    query(sql<boolean>`${sql.ref(column)} = ${param(0)}`),
-  );
-  return async (key) => (await one(key))[0];
-}
-
 /** SQLite returns JSON built in a query as text; PostgreSQL's driver has already parsed it. */
 const fromJson = <T>(value: string | T): T =>
   typeof value === "string" ? (JSON.parse(value) as T) : value;
@@ -87,9 +58,9 @@ export class SqlCustomerStore implements CustomerStore {
 
   private readonly db: Kysely<Database>;
 
-  constructor(database: SqlDatabase) {
-    const db = (this.db = database.db);
-    this.byId = prepare<Omit<Selectable<CustomerTable>, "password_hash">, [string]>(database, () =>
+  constructor(runtime: SqlRuntime) {
+    const db = (this.db = runtime.db);
+    this.byId = prepare<Omit<Selectable<CustomerTable>, "password_hash">, [string]>(runtime, () =>
       db
         .selectFrom("customer")
         .select(columns)
@@ -98,8 +69,7 @@ export class SqlCustomerStore implements CustomerStore {
     );
     // The customer, its address book and its billing address in one statement (one round trip
     // on PostgreSQL).
-    const { jsonArrayFrom, jsonObjectFrom } =
-      database.dialect === "postgres" ? postgresJson : sqliteJson;
+    const { jsonArrayFrom, jsonObjectFrom } = runtime;
     const view = () =>
       db
         .selectFrom("customer")
@@ -141,20 +111,17 @@ export class SqlCustomerStore implements CustomerStore {
         .where("has_account", "=", 1)
         .where("deleted_at", "is", null);
 
-    this.withAddresses = readerByKey(
-      database,
+    this.withAddresses = runtime.readerByKey(
       "customer.id",
       (matches) => view().where(matches),
       (row) => row.id,
     );
-    this.accountByEmail = readerByKey(
-      database,
+    this.accountByEmail = runtime.readerByKey(
       "email",
       (matches) => account().where(matches),
       (row) => row.email,
     );
-    const registeredEmail = readerByKey(
-      database,
+    const registeredEmail = runtime.readerByKey(
       "email",
       (matches) => registered().where(matches),
       (row) => row.email,

@@ -1,16 +1,17 @@
 import { sql, type Kysely } from "kysely";
 import type { EventOutcome, EventStore, StoredEvent } from "../types.js";
-import type { Dialect } from "./database.js";
+import type { SqlRuntime } from "./runtime.js";
 import type { Database } from "./schema.js";
 
 /** Longest `last_error` kept: enough for a status line or a network error's message. */
 const MAX_ERROR_LENGTH = 500;
 
 export class SqlEventStore implements EventStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
-  ) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly runtime: SqlRuntime) {
+    this.db = runtime.db;
+  }
 
   async add(event: Omit<StoredEvent, "attempts">): Promise<void> {
     await this.db
@@ -37,7 +38,7 @@ export class SqlEventStore implements EventStore {
     leaseUntil: number,
     limit: number,
   ): Promise<StoredEvent[]> {
-    let due = this.db
+    const due = this.db
       .selectFrom("account_event")
       .select("id")
       .where("status", "=", "pending")
@@ -45,9 +46,6 @@ export class SqlEventStore implements EventStore {
       .where("locked_until", "<=", now)
       .orderBy("next_attempt_at")
       .limit(limit);
-    // PostgreSQL: rows another claim has locked are skipped, not waited for. SQLite runs one
-    // write at a time, so the UPDATE alone is atomic there.
-    if (this.dialect === "postgres") due = due.forUpdate().skipLocked();
     const rows = await this.db
       .updateTable("account_event")
       .set({
@@ -55,7 +53,8 @@ export class SqlEventStore implements EventStore {
         locked_by: worker,
         attempts: sql<number>`attempts + 1`,
       })
-      .where("id", "in", due)
+      // Rows another claim has locked are skipped, not waited for.
+      .where("id", "in", this.runtime.forUpdate(due, { skipLocked: true }))
       // Checked again on the row itself: a claim that committed meanwhile has leased it.
       .where("status", "=", "pending")
       .where("locked_until", "<=", now)

@@ -2,10 +2,10 @@
  * Queries compiled once. Building and compiling a Kysely query costs more than running a simple
  * indexed lookup, so the hot-path queries are compiled at start with placeholder values, and each
  * call only swaps in its parameters and runs the statement straight on the driver
- * (`SqlDatabase.runCompiled`).
+ * (`SqlRuntime.runCompiled`).
  */
 import type { Compilable } from "kysely";
-import type { SqlDatabase } from "./database.js";
+import type { SqlRuntime } from "./runtime.js";
 
 const MARK = "\u0000gatehouse-parameter:";
 
@@ -19,7 +19,7 @@ let statements = 0;
 
 /** `perTurn`: a write that may share a commit with the turn's other such writes (RunCompiled). */
 export function prepare<Row, Args extends unknown[]>(
-  database: SqlDatabase,
+  runtime: SqlRuntime,
   build: () => Compilable<Row>,
   { perTurn = false } = {},
 ): (...args: Args) => Promise<Row[]> {
@@ -32,6 +32,6 @@ export function prepare<Row, Args extends unknown[]>(
     const parameters = compiled.parameters.map((value, i) =>
       slots[i]! >= 0 ? args[slots[i]!] : value,
     );
-    return database.runCompiled<Row>(name, compiled.sql, parameters, perTurn);
+    return runtime.runCompiled<Row>(name, compiled.sql, parameters, perTurn);
   };
 }

@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Session, SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
-import type { SqlDatabase } from "./database.js";
+import type { SqlRuntime } from "./runtime.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, SessionTable } from "./schema.js";
 
@@ -33,20 +33,20 @@ export class SqlSessionStore implements SessionStore {
 
   private readonly db: Kysely<Database>;
 
-  constructor(database: SqlDatabase) {
-    const db = (this.db = database.db);
+  constructor(runtime: SqlRuntime) {
+    const db = (this.db = runtime.db);
     this.byTokenHash = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(
-      database,
+      runtime,
       () => db.selectFrom("session").select(columns).where("token_hash", "=", param(0)),
     );
-    this.byId = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(database, () =>
+    this.byId = prepare<Omit<Selectable<SessionTable>, "token_hash">, [string]>(runtime, () =>
       db.selectFrom("session").select(columns).where("id", "=", param(0)),
     );
     // Every login inserts one.
     this.insertQuery = prepare<
       unknown,
       [string, string | null, string, string, number, number, number, string | null]
-    >(database, () =>
+    >(runtime, () =>
       db.insertInto("session").values({
         id: param(0),
         token_hash: param<string | null>(1),
@@ -58,7 +58,7 @@ export class SqlSessionStore implements SessionStore {
         user_agent: param<string | null>(7),
       }),
     );
-    this.touchQuery = prepare<unknown, [number, string, number]>(database, () =>
+    this.touchQuery = prepare<unknown, [number, string, number]>(runtime, () =>
       db
         .updateTable("session")
         .set({ last_seen_at: param<number>(0) })

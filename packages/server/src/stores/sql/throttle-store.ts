@@ -1,7 +1,7 @@
 import { sql, type Compilable, type Kysely, type Selectable } from "kysely";
 import type { ThrottleRule, ThrottleState, ThrottleStore } from "../types.js";
 import { reserveAll } from "../throttle-rules.js";
-import type { SqlDatabase } from "./database.js";
+import { retryDeadlocks, type SqlRuntime } from "./runtime.js";
 import { HitsPerTurn } from "../../runtime/hits-per-turn.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, ThrottleTable } from "./schema.js";
@@ -17,26 +17,6 @@ const toState = (row: Pick<ThrottleRow, "count" | "window_started_at" | "blocked
   blockedUntil: row.blocked_until,
 });
 
-/** PostgreSQL's deadlock_detected: the statement was chosen to break a lock cycle. */
-const DEADLOCK = "40P01";
-const DEADLOCK_ATTEMPTS = 5;
-
-/**
- * Runs `work` again when PostgreSQL broke a deadlock by cancelling it. Every statement here
- * locks its keys in key order, so cycles are rare (a key deleted and inserted again between two
- * statements of a reservation), but one must cost a retry, never a failed request.
- */
-async function retryDeadlocks<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if ((error as { code?: string }).code !== DEADLOCK || attempt >= DEADLOCK_ATTEMPTS)
-        throw error;
-    }
-  }
-}
-
 export class SqlThrottleStore implements ThrottleStore {
   private readonly db: Kysely<Database>;
   // Rate-limited routes (the email check among them) count every request: compiled once.
@@ -49,8 +29,8 @@ export class SqlThrottleStore implements ThrottleStore {
    */
   private readonly hits: HitsPerTurn;
 
-  constructor(private readonly database: SqlDatabase) {
-    const db = (this.db = database.db);
+  constructor(private readonly runtime: SqlRuntime) {
+    const db = (this.db = runtime.db);
     // One upsert: a new row, a new window, or `hits` more in the current window.
     const now = param<number>(1);
     const hits = param<number>(3);
@@ -59,7 +39,7 @@ export class SqlThrottleStore implements ThrottleStore {
       Pick<Selectable<ThrottleTable>, "count" | "window_started_at" | "blocked_until">,
       [string, number, number, number]
     >(
-      database,
+      runtime,
       () =>
         db
           .insertInto("throttle")
@@ -87,45 +67,30 @@ export class SqlThrottleStore implements ThrottleStore {
   /** Counts the hits asked for so far and waits until they are committed. */
   private async countHitsNow(): Promise<void> {
     const counted = this.hits.countNow();
-    this.database.flushWrites?.();
+    this.runtime.flushWrites();
     await counted;
   }
 
   async reserve(rules: ThrottleRule[], now: number): Promise<number> {
     // In key order: two reservations sharing keys lock them in the same order.
     const keys = rules.map((rule) => rule.key).sort();
-    const select = (db: Kysely<Database>) =>
-      db.selectFrom("throttle").selectAll().where("key", "in", keys).orderBy("key");
-    const decide = (rows: ThrottleRow[]) => {
-      const { waitMs, next } = reserveAll(
-        rules,
-        new Map(rows.map((row) => [row.key, toState(row)])),
-        now,
-      );
-      const states = [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return { waitMs, write: waitMs > 0 ? null : this.upsert(states) };
-    };
-    if (this.database.atomically) {
-      const { compile } = this;
-      return this.database.atomically((run) => {
-        const { waitMs, write } = decide(run(...compile(select(this.db))) as ThrottleRow[]);
-        if (write) run(...compile(write));
-        return waitMs;
-      });
-    }
-    return retryDeadlocks(() =>
-      this.db.transaction().execute(async (trx) => {
-        // Rows to lock, even for keys never hit: concurrent first attempts wait for each other.
-        await trx
-          .insertInto("throttle")
-          .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
-          .onConflict((conflict) => conflict.column("key").doNothing())
-          .execute();
-        const { waitMs, write } = decide(await select(trx).forUpdate().execute());
-        if (write) await trx.executeQuery(write.compile());
-        return waitMs;
-      }),
-    );
+    return this.runtime.readModifyWrite({
+      // Rows to lock, even for keys never hit: concurrent first attempts wait for each other.
+      lock: this.db
+        .insertInto("throttle")
+        .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
+        .onConflict((conflict) => conflict.column("key").doNothing()),
+      read: this.db.selectFrom("throttle").selectAll().where("key", "in", keys).orderBy("key"),
+      decide: (rows) => {
+        const { waitMs, next } = reserveAll(
+          rules,
+          new Map(rows.map((row) => [row.key, toState(row)])),
+          now,
+        );
+        const states = [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return { result: waitMs, write: waitMs > 0 ? null : this.upsert(states) };
+      },
+    });
   }
 
   private upsert(states: Array<[string, ThrottleState]>) {
@@ -148,11 +113,6 @@ export class SqlThrottleStore implements ThrottleStore {
       );
   }
 
-  private readonly compile = (query: Compilable<unknown>): [string, readonly unknown[]] => {
-    const { sql: text, parameters } = query.compile();
-    return [text, parameters];
-  };
-
   async release(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await retryDeadlocks(() =>
@@ -166,17 +126,13 @@ export class SqlThrottleStore implements ThrottleStore {
   }
 
   /**
-   * The keys to change, locked in key order on PostgreSQL (as `reserve` locks them): a statement
-   * that locked them in another order could deadlock with a reservation.
+   * The keys to change, locked in key order (as `reserve` locks them): a statement that locked
+   * them in another order could deadlock with a reservation.
    */
   private inKeyOrder(keys: string[]) {
-    if (this.database.dialect === "sqlite") return keys;
-    return this.db
-      .selectFrom("throttle")
-      .select("key")
-      .where("key", "in", keys)
-      .orderBy("key")
-      .forUpdate();
+    return this.runtime.forUpdate(
+      this.db.selectFrom("throttle").select("key").where("key", "in", keys).orderBy("key"),
+    );
   }
 
   async get(keys: string[]): Promise<Map<string, ThrottleState>> {
@@ -210,7 +166,7 @@ export class SqlThrottleStore implements ThrottleStore {
     let query = cache.get(count);
     if (!query) {
       const placeholders = Array.from({ length: count }, (_, i) => param(i));
-      query = prepare<Row, string[]>(this.database, () => build(placeholders));
+      query = prepare<Row, string[]>(this.runtime, () => build(placeholders));
       cache.set(count, query);
     }
     return query;

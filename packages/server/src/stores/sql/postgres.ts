@@ -1,0 +1,89 @@
+/**
+ * The PostgreSQL runtime (DATABASE_URL), with node-postgres: a pool for queries, named prepared
+ * statements for the hot path, the reads of one turn batched into one statement, row locks for
+ * read-modify-write steps, and a LISTEN connection of its own for the read cache's invalidations.
+ */
+import pg from "pg";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
+import type { Config } from "../../config.js";
+import { batchedReader } from "../../runtime/batched-reader.js";
+import { listenForChanges } from "../cache/postgres-notify-feed.js";
+import { redactUrl } from "../redact-url.js";
+import { param, prepare } from "./prepared.js";
+import { retryDeadlocks, type SqlRuntime } from "./runtime.js";
+import type { Database } from "./schema.js";
+
+const INT8_OID = 20;
+
+export function openPostgres(
+  config: Pick<Config, "databaseListenUrl" | "databasePoolSize"> & { databaseUrl: string },
+): SqlRuntime {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.databasePoolSize,
+    // Bounded waits: a request fails with 503 instead of hanging when PostgreSQL is away.
+    connectionTimeoutMillis: 5000,
+    query_timeout: 10_000,
+    // Times are stored as epoch milliseconds in BIGINT columns: read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its connection must not crash the process.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const runtime: SqlRuntime = {
+    db,
+    location: redactUrl(config.databaseUrl),
+    async runCompiled<Row>(name: string, text: string, values: readonly unknown[]) {
+      const result = await pool.query({ name, text, values: values as unknown[] });
+      return result.rows as Row[];
+    },
+    flushWrites: () => {},
+    readerByKey(column, query, keyOf) {
+      const many = prepare(runtime, () =>
+        query(sql<boolean>`${sql.ref(column)} = any(${param(0)})`),
+      );
+      return batchedReader(async (keys: string[]) => {
+        const rows = await many(keys);
+        return new Map(rows.map((row) => [keyOf(row), row]));
+      });
+    },
+    jsonArrayFrom,
+    jsonObjectFrom,
+    forUpdate: (query, { skipLocked = false } = {}) =>
+      skipLocked ? query.forUpdate().skipLocked() : query.forUpdate(),
+    readModifyWrite: ({ lock, read, decide }) =>
+      retryDeadlocks(() =>
+        db.transaction().execute(async (trx) => {
+          if (lock) await trx.executeQuery(lock.compile());
+          const { rows } = await trx.executeQuery(read.forUpdate().compile());
+          const { result, write } = decide(rows);
+          if (write) await trx.executeQuery(write.compile());
+          return result;
+        }),
+      ),
+    changes: (warn) =>
+      listenForChanges(
+        pg.Client,
+        {
+          connectionString: config.databaseListenUrl ?? config.databaseUrl,
+          connectionTimeoutMillis: 5000,
+          query_timeout: 10_000,
+          application_name: "gatehouse-changes",
+          // A connection cut without a word (a NAT or balancer dropping it) is found out.
+          keepAlive: true,
+        },
+        warn,
+      ),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+  return runtime;
+}
