@@ -10,6 +10,7 @@ import { allFeeds, type Warn } from "./cache/change-feed.js";
 import { ReadCache } from "./cache/read-cache.js";
 import { trackSessionChanges } from "./cache/redis-tracking-feed.js";
 import { redactUrl } from "./redact-url.js";
+import { guardRedis } from "./unavailable.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
 import { createSqlStores } from "./sql/index.js";
@@ -61,11 +62,19 @@ async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis>
 }
 
 /** Sessions and rate-limit counters in Redis instead of SQL. */
-function withRedis(sql: Stores, redis: Redis, config: Readonly<Config>): Stores {
+function withRedis(
+  sql: Stores,
+  redis: Redis,
+  ReplyError: new () => Error,
+  config: Readonly<Config>,
+): Stores {
   return {
     ...sql,
-    sessions: new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
-    throttle: new RedisThrottleStore(redis, config.redisPrefix),
+    sessions: guardRedis(
+      new RedisSessionStore(redis, config.redisPrefix, config.session.idleTimeoutMs),
+      ReplyError,
+    ),
+    throttle: guardRedis(new RedisThrottleStore(redis, config.redisPrefix), ReplyError),
     async ping() {
       const [checks, cache] = await Promise.all([
         sql.ping(),
@@ -134,7 +143,7 @@ export async function openStores(
     }
   }
   const sql = createSqlStores(runtime);
-  const stores = redis ? withRedis(sql, redis, config) : sql;
+  const stores = redis ? withRedis(sql, redis, (await import("ioredis")).ReplyError, config) : sql;
   if (!config.readCache) return stores;
   const warnOnce10s = warnAtMostEvery10s(log);
   const warn: Warn = (message, error) => warnOnce10s({ err: error }, message);

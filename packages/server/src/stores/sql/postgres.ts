@@ -4,17 +4,52 @@
  * read-modify-write steps, and a LISTEN connection of its own for the read cache's invalidations.
  */
 import pg from "pg";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql, type PostgresPool } from "kysely";
 import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
 import type { Config } from "../../config.js";
 import { batchedReader } from "../../runtime/batched-reader.js";
 import { listenForChanges } from "../cache/postgres-notify-feed.js";
 import { redactUrl } from "../redact-url.js";
+import { StorageUnavailableError, isProgrammingError } from "../unavailable.js";
 import { param, prepare } from "./prepared.js";
 import { retryDeadlocks, type SqlRuntime } from "./runtime.js";
 import type { Database } from "./schema.js";
 
 const INT8_OID = 20;
+
+/** SQLSTATEs of a server that cannot serve: connection exceptions, shutting down, starting up. */
+const UNAVAILABLE_STATE = /^(08\d{3}|57P0[1-3])$/;
+
+/**
+ * What node-postgres throws, sorted: the server's answer is a `DatabaseError` with a SQLSTATE;
+ * anything else the driver throws (refused, terminated, timed out) means it was not reached.
+ */
+function classify(error: unknown): never {
+  if (isProgrammingError(error)) throw error;
+  if (error instanceof pg.DatabaseError && !UNAVAILABLE_STATE.test(error.code ?? "")) throw error;
+  throw new StorageUnavailableError("PostgreSQL", error);
+}
+
+/** The pool as Kysely sees it, its outages classified. */
+function classifiedPool(pool: pg.Pool): PostgresPool {
+  const clients = new WeakMap<pg.PoolClient, ReturnType<typeof wrap>>();
+  const wrap = (client: pg.PoolClient) => ({
+    query: (...args: unknown[]) => {
+      const result: unknown = (client.query as (...a: unknown[]) => unknown)(...args);
+      return result instanceof Promise ? result.catch(classify) : result;
+    },
+    release: () => client.release(),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect().catch(classify);
+      let wrapped = clients.get(client);
+      if (!wrapped) clients.set(client, (wrapped = wrap(client)));
+      return wrapped as unknown as Awaited<ReturnType<PostgresPool["connect"]>>;
+    },
+    end: () => pool.end(),
+  };
+}
 
 export function openPostgres(
   config: Pick<Config, "databaseListenUrl" | "databasePoolSize"> & { databaseUrl: string },
@@ -35,12 +70,14 @@ export function openPostgres(
   });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: classifiedPool(pool) }),
+  });
   const runtime: SqlRuntime = {
     db,
     location: redactUrl(config.databaseUrl),
     async runCompiled<Row>(name: string, text: string, values: readonly unknown[]) {
-      const result = await pool.query({ name, text, values: values as unknown[] });
+      const result = await pool.query({ name, text, values: values as unknown[] }).catch(classify);
       return result.rows as Row[];
     },
     flushWrites: () => {},
