@@ -1,41 +1,11 @@
 /** Shapes and assertions shared by the route suites. */
 import assert from "node:assert/strict";
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../packages/server/src/domain.js";
 import type { ApiResponse } from "./http.js";
 
-/** A customer's scalar fields, in the order Medusa v1 serializes them (contract §1.5). */
-export const CUSTOMER_KEYS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "email",
-  "first_name",
-  "last_name",
-  "billing_address_id",
-  "phone",
-  "has_account",
-  "metadata",
-];
-
-/** An address's fields, in Medusa v1's order. */
-export const ADDRESS_KEYS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "customer_id",
-  "company",
-  "first_name",
-  "last_name",
-  "address_1",
-  "address_2",
-  "city",
-  "country_code",
-  "province",
-  "postal_code",
-  "phone",
-  "metadata",
-];
+/** A customer's scalar fields and an address's fields, in the order Medusa v1 serializes them (contract §1.5). */
+export const CUSTOMER_KEYS: readonly string[] = CUSTOMER_FIELDS;
+export const ADDRESS_KEYS: readonly string[] = ADDRESS_FIELDS;
 
 /** A valid address payload (Medusa's AddressCreatePayload). */
 export const ADDRESS = {

@@ -263,7 +263,7 @@ export interface Customer {
   /** The customer's saved shipping addresses, when the route includes them. */
   shipping_addresses?: Address[];
   /** Always empty: Gatehouse holds no orders. Kept for compatibility with Medusa. */
-  orders?: unknown[];
+  orders?: Array<Record<string, unknown>>;
 }
 
 /**
@@ -277,7 +277,7 @@ export interface StoreAuthSession {
   /** When the session was last used (ISO 8601, UTC). */
   last_seen_at: string;
   /** When the session will expire unless it is used again (ISO 8601, UTC). */
-  expires_at?: string;
+  expires_at: string;
   /** The `User-Agent` that created the session, if any. */
   user_agent: string | null;
   /** Whether this is the session making the request. */
@@ -425,7 +425,7 @@ export type StorePostCustomersCustomerAddressesAddressReq = AddressPayload;
  */
 export interface StoreAuthRes {
   /** The customer's details, with `orders` (always empty) and `shipping_addresses`. */
-  customer: Customer & { orders: unknown[]; shipping_addresses: Address[] };
+  customer: Customer & { orders: Array<Record<string, unknown>>; shipping_addresses: Address[] };
 }
 
 /**

@@ -10,7 +10,7 @@ import pg from "pg";
 import { ulid } from "ulid";
 import { hash } from "@node-rs/argon2";
 import { ARGON2_OPTIONS } from "./argon2-options.js";
-import { ADDRESS_COLUMNS } from "../src/stores/sql/address-store.js";
+import { ADDRESS_FIELDS as ADDRESS_COLUMNS, CUSTOMER_FIELDS } from "../src/domain.js";
 
 export const BENCH_PASSWORD = "correct horse battery staple";
 
@@ -23,20 +23,7 @@ export function benchPasswordHash(): Promise<string> {
   return hash(BENCH_PASSWORD, ARGON2_OPTIONS);
 }
 
-const CUSTOMER_COLUMNS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "email",
-  "first_name",
-  "last_name",
-  "billing_address_id",
-  "phone",
-  "has_account",
-  "metadata",
-  "password_hash",
-] as const;
+const CUSTOMER_COLUMNS = [...CUSTOMER_FIELDS, "password_hash"] as const;
 
 type Row = Record<string, string | number | boolean | null>;
 

@@ -5,6 +5,20 @@
 
 export type Metadata = Record<string, unknown>;
 
+/**
+ * A list of every field of `T`, checked at compile time: a field missing from the list is a type
+ * error naming it. The one source of each shape's field list (columns, key lists, seeds).
+ */
+const fieldsOf =
+  <T>() =>
+  <const L extends ReadonlyArray<keyof T>>(
+    list: L &
+      (Exclude<keyof T, L[number]> extends never
+        ? unknown
+        : { missing: Exclude<keyof T, L[number]> }),
+  ): L =>
+    list;
+
 export interface Customer {
   id: string;
   created_at: number;
@@ -38,23 +52,58 @@ export interface Address {
   metadata: Metadata | null;
 }
 
+/** A customer's fields, in the order Medusa v1 serializes them. */
+export const CUSTOMER_FIELDS = fieldsOf<Customer>()([
+  "id",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+  "email",
+  "first_name",
+  "last_name",
+  "billing_address_id",
+  "phone",
+  "has_account",
+  "metadata",
+]);
+
+/** The fields of an address a customer writes. */
+export const ADDRESS_EDITABLE_FIELDS = [
+  "company",
+  "first_name",
+  "last_name",
+  "address_1",
+  "address_2",
+  "city",
+  "country_code",
+  "province",
+  "postal_code",
+  "phone",
+  "metadata",
+] as const satisfies ReadonlyArray<keyof Address>;
+
+/** An address's fields, in the order Medusa v1 serializes them. */
+export const ADDRESS_FIELDS = fieldsOf<Address>()([
+  "id",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+  "customer_id",
+  "company",
+  "first_name",
+  "last_name",
+  "address_1",
+  "address_2",
+  "city",
+  "country_code",
+  "province",
+  "postal_code",
+  "phone",
+  "metadata",
+]);
+
 /** The editable fields of an address. */
-export type AddressFields = Partial<
-  Pick<
-    Address,
-    | "company"
-    | "first_name"
-    | "last_name"
-    | "address_1"
-    | "address_2"
-    | "city"
-    | "country_code"
-    | "province"
-    | "postal_code"
-    | "phone"
-    | "metadata"
-  >
->;
+export type AddressFields = Partial<Pick<Address, (typeof ADDRESS_EDITABLE_FIELDS)[number]>>;
 
 export type SessionKind = "cookie" | "bearer";
 
@@ -69,6 +118,16 @@ export interface Session {
   expires_at: number;
   user_agent: string | null;
 }
+
+export const SESSION_FIELDS = fieldsOf<Session>()([
+  "id",
+  "customer_id",
+  "kind",
+  "created_at",
+  "last_seen_at",
+  "expires_at",
+  "user_agent",
+]);
 
 export interface SigningKey {
   kid: string;

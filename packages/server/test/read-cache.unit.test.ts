@@ -42,7 +42,7 @@ const session = (id: string, kind: Session["kind"] = "cookie"): Session => ({
 /** In-memory stores that count their reads; `gate` holds the next customer read until opened. */
 function fakeStores() {
   const customers = new Map<string, CustomerWithAddresses>([
-    ["cus_1", { customer: customer("cus_1"), addresses: [], billingAddress: null }],
+    ["cus_1", { customer: customer("cus_1"), billingAddress: null, shippingAddresses: [] }],
   ]);
   const sessions = new Map<string, { session: Session; tokenHash: string | null }>();
   const reads = { customers: 0, sessions: 0, accounts: 0 };
@@ -73,7 +73,7 @@ function fakeStores() {
       return found;
     },
     async create(input: Customer) {
-      customers.set(input.id, { customer: input, addresses: [], billingAddress: null });
+      customers.set(input.id, { customer: input, billingAddress: null, shippingAddresses: [] });
       return input;
     },
     findById: unused,
@@ -305,7 +305,7 @@ describe("read cache with a look that answers later (PostgreSQL, Redis)", () => 
     const fake = fakeStores();
     fake.customers.set("cus_2", {
       customer: customer("cus_2", "Bob"),
-      addresses: [],
+      shippingAddresses: [],
       billingAddress: null,
     });
     const feed = laterLook();

@@ -1,7 +1,7 @@
 /** Domain objects → Medusa's JSON shapes (times as ISO-8601 strings with milliseconds). */
 import type { FastifyReply } from "fastify";
 import type { Address, Customer, Session } from "../domain.js";
-import type { CustomerView } from "../services/customers.js";
+import type { CustomerWithAddresses } from "../stores/types.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -41,7 +41,7 @@ export const presentCustomer = presentedOnce((customer: Customer) => ({
 }));
 
 /** The shape of `POST/GET /store/auth`: `orders` (always empty) then `shipping_addresses`. */
-export const presentAuthCustomer = presentedOnce((view: CustomerView) => ({
+export const presentAuthCustomer = presentedOnce((view: CustomerWithAddresses) => ({
   customer: frozen({
     ...presentCustomer(view.customer),
     orders: frozen([]),
@@ -50,7 +50,7 @@ export const presentAuthCustomer = presentedOnce((view: CustomerView) => ({
 }));
 
 /** The shape of `/store/customers…`: `billing_address` then `shipping_addresses`. */
-export const presentCustomerWithAddresses = presentedOnce((view: CustomerView) => ({
+export const presentCustomerWithAddresses = presentedOnce((view: CustomerWithAddresses) => ({
   customer: frozen({
     ...presentCustomer(view.customer),
     billing_address: view.billingAddress ? presentAddress(view.billingAddress) : null,

@@ -26,30 +26,6 @@ import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 import type { ThrottleService } from "./throttle.js";
 
-export interface CustomerView {
-  customer: Customer;
-  billingAddress: Address | null;
-  shippingAddresses: Address[];
-}
-
-/**
- * One view per stored customer object: the read cache hands out the same frozen object
- * until it changes, so its view, presented form and JSON are made once (presenters.ts).
- */
-const views = new WeakMap<CustomerWithAddresses, CustomerView>();
-function viewOf(found: CustomerWithAddresses): CustomerView {
-  let view = views.get(found);
-  if (view === undefined) {
-    view = Object.freeze({
-      customer: found.customer,
-      billingAddress: found.billingAddress,
-      shippingAddresses: found.addresses,
-    });
-    views.set(found, view);
-  }
-  return view;
-}
-
 export interface RegistrationInput {
   email: string;
   password: string;
@@ -179,10 +155,10 @@ export class CustomerService {
     return this.deps.customers.hasAccount(normalizeEmail(email));
   }
 
-  async view(customerId: string): Promise<CustomerView> {
+  async view(customerId: string): Promise<CustomerWithAddresses> {
     const found = await this.deps.customers.findWithAddresses(customerId);
     if (!found) throw notFound(`Customer with id: ${customerId} was not found`);
-    return viewOf(found);
+    return found;
   }
 
   /**
@@ -191,7 +167,11 @@ export class CustomerService {
    * and token of the customer (the caller's own session stays signed in). A new password or
    * email is reported as an account event.
    */
-  async update(customerId: string, update: ProfileUpdate, caller: Caller): Promise<CustomerView> {
+  async update(
+    customerId: string,
+    update: ProfileUpdate,
+    caller: Caller,
+  ): Promise<CustomerWithAddresses> {
     const existing = await this.deps.customers.findById(customerId);
     if (!existing) throw notFound(`Customer with id: ${customerId} was not found`);
     const newEmail = update.email != null ? normalizeEmail(update.email) : undefined;
@@ -293,7 +273,7 @@ export class CustomerService {
     await this.deps.throttle.loginSucceeded(caller.ip, customer.email, null);
   }
 
-  async addAddress(customerId: string, fields: AddressFields): Promise<CustomerView> {
+  async addAddress(customerId: string, fields: AddressFields): Promise<CustomerWithAddresses> {
     const address = this.newAddress(fields, this.deps.clock.now(), "address.metadata");
     if (
       !(await this.deps.addresses.addToBook(
@@ -312,7 +292,7 @@ export class CustomerService {
     customerId: string,
     addressId: string,
     fields: AddressFields,
-  ): Promise<CustomerView> {
+  ): Promise<CustomerWithAddresses> {
     const address = await this.deps.addresses.findById(addressId);
     if (!address || address.customer_id !== customerId) {
       throw notFound(`Address with id ${addressId} was not found`);
@@ -325,7 +305,7 @@ export class CustomerService {
     return this.view(customerId);
   }
 
-  async deleteAddress(customerId: string, addressId: string): Promise<CustomerView> {
+  async deleteAddress(customerId: string, addressId: string): Promise<CustomerWithAddresses> {
     if (!(await this.deps.addresses.softDelete(customerId, addressId, this.deps.clock.now()))) {
       throw notFound(`Address with id ${addressId} was not found`);
     }

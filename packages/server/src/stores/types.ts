@@ -17,10 +17,11 @@ export interface NewCustomer {
   created_at: number;
 }
 
+/** A customer with its address book (`shippingAddresses`, Medusa's name) and billing address. */
 export interface CustomerWithAddresses {
   customer: Customer;
-  addresses: Address[];
   billingAddress: Address | null;
+  shippingAddresses: Address[];
 }
 
 /**

@@ -1,9 +1,12 @@
 /** Response shapes. fast-json-stringify serializes only what is listed: no hash can ever leak. */
-import { Type, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Timestamp = Type.String({ format: "date-time" });
-const JsonObject = Type.Object({}, { additionalProperties: true });
+// Typed as a record for TypeScript; the JSON Schema is the plain open object.
+const JsonObject = Type.Unsafe<Record<string, unknown>>(
+  Type.Object({}, { additionalProperties: true }),
+);
 
 export const Address = Type.Object(
   {
@@ -41,7 +44,7 @@ const customerScalars = {
   metadata: Nullable(JsonObject),
 };
 
-const AddressRef = Type.Unsafe<unknown>(Type.Ref("Address"));
+const AddressRef = Type.Unsafe<Static<typeof Address>>(Type.Ref("Address"));
 
 /** `POST/GET /store/auth`: the customer with `orders` (always empty: Gatehouse holds no orders) and addresses. */
 export const CustomerWithOrders = Type.Object({

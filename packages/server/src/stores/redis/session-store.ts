@@ -9,18 +9,8 @@
  *   customer-sessions:{id}  set: the customer's session ids (stale ids are pruned on read)
  */
 import type { Redis } from "ioredis";
-import type { Session, SessionKind } from "../../domain.js";
+import { SESSION_FIELDS, type Session, type SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
-
-const FIELDS = [
-  "id",
-  "customer_id",
-  "kind",
-  "created_at",
-  "last_seen_at",
-  "expires_at",
-  "user_agent",
-] as const;
 
 // KEYS: session, token (or ""), customer set. ARGV: ttl ms, then field/value pairs.
 const CREATE = `
@@ -118,9 +108,9 @@ export class RedisSessionStore implements SessionStore {
   async create(session: Session, tokenHash: string | null): Promise<void> {
     const ttl = Math.min(session.expires_at - session.created_at, this.idleTimeoutMs);
     const fields: Array<string | number> = [];
-    for (const field of FIELDS) fields.push(field, session[field] ?? "");
+    for (const field of SESSION_FIELDS) fields.push(field, session[field] ?? "");
     fields.push("token_hash", tokenHash ?? "");
-    // ARGV[3] must be the id: FIELDS starts with "id", so fields[1] is it.
+    // ARGV[3] must be the id: SESSION_FIELDS starts with "id", so fields[1] is it.
     await this.redis.gatehouseCreateSession(
       this.sessionPrefix + session.id,
       tokenHash === null ? "" : this.tokenPrefix + tokenHash,

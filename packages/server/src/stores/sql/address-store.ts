@@ -1,29 +1,12 @@
 import type { Kysely, Selectable } from "kysely";
-import type { Address } from "../../domain.js";
+import { ADDRESS_FIELDS, type Address } from "../../domain.js";
 import type { AddressPatch, AddressStore } from "../types.js";
 import { readMetadata, writeMerged, writeMetadata } from "./json.js";
 import type { SqlRuntime } from "./runtime.js";
 import type { AddressTable, Database } from "./schema.js";
 
 /** Every column, named (SQLite's JSON helpers need explicit selections). */
-export const ADDRESS_COLUMNS = [
-  "id",
-  "customer_id",
-  "company",
-  "first_name",
-  "last_name",
-  "address_1",
-  "address_2",
-  "city",
-  "country_code",
-  "province",
-  "postal_code",
-  "phone",
-  "metadata",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-] as const satisfies ReadonlyArray<keyof AddressTable>;
+export const ADDRESS_COLUMNS = ADDRESS_FIELDS satisfies ReadonlyArray<keyof AddressTable>;
 
 export const toAddress = (row: Selectable<AddressTable>): Address => ({
   ...row,

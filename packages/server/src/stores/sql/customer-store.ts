@@ -1,6 +1,6 @@
 /** Customers in SQL. The per-request reads are compiled once (prepared.ts); writes use Kysely. */
 import type { Kysely, Selectable } from "kysely";
-import type { Customer } from "../../domain.js";
+import { CUSTOMER_FIELDS, type Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlRuntime } from "./runtime.js";
 import { readMetadata, writeMerged } from "./json.js";
@@ -8,19 +8,7 @@ import { param, prepare } from "./prepared.js";
 import { ADDRESS_COLUMNS, toAddress } from "./address-store.js";
 import type { AddressTable, CustomerTable, Database } from "./schema.js";
 
-const columns = [
-  "id",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-  "email",
-  "first_name",
-  "last_name",
-  "billing_address_id",
-  "phone",
-  "has_account",
-  "metadata",
-] as const;
+const columns = CUSTOMER_FIELDS;
 
 function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Customer {
   return {
@@ -139,7 +127,7 @@ export class SqlCustomerStore implements CustomerStore {
     const billingRow = fromJson(billing);
     return {
       customer: toCustomer(customer),
-      addresses: rows.map(toAddress),
+      shippingAddresses: rows.map(toAddress),
       billingAddress: billingRow ? toAddress(billingRow) : null,
     };
   }

@@ -3,21 +3,13 @@
  * the rarer ones use Kysely.
  */
 import type { Kysely, Selectable } from "kysely";
-import type { Session, SessionKind } from "../../domain.js";
+import { SESSION_FIELDS, type Session, type SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
 import type { SqlRuntime } from "./runtime.js";
 import { param, prepare } from "./prepared.js";
 import type { Database, SessionTable } from "./schema.js";
 
-const columns = [
-  "id",
-  "customer_id",
-  "kind",
-  "created_at",
-  "last_seen_at",
-  "expires_at",
-  "user_agent",
-] as const;
+const columns = SESSION_FIELDS;
 
 const toSession = (row: Omit<Selectable<SessionTable>, "token_hash">): Session => ({
   ...row,
