@@ -1,5 +1,6 @@
 /** Request bodies, named after medusa-js's types. */
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import type { ADDRESS_EDITABLE_FIELDS } from "../../domain.js";
 import { CHECKS_KEYWORD } from "../validation.js";
 import { Body, Email, Metadata, Nested, NotEmpty, Opt, Str } from "./fields.js";
 
@@ -32,7 +33,7 @@ const addressFields = {
   postal_code: Opt(Str()),
   phone: Opt(Str()),
   metadata: Opt(Metadata()),
-};
+} satisfies Record<(typeof ADDRESS_EDITABLE_FIELDS)[number], TSchema>;
 
 /** Medusa's AddressPayload: every field optional. */
 export const AddressPayload = Body(addressFields, "An address");
