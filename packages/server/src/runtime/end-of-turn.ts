@@ -2,7 +2,7 @@
  * The end of a turn of the event loop: DataLoader's batch scheduler, generalised. Work queued
  * during a turn runs once at `setImmediate`, and work that queues in turn runs after the promise
  * jobs it settles (DataLoader's `enqueuePostPromiseJob`), before the loop polls again. Users: the
- * read cache's look, rate-limit hits, SQLite group commit, response writes. Why this is safe:
+ * read cache's fences, rate-limit hits, SQLite group commit, response writes. Why this is safe:
  * docs/architecture.md, "The end of the turn". A task should reject its callers, not throw; one
  * that throws is rethrown later, and the others still run.
  */
