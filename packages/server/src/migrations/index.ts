@@ -3,6 +3,7 @@ import * as m0001 from "./0001-initial.js";
 import * as m0002 from "./0002-throttle.js";
 import * as m0003 from "./0003-change-notifications.js";
 import * as m0004 from "./0004-account-events.js";
+import * as m0005 from "./0005-customer-references.js";
 
 /** Every migration, in order. Kysely code, so one migration runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   "0002-throttle": m0002,
   "0003-change-notifications": m0003,
   "0004-account-events": m0004,
+  "0005-customer-references": m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
