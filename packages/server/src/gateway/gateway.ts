@@ -125,16 +125,19 @@ export async function registerGateway(
 
   return {
     async ping() {
+      const health = new URL("/health", medusa.backendUrl);
       try {
-        const response = await fetch(new URL("/health", medusa.backendUrl), {
+        const response = await fetch(health, {
           signal: AbortSignal.timeout(Math.min(PING_TIMEOUT_MS, medusa.timeoutMs)),
         });
         await response.body?.cancel();
         return response.status === 200
           ? "ok"
-          : new Error(`Medusa's /health answered ${response.status}`);
+          : new Error(`Medusa's GET ${health.href} answered ${response.status}`);
       } catch (error) {
-        return error as Error;
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+        return new Error(`Medusa's GET ${health.href} failed: ${reason}`, { cause: error });
       }
     },
   };
