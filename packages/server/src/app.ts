@@ -156,8 +156,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const cookieWriter = new SessionCookie(config.session, logger);
   const authenticator = new Authenticator(options, cookieWriter);
-  const stores = await withMedusa(fastify, options, authenticator);
-  const deps = { ...options, stores, authenticator, cookie: cookieWriter };
+  const { stores, medusaOrders } = await withMedusa(fastify, options, authenticator);
+  const deps = { ...options, stores, authenticator, cookie: cookieWriter, medusaOrders };
   authRoutes(app, deps);
   sessionRoutes(app, deps);
   customerRoutes(app, deps);

@@ -4,12 +4,18 @@
  */
 import { Transform, type Readable } from "node:stream";
 import replyFrom from "@fastify/reply-from";
-import { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
+import {
+  errorCodes,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from "fastify";
 import type { MedusaConfig } from "../config.js";
 import { HttpError, invalidData } from "../errors.js";
 import type { Clock } from "../services/clock.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { MedusaTokens, type GatewayIdentity } from "./identity.js";
+import { MedusaOrders } from "./orders.js";
 
 export interface GatewayOptions {
   medusa: MedusaConfig;
@@ -18,15 +24,19 @@ export interface GatewayOptions {
   trustedProxy: boolean;
   identity: GatewayIdentity;
   clock: Clock;
+  logger: FastifyBaseLogger;
 }
 
 export interface Gateway {
   /** For /ready: "ok" when Medusa's `/health` answers 200 in time, else why not. */
   ping(): Promise<"ok" | Error>;
+  /** The customer's orders in Medusa, for `POST/GET /store/auth`. */
+  orders: MedusaOrders;
 }
 
 /** Methods forwarded. OPTIONS is not: CORS preflights are answered by Gatehouse (STORE_CORS). */
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 /** The longest /ready waits for Medusa's /health: readiness probes are short (Kubernetes: 1 s by default). */
 const PING_TIMEOUT_MS = 2000;
@@ -71,6 +81,9 @@ export async function registerGateway(
 ): Promise<Gateway> {
   const { medusa, bodyLimitBytes, identity, trustedProxy } = options;
   const tokens = new MedusaTokens(medusa.jwtSecret, options.clock);
+  const orders = new MedusaOrders(medusa, tokens, options.clock, options.logger);
+  /** The customer a forwarded change was made for: their orders are forgotten once it is answered. */
+  const changedBy = new WeakMap<FastifyRequest, string>();
 
   await fastify.register(async (scope) => {
     await scope.register(replyFrom, {
@@ -91,6 +104,12 @@ export async function registerGateway(
       done(null, limited(payload, bodyLimitBytes, request));
     });
 
+    scope.addHook("onResponse", (request, _reply, done) => {
+      const customerId = changedBy.get(request);
+      if (customerId !== undefined) orders.forget(customerId);
+      done();
+    });
+
     scope.route({
       method: METHODS,
       url: "/store/*",
@@ -100,6 +119,10 @@ export async function registerGateway(
         const path = forwardedPath(request.url);
         const customerId = await identity.customerOf(request);
         const authorization = customerId && `Bearer ${await tokens.mint(customerId)}`;
+        if (customerId && !SAFE_METHODS.has(request.method)) {
+          orders.forget(customerId);
+          changedBy.set(request, customerId);
+        }
         return reply.from(path, {
           // A retried request could run twice in Medusa; Medusa's own 503 is passed on instead.
           retryDelay: () => null,
@@ -124,6 +147,7 @@ export async function registerGateway(
   });
 
   return {
+    orders,
     async ping() {
       const health = new URL("/health", medusa.backendUrl);
       try {

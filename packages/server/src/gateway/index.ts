@@ -8,31 +8,36 @@ import { identityFrom } from "./identity.js";
 
 /**
  * Registers the forwarding routes when Medusa is configured, and returns the stores with Medusa
- * added to their readiness checks (`/ready` names it as `medusa`).
+ * added to their readiness checks (`/ready` names it as `medusa`), and the customer's orders.
  */
 export async function withMedusa(
   fastify: FastifyInstance,
   context: AppContext,
   authenticator: Authenticator,
-): Promise<Stores> {
+): Promise<{
+  stores: Stores;
+  medusaOrders?: (customerId: string) => Promise<Array<Record<string, unknown>>>;
+}> {
   const { config, stores, clock } = context;
-  if (!config.medusa) return stores;
+  if (!config.medusa) return { stores };
   const gateway = await registerGateway(fastify, {
     medusa: config.medusa,
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxy: config.trustProxy !== false,
     identity: identityFrom(authenticator),
     clock,
+    logger: fastify.log,
   });
   const ping = async () => {
     const [checks, medusa] = await Promise.all([stores.ping(), gateway.ping()]);
     return { ...checks, medusa };
   };
-  return new Proxy(stores, {
+  const withPing = new Proxy(stores, {
     get(target, property) {
       if (property === "ping") return ping;
       const value: unknown = Reflect.get(target, property);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  return { stores: withPing, medusaOrders: (customerId) => gateway.orders.list(customerId) };
 }
