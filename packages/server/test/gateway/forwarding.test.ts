@@ -125,6 +125,29 @@ describe("gateway: forwarding to Medusa v1", () => {
     assert.match(head, new RegExp(`\\r\\nhost: ${new URL(relay.url).host}`));
   });
 
+  it("extends the X-Forwarded-* of a trusted proxy (TRUST_PROXY)", async () => {
+    const trusting = await startGateway(relay.url, { env: { TRUST_PROXY: "true" } });
+    try {
+      const marker = `trusted-${Date.now()}`;
+      const response = await client(trusting.url).get(`/store/products?q=${marker}`, {
+        headers: {
+          "x-forwarded-for": "203.0.113.9",
+          "x-forwarded-proto": "https",
+          "x-forwarded-host": "shop.example",
+        },
+      });
+      assert.equal(response.status, 200);
+      const sent = relay.sent();
+      const start = sent.indexOf(`/store/products?q=${marker}`);
+      const head = sent.slice(start, sent.indexOf("\r\n\r\n", start)).toLowerCase();
+      assert.match(head, /\r\nx-forwarded-for: 203\.0\.113\.9, 127\.0\.0\.1(\r\n|$)/);
+      assert.match(head, /\r\nx-forwarded-proto: https(\r\n|$)/);
+      assert.match(head, /\r\nx-forwarded-host: shop\.example(\r\n|$)/);
+    } finally {
+      await trusting.stop();
+    }
+  });
+
   it("applies STORE_CORS to forwarded routes, preflights included", async () => {
     const allowed = await api.get("/store/regions", {
       headers: { origin: "http://localhost:8000" },
