@@ -158,3 +158,26 @@ describe("gateway: who the customer is, as Medusa sees it", () => {
     });
   });
 });
+
+describe("gateway: expired Gatehouse credentials", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startGateway(undefined, {
+      env: { SESSION_IDLE_TIMEOUT: "1s", SESSION_ABSOLUTE_TIMEOUT: "1s", JWT_TTL: "1s" },
+    });
+  });
+  after(() => server?.stop());
+
+  it("forwards an expired session or token anonymously", async () => {
+    const api = client(server.url);
+    const email = uniqueEmail("expiring");
+    const { cookie, customer } = await register(server.url, email);
+    await addMedusaCustomer({ id: customer.id, email });
+    const token = await getToken(server.url, email);
+    assert.equal((await api.get("/store/customers/me/orders", { token })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    for (const credential of [{ cookie }, { token }]) {
+      assert.equal((await api.get("/store/customers/me/orders", credential)).status, 401);
+    }
+  });
+});
