@@ -123,13 +123,29 @@ export async function registerGateway(
           orders.forget(customerId);
           changedBy.set(request, customerId);
         }
+        // undici checks its timeouts about once a second: this timer keeps the 504 on time.
+        const deadline = setTimeout(() => {
+          if (reply.sent) return;
+          request.log.warn({ reqId: request.id }, "Medusa did not answer in time");
+          reply.send(gatewayTimeout(medusa.timeoutMs));
+        }, medusa.timeoutMs);
+        reply.raw.once("close", () => clearTimeout(deadline));
         return reply.from(path, {
           // A retried request could run twice in Medusa; Medusa's own 503 is passed on instead.
           retryDelay: () => null,
           rewriteRequestHeaders: (_request, headers) =>
             requestHeaders(request, headers, authorization, trustedProxy),
           rewriteHeaders: (headers) => responseHeaders(headers, reply),
+          onResponse: (_request, answering, response) => {
+            clearTimeout(deadline);
+            const { stream } = response as unknown as { stream: Readable };
+            // Too late: the 504 has gone out.
+            if (answering.sent) return void stream.destroy();
+            answering.send(stream);
+          },
           onError: (failed, { error }) => {
+            clearTimeout(deadline);
+            if (failed.sent) return;
             if (overLimit.has(request)) {
               failed.send(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
               return;

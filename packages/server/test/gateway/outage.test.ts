@@ -104,19 +104,41 @@ describe("gateway: Medusa down or slow", () => {
   });
 
   it("answers 504 JSON within MEDUSA_TIMEOUT when Medusa is slow", async () => {
-    const relay = await relayTo(testMedusa().url, { delayMs: 3000 });
+    const relay = await relayTo(testMedusa().url, { delayMs: 4000 });
     try {
-      const server = await startGateway(relay.url, { env: { MEDUSA_TIMEOUT: "1s" } });
+      // Over a second: undici's own timeouts are checked about once a second, Gatehouse's are not.
+      const server = await startGateway(relay.url, { env: { MEDUSA_TIMEOUT: "1500ms" } });
       servers.push(server);
       const api = client(server.url);
       const [slow, elapsed] = await timed(() => api.get("/store/regions"));
       assert.equal(slow.status, 504);
       assert.equal(slow.body.type, "unknown_error");
       assert.equal(slow.body.code, "gateway_timeout");
-      assert.ok(elapsed >= 900 && elapsed < 2000, `${elapsed} ms`);
+      assert.ok(elapsed >= 1450 && elapsed < 1900, `${elapsed} ms`);
       const [own, ownElapsed] = await timed(() => api.get("/store/auth"));
       assert.equal(own.status, 401);
       assert.ok(ownElapsed < 500, `${ownElapsed} ms`);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it("drops Medusa's answer that arrives after the 504, and keeps serving", async () => {
+    // Medusa answers at 1.7 s: after Gatehouse's 504 (1.5 s), before undici gives up.
+    const relay = await relayTo(testMedusa().url, { delayMs: 1700 });
+    try {
+      const server = await startGateway(relay.url, { env: { MEDUSA_TIMEOUT: "1500ms" } });
+      servers.push(server);
+      const api = client(server.url);
+      assert.equal((await api.get("/store/regions")).status, 504);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.ok(server.logs.some((line) => line.msg === "Medusa did not answer in time"));
+      // Nothing was sent twice (Fastify logs that as an error).
+      assert.deepEqual(
+        server.logs.filter((line) => Number(line.level) >= 50),
+        [],
+      );
+      assert.equal((await api.get("/health")).status, 200);
     } finally {
       await relay.close();
     }
