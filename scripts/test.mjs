@@ -10,11 +10,15 @@
  * GATEHOUSE_TEST_PLAIN_BACKEND=postgres+redis (.ci/run sets it) runs the other files once more on
  * that backend with the performance layer off (PLAIN_SWITCHES), so that the plain path stays
  * correct. READ_CACHE and RESPONSE_WRITES in this environment reach every test server.
+ * When gateway tests (test/gateway/) are selected, a real Medusa v1 is installed and started once
+ * for the whole run (scripts/medusa-harness.mjs) and stopped at the end; if it cannot be set up,
+ * those tests are skipped with a notice, except under CI=true, where the run fails.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join, relative } from "node:path";
+import { startMedusa } from "./medusa-harness.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const ci = process.env.CI === "true";
@@ -78,13 +82,11 @@ function run(backend, files, switches = {}) {
 }
 
 const selected = process.argv.slice(2);
-const all =
+let all =
   selected.length > 0
     ? selected
     : findTests(join(root, "packages")).concat(findTests(join(root, "e2e")));
 const runsOnce = (file) => file.endsWith(".unit.test.ts") || file.endsWith(".once.test.ts");
-const unit = all.filter(runsOnce);
-const integration = all.filter((file) => !runsOnce(file));
 
 const wanted = (process.env.GATEHOUSE_TEST_BACKENDS ?? BACKENDS.join(",")).split(",");
 const plain = process.env.GATEHOUSE_TEST_PLAIN_BACKEND?.trim() || undefined;
@@ -112,6 +114,34 @@ async function available(backend) {
   checked.set(backend, missing.length === 0);
   return missing.length === 0;
 }
+
+// The gateway tests need a real Medusa v1 (and PostgreSQL for it): one for the whole run.
+const needsMedusa = (file) => /(^|\/)test\/gateway\//.test(file) && !file.endsWith(".unit.test.ts");
+let medusa;
+if (all.some(needsMedusa)) {
+  try {
+    if (!(await reachable(databaseUrl, 5432)))
+      throw new Error(`PostgreSQL at ${databaseUrl.host} not reachable`);
+    medusa = await startMedusa(databaseUrl.toString());
+    const { setupSeconds, startSeconds } = medusa.timings;
+    console.log(
+      `# medusa-v1 at ${medusa.url} (set up in ${setupSeconds} s, started in ${startSeconds} s)`,
+    );
+    process.env.GATEHOUSE_TEST_MEDUSA_URL = medusa.url;
+    process.env.GATEHOUSE_TEST_MEDUSA_DATABASE_URL = medusa.databaseUrl;
+    process.env.GATEHOUSE_TEST_MEDUSA_JWT_SECRET = medusa.jwtSecret;
+    for (const signal of ["SIGINT", "SIGTERM"]) {
+      process.once(signal, () => void medusa.stop().finally(() => process.exit(1)));
+    }
+  } catch (error) {
+    const message = `medusa-v1 harness: ${error.message.trim()}`;
+    if (ci) problems.push(message);
+    else console.log(`# SKIPPED the gateway tests: ${message} (mandatory under CI=true)`);
+    all = all.filter((file) => !needsMedusa(file));
+  }
+}
+const unit = all.filter(runsOnce);
+const integration = all.filter((file) => !runsOnce(file));
 
 const runs = [];
 for (const backend of wanted) {
@@ -143,6 +173,7 @@ for (const { name, backend, files, switches } of runs) {
     `# backend ${name}: ${result.pass} passed, ${result.fail} failed, ${result.skipped} skipped (${seconds} s)`,
   );
 }
+if (medusa) await medusa.stop();
 for (const problem of problems) console.log(`# FAILED ${problem}`);
 console.log(
   `\n${totals.pass} passed, ${totals.fail + problems.length} failed, ${totals.skipped} skipped`,

@@ -7,6 +7,7 @@ import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { invalidData, unavailable } from "./errors.js";
+import { withMedusa } from "./gateway/index.js";
 import type { AppContext } from "./http/context.js";
 import { Authenticator } from "./http/plugins/authenticate.js";
 import {
@@ -155,7 +156,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const cookieWriter = new SessionCookie(config.session, logger);
   const authenticator = new Authenticator(options, cookieWriter);
-  const deps = { ...options, authenticator, cookie: cookieWriter };
+  const { stores, medusaOrders } = await withMedusa(fastify, options, authenticator);
+  const deps = { ...options, stores, authenticator, cookie: cookieWriter, medusaOrders };
   authRoutes(app, deps);
   sessionRoutes(app, deps);
   customerRoutes(app, deps);

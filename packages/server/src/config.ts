@@ -109,6 +109,17 @@ export interface Config {
     retryForMs: number;
   };
   shutdownTimeoutMs: number;
+  /** Medusa v1 behind Gatehouse (gateway/): unset means Gatehouse serves its own routes only. */
+  medusa: MedusaConfig | undefined;
+}
+
+export interface MedusaConfig {
+  /** MEDUSA_BACKEND_URL: the origin every other `/store/*` request is forwarded to. */
+  backendUrl: string;
+  /** MEDUSA_JWT_SECRET: Medusa's `jwt_secret`, which signs the token that names the customer. */
+  jwtSecret: string;
+  /** MEDUSA_TIMEOUT: connecting, and waiting for response headers or the next body chunk. */
+  timeoutMs: number;
 }
 
 /** Raised when the environment is invalid; `problems` has one line per variable. */
@@ -307,12 +318,15 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const algorithm = oneOf<JwtAlgorithm>("JWT_ALGORITHM", ["EdDSA", "HS256"], "EdDSA");
   const cookieSecret = read("COOKIE_SECRET");
   const jwtSecret = read("JWT_SECRET");
+  const medusaBackendUrl = url("MEDUSA_BACKEND_URL", ["http:", "https:"]);
+  const medusaJwtSecret = read("MEDUSA_JWT_SECRET");
   for (const [name, value] of [
     ["COOKIE_SECRET", cookieSecret],
     ["JWT_SECRET", jwtSecret],
+    ["MEDUSA_JWT_SECRET", medusaJwtSecret],
   ] as const) {
     if (value === undefined) {
-      if (production)
+      if (production && name !== "MEDUSA_JWT_SECRET")
         problems.push(`${name} is required when NODE_ENV=production (at least 32 characters)`);
     } else if (value.length < 32) {
       problems.push(`${name}: expected at least 32 characters (got ${value.length})`);
@@ -326,6 +340,53 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     problems.push(
       "COOKIE_SECRET and JWT_SECRET must differ: a leak of one must not give the other",
     );
+  }
+  if (medusaJwtSecret !== undefined && [cookieSecret, jwtSecret].includes(medusaJwtSecret)) {
+    problems.push(
+      "MEDUSA_JWT_SECRET must differ from COOKIE_SECRET and JWT_SECRET: Medusa must not accept Gatehouse's own tokens",
+    );
+  }
+  const medusaTimeoutRaw = read("MEDUSA_TIMEOUT");
+  const medusaTimeoutMs = duration("MEDUSA_TIMEOUT", "15s", 100);
+  let medusa: MedusaConfig | undefined;
+  if (medusaBackendUrl !== undefined) {
+    const parsed = new URL(medusaBackendUrl);
+    if (
+      parsed.username ||
+      parsed.password ||
+      parsed.pathname !== "/" ||
+      parsed.search ||
+      parsed.hash
+    ) {
+      problems.push(
+        "MEDUSA_BACKEND_URL: expected the Medusa server's origin only, such as http://127.0.0.1:9001 (no user, path or query)",
+      );
+    } else if (
+      ["127.0.0.1", "localhost", "[::1]", host].includes(parsed.hostname) &&
+      Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80)) === port
+    ) {
+      problems.push(
+        `MEDUSA_BACKEND_URL=${medusaBackendUrl} is Gatehouse's own address (PORT=${port}): run Medusa on another port`,
+      );
+    }
+    if (medusaJwtSecret === undefined) {
+      problems.push(
+        "MEDUSA_JWT_SECRET is required with MEDUSA_BACKEND_URL: Medusa's jwt_secret (projectConfig.jwt_secret, at least 32 characters)",
+      );
+    }
+    medusa = {
+      backendUrl: parsed.origin,
+      jwtSecret: medusaJwtSecret ?? "",
+      timeoutMs: medusaTimeoutMs,
+    };
+  } else {
+    for (const [name, value] of [
+      ["MEDUSA_JWT_SECRET", medusaJwtSecret],
+      ["MEDUSA_TIMEOUT", medusaTimeoutRaw],
+    ] as const) {
+      if (value !== undefined)
+        problems.push(`${name} is set but MEDUSA_BACKEND_URL is not: set both, or neither`);
+    }
   }
   if (production && !databaseUrl) {
     problems.push("DATABASE_URL is required when NODE_ENV=production (postgres://…)");
@@ -437,6 +498,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       retryForMs: duration("WEBHOOK_RETRY_FOR", "3d", 1000),
     },
     shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", "10s", 100),
+    medusa,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

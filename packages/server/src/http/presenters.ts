@@ -40,7 +40,7 @@ export const presentCustomer = presentedOnce((customer: Customer) => ({
   deleted_at: isoOrNull(customer.deleted_at),
 }));
 
-/** The shape of `POST/GET /store/auth`: `orders` (always empty) then `shipping_addresses`. */
+/** The shape of `POST/GET /store/auth`: `orders` (empty; gateway/orders.ts fills them) then `shipping_addresses`. */
 export const presentAuthCustomer = presentedOnce((view: CustomerWithAddresses) => ({
   customer: frozen({
     ...presentCustomer(view.customer),

@@ -10,8 +10,15 @@ const MAX_EMAIL_LENGTH = 320;
 const tags = ["Auth"];
 
 export function authRoutes(app: App, deps: RouteDeps): void {
-  const { services, authenticator, cookie, config } = deps;
+  const { services, authenticator, cookie, config, medusaOrders } = deps;
   const sendAuthCustomer = serializedOnce();
+  /** The customer with its orders in Medusa, when Gatehouse is in front of Medusa. */
+  const withOrders = async (
+    customerId: string,
+    presented: ReturnType<typeof presentAuthCustomer>,
+  ) => ({
+    customer: { ...presented.customer, orders: await medusaOrders!(customerId) },
+  });
 
   app.post(
     "/store/auth",
@@ -38,7 +45,8 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
       cookie.set(request, reply, token!, session.expires_at);
       cookie.setDevice(request, reply, device);
-      return presentAuthCustomer(await services.customers.view(customer.id));
+      const presented = presentAuthCustomer(await services.customers.view(customer.id));
+      return medusaOrders ? withOrders(customer.id, presented) : presented;
     },
   );
 
@@ -54,10 +62,9 @@ export function authRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { customerId } = await authenticator.require(request, reply);
-      return sendAuthCustomer(
-        reply,
-        presentAuthCustomer(await services.customers.view(customerId)),
-      );
+      const presented = presentAuthCustomer(await services.customers.view(customerId));
+      if (medusaOrders) return withOrders(customerId, presented);
+      return sendAuthCustomer(reply, presented);
     },
   );
 

@@ -18,4 +18,6 @@ export type App = FastifyInstance<
 export interface RouteDeps extends AppContext {
   authenticator: Authenticator;
   cookie: SessionCookie;
+  /** With MEDUSA_BACKEND_URL: the customer's orders in Medusa (gateway/orders.ts). */
+  medusaOrders?: (customerId: string) => Promise<Array<Record<string, unknown>>>;
 }

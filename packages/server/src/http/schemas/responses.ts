@@ -47,10 +47,13 @@ const customerScalars = {
 
 const AddressRef = Type.Unsafe<Static<typeof Address>>(Type.Ref("Address"));
 
-/** `POST/GET /store/auth`: the customer with `orders` (always empty: Gatehouse holds no orders) and addresses. */
+/** `POST/GET /store/auth`: the customer with `orders` (from Medusa when Gatehouse is in front of it, else empty) and addresses. */
 export const CustomerWithOrders = Type.Object({
   ...customerScalars,
-  orders: Type.Array(JsonObject, { description: "Always empty; kept for Medusa compatibility" }),
+  orders: Type.Array(JsonObject, {
+    description:
+      "The customer's orders in Medusa when MEDUSA_BACKEND_URL is set (as GET /store/customers/me/orders shows them); otherwise always empty",
+  }),
   shipping_addresses: Type.Array(AddressRef),
 });
 

@@ -1,0 +1,43 @@
+/** The gateway in front of Medusa v1, registered by buildApp when MEDUSA_BACKEND_URL is set. */
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../http/context.js";
+import type { Authenticator } from "../http/plugins/authenticate.js";
+import type { Stores } from "../stores/types.js";
+import { registerGateway } from "./gateway.js";
+import { identityFrom } from "./identity.js";
+
+/**
+ * Registers the forwarding routes when Medusa is configured, and returns the stores with Medusa
+ * added to their readiness checks (`/ready` names it as `medusa`), and the customer's orders.
+ */
+export async function withMedusa(
+  fastify: FastifyInstance,
+  context: AppContext,
+  authenticator: Authenticator,
+): Promise<{
+  stores: Stores;
+  medusaOrders?: (customerId: string) => Promise<Array<Record<string, unknown>>>;
+}> {
+  const { config, stores, clock } = context;
+  if (!config.medusa) return { stores };
+  const gateway = await registerGateway(fastify, {
+    medusa: config.medusa,
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustedProxy: config.trustProxy !== false,
+    identity: identityFrom(authenticator),
+    clock,
+    logger: fastify.log,
+  });
+  const ping = async () => {
+    const [checks, medusa] = await Promise.all([stores.ping(), gateway.ping()]);
+    return { ...checks, medusa };
+  };
+  const withPing = new Proxy(stores, {
+    get(target, property) {
+      if (property === "ping") return ping;
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { stores: withPing, medusaOrders: (customerId) => gateway.orders.list(customerId) };
+}
