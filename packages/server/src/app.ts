@@ -8,15 +8,15 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { invalidData, unavailable } from "./errors.js";
 import type { AppContext } from "./http/context.js";
-import { Authenticator } from "./http/plugins/authenticate.js";
+import { authentication, isAllowedOrigin } from "./http/plugins/authenticate.js";
 import {
   clientErrorHandler,
-  registerErrorHandling,
+  errorHandler,
   sendError,
   toHttpError,
-} from "./http/plugins/errors.js";
-import { SessionCookie } from "./http/plugins/session-cookie.js";
-import { writeResponsesPerTurn } from "./http/plugins/write-per-turn.js";
+} from "./http/plugins/error-handler.js";
+import { sessionCookie } from "./http/plugins/session-cookie.js";
+import { responseWrites } from "./http/plugins/write-per-turn.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { customerRoutes } from "./http/routes/customers.js";
 import type { App } from "./http/routes/deps.js";
@@ -79,7 +79,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
-  registerErrorHandling(fastify, config.bodyLimitBytes);
+  await fastify.register(errorHandler, { bodyLimit: config.bodyLimitBytes });
 
   // JSON bodies only; an empty body counts as `{}` (medusa-js sends Content-Type on body-less calls).
   const parseJson = fastify.getDefaultJsonParser("error", "error");
@@ -102,7 +102,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await fastify.register(cookie);
   await fastify.register(cors, {
     origin: (origin, callback) => {
-      callback(null, origin !== undefined && authenticator.isAllowedOrigin(origin));
+      callback(null, origin !== undefined && isAllowedOrigin(config.storeCors, origin));
     },
     credentials: true,
     methods: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
@@ -151,14 +151,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     done(null, payload);
   });
-  if (config.responseWrites === "per-turn") writeResponsesPerTurn(fastify);
+  // The last onSend hook: registered after the others, before the routes (write-per-turn.ts).
+  if (config.responseWrites === "per-turn") await fastify.register(responseWrites);
 
-  const cookieWriter = new SessionCookie(config.session, logger);
-  const authenticator = new Authenticator(options, cookieWriter);
-  const deps = { ...options, authenticator, cookie: cookieWriter };
-  authRoutes(app, deps);
-  sessionRoutes(app, deps);
-  customerRoutes(app, deps);
-  systemRoutes(app, deps);
+  await fastify.register(sessionCookie, { config: config.session });
+  await fastify.register(authentication, options);
+  authRoutes(app, options);
+  sessionRoutes(app, options);
+  customerRoutes(app, options);
+  systemRoutes(app, options);
   return fastify;
 }

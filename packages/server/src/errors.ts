@@ -1,6 +1,6 @@
 /**
  * The one error type of the server. Services throw only `HttpError`; the error handler
- * (http/plugins/errors.ts) is the one place errors become JSON.
+ * (http/plugins/error-handler.ts) is the one place errors become JSON.
  */
 
 /** Medusa's error `type` words. */

@@ -11,11 +11,12 @@
  * connection is kept (one queue, first in, first out). Figures in docs/architecture.md.
  */
 import type { FastifyInstance, FastifyReply, onSendHookHandler } from "fastify";
+import fp from "fastify-plugin";
 import { atTurnEnd } from "../../runtime/end-of-turn.js";
 
 type SendDone = Parameters<onSendHookHandler>[3];
 
-/** Registers the hook; it must be the last `onSend` hook of the root context. */
+/** Adds the hook; it must be the last `onSend` hook (see `responseWrites`). */
 export function writeResponsesPerTurn(fastify: FastifyInstance): void {
   let pending: { reply: FastifyReply; done: SendDone; payload: unknown }[] = [];
 
@@ -43,3 +44,25 @@ export function writeResponsesPerTurn(fastify: FastifyInstance): void {
     if (pending.push({ reply, done, payload }) === 1) atTurnEnd(flush);
   });
 }
+
+/**
+ * The hook as a plugin. app.ts registers it after every other `onSend` hook of the root context
+ * (@fastify/cookie's, which writes Set-Cookie, and the security headers) and before the routes,
+ * so every route, and the not-found handler, runs it last. A route
+ * with an `onSend` option of its own (it would run after this one) is refused at start, except
+ * the HEAD routes Fastify adds (they drop the body after it, as before). Not registered with
+ * RESPONSE_WRITES=immediate.
+ */
+export const responseWrites = fp(
+  async (fastify) => {
+    writeResponsesPerTurn(fastify);
+    fastify.addHook("onRoute", (route) => {
+      if (route.onSend !== undefined && route.method !== "HEAD") {
+        throw new Error(
+          `${String(route.method)} ${route.url}: its onSend hook would run after the response writes`,
+        );
+      }
+    });
+  },
+  { name: "gatehouse-response-writes", dependencies: ["@fastify/cookie"] },
+);

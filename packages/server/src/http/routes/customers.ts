@@ -12,13 +12,14 @@ import {
   StorePostCustomersResetPasswordReq,
 } from "../schemas/requests.js";
 import { CustomerScalars, CustomerWithAddresses, errors } from "../schemas/responses.js";
+import { signedIn } from "../plugins/authenticate.js";
 import type { App, RouteDeps } from "./deps.js";
 
 const CustomerResponse = Type.Object({ customer: CustomerWithAddresses });
 const tags = ["Customers"];
 
 export function customerRoutes(app: App, deps: RouteDeps): void {
-  const { services, authenticator, cookie } = deps;
+  const { services } = deps;
   const sendProfile = serializedOnce();
 
   app.post(
@@ -34,14 +35,9 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) => {
       await services.throttle.request("register", request.ip);
       const customer = await services.customers.register(request.body);
-      const previous = await authenticator.credentials(request);
-      if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
-      const { session, token } = await services.sessions.create(
-        customer.id,
-        "cookie",
-        request.headers["user-agent"],
+      await reply.startCookieSession(() =>
+        services.sessions.create(customer.id, "cookie", request.headers["user-agent"]),
       );
-      cookie.set(request, reply, token!, session.expires_at);
       return presentCustomerWithAddresses(await services.customers.view(customer.id));
     },
   );
@@ -54,9 +50,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         summary: "The logged-in customer's profile",
         response: { 200: CustomerResponse, ...errors(401, 404) },
       },
+      preHandler: app.requireCustomer,
     },
     async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+      const { customerId } = signedIn(request);
       return sendProfile(
         reply,
         presentCustomerWithAddresses(await services.customers.view(customerId)),
@@ -75,9 +72,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         body: StorePostCustomersCustomerReq,
         response: { 200: CustomerResponse, ...errors(400, 401, 403, 404, 422, 429) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId, session } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId, session } = signedIn(request);
       const view = await services.customers.update(customerId, request.body, {
         session,
         ip: request.ip,
@@ -95,9 +93,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         body: StorePostCustomersCustomerAddressesReq,
         response: { 200: CustomerResponse, ...errors(400, 401, 403) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId } = signedIn(request);
       const view = await services.customers.addAddress(
         customerId,
         request.body.address as AddressFields,
@@ -116,9 +115,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         body: AddressPayload,
         response: { 200: CustomerResponse, ...errors(400, 401, 403, 404) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId } = signedIn(request);
       const view = await services.customers.updateAddress(
         customerId,
         request.params.id,
@@ -137,9 +137,10 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         params: IdParams,
         response: { 200: CustomerResponse, ...errors(401, 403, 404) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId } = signedIn(request);
       return presentCustomerWithAddresses(
         await services.customers.deleteAddress(customerId, request.params.id),
       );

@@ -2,8 +2,6 @@ import type { FastifyInstance, RawServerDefault, FastifyBaseLogger } from "fasti
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "../context.js";
-import type { Authenticator } from "../plugins/authenticate.js";
-import type { SessionCookie } from "../plugins/session-cookie.js";
 
 /** A Fastify instance whose route schemas type the handlers (TypeBox). */
 export type App = FastifyInstance<
@@ -15,7 +13,4 @@ export type App = FastifyInstance<
 >;
 
 /** What every route module receives. */
-export interface RouteDeps extends AppContext {
-  authenticator: Authenticator;
-  cookie: SessionCookie;
-}
+export type RouteDeps = AppContext;

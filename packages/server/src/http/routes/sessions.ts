@@ -4,12 +4,13 @@ import { notFound } from "../../errors.js";
 import { presentSession } from "../presenters.js";
 import { IdParams } from "../schemas/requests.js";
 import { SessionInfo, errors } from "../schemas/responses.js";
+import { signedIn } from "../plugins/authenticate.js";
 import type { App, RouteDeps } from "./deps.js";
 
 const tags = ["Sessions"];
 
 export function sessionRoutes(app: App, deps: RouteDeps): void {
-  const { services, authenticator } = deps;
+  const { services } = deps;
 
   app.get(
     "/store/auth/sessions",
@@ -19,9 +20,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
         summary: "The customer's live sessions (cookie and bearer)",
         response: { 200: Type.Object({ sessions: Type.Array(SessionInfo) }), ...errors(401) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId, session } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId, session } = signedIn(request);
       const sessions = await services.sessions.list(customerId);
       return { sessions: sessions.map((entry) => presentSession(entry, session.id)) };
     },
@@ -43,9 +45,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
           ...errors(401, 403, 404),
         },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId } = signedIn(request);
       const { id } = request.params;
       const owned = (await services.sessions.list(customerId)).some((entry) => entry.id === id);
       if (!owned || !(await services.sessions.revoke(id)))
@@ -62,9 +65,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
         summary: "Revoke every session of the customer except the current one",
         response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors(401, 403) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId, session } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId, session } = signedIn(request);
       return {
         revoked: await services.sessions.revokeAll(customerId, "customer_request", session.id),
       };
