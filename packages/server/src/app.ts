@@ -5,7 +5,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { invalidData, unavailable } from "./errors.js";
 import type { AppContext } from "./http/context.js";
 import { authentication, isAllowedOrigin } from "./http/plugins/authenticate.js";
@@ -17,11 +16,12 @@ import {
 } from "./http/plugins/error-handler.js";
 import { sessionCookie } from "./http/plugins/session-cookie.js";
 import { responseWrites } from "./http/plugins/write-per-turn.js";
-import { authRoutes } from "./http/routes/auth.js";
-import { customerRoutes } from "./http/routes/customers.js";
-import type { App } from "./http/routes/deps.js";
-import { sessionRoutes } from "./http/routes/sessions.js";
-import { systemRoutes } from "./http/routes/system.js";
+import addressRoutes from "./http/routes/addresses.js";
+import authRoutes from "./http/routes/auth.js";
+import customerRoutes from "./http/routes/customers.js";
+import passwordResetRoutes from "./http/routes/password-reset.js";
+import sessionRoutes from "./http/routes/sessions.js";
+import systemRoutes from "./http/routes/system.js";
 import { EMAIL_FORMAT } from "./http/schemas/fields.js";
 import { Address, ErrorBody } from "./http/schemas/responses.js";
 import {
@@ -37,7 +37,8 @@ export interface BuildOptions extends AppContext {
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
-  const { config, logger } = options;
+  const { logger, ...context } = options;
+  const { config } = context;
   const requestLogging = ["debug", "trace"].includes(config.logLevel);
   const fastify = Fastify({
     loggerInstance: logger,
@@ -77,8 +78,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       sendError(reply, toHttpError(error, request, config.bodyLimitBytes));
     },
   });
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
-
   await fastify.register(errorHandler, { bodyLimit: config.bodyLimitBytes });
 
   // JSON bodies only; an empty body counts as `{}` (medusa-js sends Content-Type on body-less calls).
@@ -155,10 +154,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   if (config.responseWrites === "per-turn") await fastify.register(responseWrites);
 
   await fastify.register(sessionCookie, { config: config.session });
-  await fastify.register(authentication, options);
-  authRoutes(app, options);
-  sessionRoutes(app, options);
-  customerRoutes(app, options);
-  systemRoutes(app, options);
+  await fastify.register(authentication, context);
+  // One plugin per route file; this order is the order of the OpenAPI document's paths.
+  for (const routes of [
+    authRoutes,
+    sessionRoutes,
+    customerRoutes,
+    addressRoutes,
+    passwordResetRoutes,
+    systemRoutes,
+  ]) {
+    await fastify.register(routes, context);
+  }
   return fastify;
 }

@@ -1,17 +1,18 @@
 /** Medusa v1's Store Auth API: log in, session, log out, email check, bearer token. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import fp from "fastify-plugin";
+import type { AppContext } from "../context.js";
 import { presentAuthCustomer, serializedOnce } from "../presenters.js";
 import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
 import { CustomerWithOrders, errors } from "../schemas/responses.js";
 import { signedIn } from "../plugins/authenticate.js";
-import type { App, RouteDeps } from "./deps.js";
 
 const AuthCustomer = Type.Object({ customer: CustomerWithOrders });
 const MAX_EMAIL_LENGTH = 320;
 const tags = ["Auth"];
 
-export function authRoutes(app: App, deps: RouteDeps): void {
-  const { services, config } = deps;
+const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { services, config }) => {
   const sendAuthCustomer = serializedOnce();
 
   app.post(
@@ -144,4 +145,10 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };
     },
   );
-}
+};
+
+export default fp(authRoutes, {
+  name: "gatehouse-auth-routes",
+  encapsulate: true,
+  dependencies: ["gatehouse-authentication"],
+});

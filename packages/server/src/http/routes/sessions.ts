@@ -1,17 +1,17 @@
 /** Our addition: a customer's live sessions, and revoking them. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import fp from "fastify-plugin";
+import type { AppContext } from "../context.js";
 import { notFound } from "../../errors.js";
 import { presentSession } from "../presenters.js";
 import { IdParams } from "../schemas/requests.js";
 import { SessionInfo, errors } from "../schemas/responses.js";
 import { signedIn } from "../plugins/authenticate.js";
-import type { App, RouteDeps } from "./deps.js";
 
 const tags = ["Sessions"];
 
-export function sessionRoutes(app: App, deps: RouteDeps): void {
-  const { services } = deps;
-
+const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { services }) => {
   app.get(
     "/store/auth/sessions",
     {
@@ -74,4 +74,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
       };
     },
   );
-}
+};
+
+export default fp(sessionRoutes, {
+  name: "gatehouse-session-routes",
+  encapsulate: true,
+  dependencies: ["gatehouse-authentication"],
+});
