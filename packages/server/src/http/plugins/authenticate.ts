@@ -45,7 +45,7 @@ interface Started {
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Who is asking; null until a preHandler of the authentication plugin resolves it. */
+    /** Who is asking; null until resolved (by the preHandlers below, or startCookieSession). */
     credentials: Credentials | null;
   }
   interface FastifyReply {

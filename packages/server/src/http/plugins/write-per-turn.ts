@@ -46,12 +46,11 @@ export function writeResponsesPerTurn(fastify: FastifyInstance): void {
 }
 
 /**
- * The hook as a plugin. app.ts registers it after every other `onSend` hook of the root context
+ * The hook as a plugin, the last `onSend` hook: app.ts registers it after the root's others
  * (@fastify/cookie's, which writes Set-Cookie, and the security headers) and before the routes,
- * so every route, and the not-found handler, runs it last. A route
- * with an `onSend` option of its own (it would run after this one) is refused at start, except
- * the HEAD routes Fastify adds (they drop the body after it, as before). Not registered with
- * RESPONSE_WRITES=immediate.
+ * which inherit the hooks in that order (the not-found handler too). A route bringing an `onSend`
+ * of its own, which would run after it, is refused at start; Fastify's HEAD routes, which drop
+ * the body after it, are the exception. Not registered with RESPONSE_WRITES=immediate.
  */
 export const responseWrites = fp(
   async (fastify) => {
