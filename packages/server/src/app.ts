@@ -5,24 +5,24 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { invalidData, unavailable } from "./errors.js";
 import { withMedusa } from "./gateway/index.js";
 import type { AppContext } from "./http/context.js";
-import { Authenticator } from "./http/plugins/authenticate.js";
+import { authentication, isAllowedOrigin } from "./http/plugins/authenticate.js";
 import {
   clientErrorHandler,
-  registerErrorHandling,
+  errorHandler,
   sendError,
   toHttpError,
-} from "./http/plugins/errors.js";
-import { SessionCookie } from "./http/plugins/session-cookie.js";
-import { writeResponsesPerTurn } from "./http/plugins/write-per-turn.js";
-import { authRoutes } from "./http/routes/auth.js";
-import { customerRoutes } from "./http/routes/customers.js";
-import type { App } from "./http/routes/deps.js";
-import { sessionRoutes } from "./http/routes/sessions.js";
-import { systemRoutes } from "./http/routes/system.js";
+} from "./http/plugins/error-handler.js";
+import { sessionCookie } from "./http/plugins/session-cookie.js";
+import { responseWrites } from "./http/plugins/write-per-turn.js";
+import addressRoutes from "./http/routes/addresses.js";
+import authRoutes from "./http/routes/auth.js";
+import customerRoutes from "./http/routes/customers.js";
+import passwordResetRoutes from "./http/routes/password-reset.js";
+import sessionRoutes from "./http/routes/sessions.js";
+import systemRoutes from "./http/routes/system.js";
 import { EMAIL_FORMAT } from "./http/schemas/fields.js";
 import { Address, ErrorBody } from "./http/schemas/responses.js";
 import {
@@ -38,7 +38,8 @@ export interface BuildOptions extends AppContext {
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
-  const { config, logger } = options;
+  const { logger, ...context } = options;
+  const { config } = context;
   const requestLogging = ["debug", "trace"].includes(config.logLevel);
   const fastify = Fastify({
     loggerInstance: logger,
@@ -78,9 +79,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       sendError(reply, toHttpError(error, request, config.bodyLimitBytes));
     },
   });
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
-
-  registerErrorHandling(fastify, config.bodyLimitBytes);
+  await fastify.register(errorHandler, { bodyLimit: config.bodyLimitBytes });
 
   // JSON bodies only; an empty body counts as `{}` (medusa-js sends Content-Type on body-less calls).
   const parseJson = fastify.getDefaultJsonParser("error", "error");
@@ -103,7 +102,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await fastify.register(cookie);
   await fastify.register(cors, {
     origin: (origin, callback) => {
-      callback(null, origin !== undefined && authenticator.isAllowedOrigin(origin));
+      callback(null, origin !== undefined && isAllowedOrigin(config.storeCors, origin));
     },
     credentials: true,
     methods: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
@@ -152,15 +151,23 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     done(null, payload);
   });
-  if (config.responseWrites === "per-turn") writeResponsesPerTurn(fastify);
+  // The last onSend hook: registered after the others, before the routes (write-per-turn.ts).
+  if (config.responseWrites === "per-turn") await fastify.register(responseWrites);
 
-  const cookieWriter = new SessionCookie(config.session, logger);
-  const authenticator = new Authenticator(options, cookieWriter);
-  const { stores, medusaOrders } = await withMedusa(fastify, options, authenticator);
-  const deps = { ...options, stores, authenticator, cookie: cookieWriter, medusaOrders };
-  authRoutes(app, deps);
-  sessionRoutes(app, deps);
-  customerRoutes(app, deps);
-  systemRoutes(app, deps);
+  await fastify.register(sessionCookie, { config: config.session });
+  await fastify.register(authentication, context);
+  // In front of Medusa: the forwarding routes, Medusa in /ready, the customer's orders.
+  const routeContext = await withMedusa(fastify, context);
+  // One plugin per route file; this order is the order of the OpenAPI document's paths.
+  for (const routes of [
+    authRoutes,
+    sessionRoutes,
+    customerRoutes,
+    addressRoutes,
+    passwordResetRoutes,
+    systemRoutes,
+  ]) {
+    await fastify.register(routes, routeContext);
+  }
   return fastify;
 }

@@ -1,6 +1,6 @@
 /**
  * The one error type of the server. Services throw only `HttpError`; the error handler
- * (http/plugins/errors.ts) is the one place errors become JSON.
+ * (http/plugins/error-handler.ts) is the one place errors become JSON.
  */
 
 /** Medusa's error `type` words. */
@@ -45,6 +45,19 @@ export const forbidden = (message: string) => new HttpError(403, "not_allowed", 
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
 export const duplicate = (message: string) =>
   new HttpError(422, "duplicate_error", message, "invalid_request_error");
+/**
+ * 429 with `Retry-After` in whole seconds (at least 1). Outside production the message also says
+ * when to retry and how to switch the limits off.
+ */
+export const rateLimited = (message: string, retryAfterMs: number, production: boolean) => {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const text = production
+    ? message
+    : `${message} (development: retry in ${seconds} seconds, or set RATE_LIMIT=false to switch the limits off)`;
+  return new HttpError(429, "not_allowed", text, "rate_limited", {
+    "retry-after": String(seconds),
+  });
+};
 export const unavailable = (message: string, retryAfterSeconds?: number) =>
   new HttpError(
     503,

@@ -5,7 +5,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
-import type { Services } from "./http/context.js";
 import { AuthService } from "./services/auth.js";
 import { systemClock, type Clock } from "./services/clock.js";
 import { CustomerService } from "./services/customers.js";
@@ -18,6 +17,15 @@ import { DeviceCookies } from "./services/devices.js";
 import { TokenService } from "./services/tokens.js";
 import { openStores } from "./stores/open-stores.js";
 import type { Stores } from "./stores/types.js";
+
+/** The services, built here; the HTTP layer receives them (http/context.ts). */
+export interface Services {
+  auth: AuthService;
+  customers: CustomerService;
+  sessions: SessionService;
+  tokens: TokenService;
+  throttle: ThrottleService;
+}
 
 export interface Gatehouse {
   app: FastifyInstance;
@@ -39,40 +47,41 @@ export async function createGatehouse(
   const events = new AccountEvents(stores.events, clock, logger);
   const { url: webhookUrl, secret: webhookSecret } = config.webhook;
   if (webhookUrl && !webhookSecret) throw new Error("a webhook URL needs a WEBHOOK_SECRET");
-  const worker = new EventWorker(
-    stores.events,
-    webhookUrl && webhookSecret
-      ? webhookSink(webhookUrl, webhookSecret, clock)
-      : logSink(config.production, logger),
-    config.webhook,
+  const worker = new EventWorker({
+    store: stores.events,
+    sink:
+      webhookUrl && webhookSecret
+        ? webhookSink(webhookUrl, webhookSecret, clock)
+        : logSink(config.production, logger),
+    settings: config.webhook,
     clock,
-    logger,
-  );
+    log: logger,
+  });
   events.onStored(() => worker.wake());
 
   const passwords = new PasswordService(config.password, config.storeName);
-  const sessions = new SessionService(
-    stores.sessions,
-    config.session,
-    config.cookieSecret,
+  const sessions = new SessionService({
+    store: stores.sessions,
+    config: config.session,
+    secret: config.cookieSecret,
     clock,
     events,
-  );
-  const tokens = new TokenService(
-    config.jwt,
-    config.jwtSecret,
-    stores.signingKeys,
+  });
+  const tokens = new TokenService({
+    config: config.jwt,
+    secret: config.jwtSecret,
+    store: stores.signingKeys,
     clock,
-    (message) => logger.warn(message),
-  );
+    warn: (message) => logger.warn(message),
+  });
   await tokens.init();
-  const throttle = new ThrottleService(
-    stores.throttle,
-    config.rateLimits,
+  const throttle = new ThrottleService({
+    store: stores.throttle,
+    config: config.rateLimits,
     clock,
-    config.cookieSecret,
-    config.production,
-  );
+    secret: config.cookieSecret,
+    production: config.production,
+  });
   const services: Services = {
     auth: new AuthService({
       customers: stores.customers,

@@ -117,7 +117,7 @@ export async function registerGateway(
       schema: { hide: true },
       handler: async (request, reply) => {
         const path = forwardedPath(request.url);
-        const customerId = await identity.customerOf(request);
+        const customerId = await identity.customerOf(request, reply);
         const authorization = customerId && `Bearer ${await tokens.mint(customerId)}`;
         if (customerId && !SAFE_METHODS.has(request.method)) {
           orders.forget(customerId);

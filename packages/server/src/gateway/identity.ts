@@ -2,24 +2,23 @@
  * Who a forwarded request acts for, and the token that tells Medusa: Gatehouse's own credentials
  * (cookie session, then bearer token) decide; Medusa gets a fresh HS256 token signed with its secret.
  */
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SignJWT } from "jose";
-import type { Authenticator } from "../http/plugins/authenticate.js";
 import type { Clock } from "../services/clock.js";
 
 /** The seam to Gatehouse's authentication: the customer a live session or token names, or null. */
 export interface GatewayIdentity {
   /** Throws 403 for a cross-site write authenticated by the cookie (the CSRF check of every route). */
-  customerOf(request: FastifyRequest): Promise<string | null>;
+  customerOf(request: FastifyRequest, reply: FastifyReply): Promise<string | null>;
 }
 
-export function identityFrom(authenticator: Authenticator): GatewayIdentity {
+export function identityFrom(fastify: FastifyInstance): GatewayIdentity {
   return {
-    async customerOf(request) {
-      const found = await authenticator.credentials(request);
-      if (!found.customerId || !found.session) return null;
-      authenticator.checkOrigin(request, found);
-      return found.customerId;
+    async customerOf(request, reply) {
+      // Resolves the credentials (request.credentials) and runs the CSRF origin check.
+      await fastify.checkOrigin(request, reply);
+      const found = request.credentials;
+      return found?.customerId && found.session ? found.customerId : null;
     },
   };
 }

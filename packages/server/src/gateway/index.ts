@@ -1,8 +1,6 @@
 /** The gateway in front of Medusa v1, registered by buildApp when MEDUSA_BACKEND_URL is set. */
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../http/context.js";
-import type { Authenticator } from "../http/plugins/authenticate.js";
-import type { Stores } from "../stores/types.js";
 import { registerGateway } from "./gateway.js";
 import { identityFrom } from "./identity.js";
 
@@ -13,18 +11,14 @@ import { identityFrom } from "./identity.js";
 export async function withMedusa(
   fastify: FastifyInstance,
   context: AppContext,
-  authenticator: Authenticator,
-): Promise<{
-  stores: Stores;
-  medusaOrders?: (customerId: string) => Promise<Array<Record<string, unknown>>>;
-}> {
+): Promise<AppContext> {
   const { config, stores, clock } = context;
-  if (!config.medusa) return { stores };
+  if (!config.medusa) return context;
   const gateway = await registerGateway(fastify, {
     medusa: config.medusa,
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxy: config.trustProxy !== false,
-    identity: identityFrom(authenticator),
+    identity: identityFrom(fastify),
     clock,
     logger: fastify.log,
   });
@@ -39,5 +33,9 @@ export async function withMedusa(
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  return { stores: withPing, medusaOrders: (customerId) => gateway.orders.list(customerId) };
+  return {
+    ...context,
+    stores: withPing,
+    medusaOrders: (customerId) => gateway.orders.list(customerId),
+  };
 }

@@ -72,6 +72,16 @@ export function logSink(production: boolean, log: FastifyBaseLogger): Sink {
 const withoutSecrets = (data: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(data).filter(([key]) => key !== "token"));
 
+/** What EventWorker works with. */
+export interface EventWorkerDeps {
+  store: EventStore;
+  /** Where events go: `webhookSink` or `logSink`. */
+  sink: Sink;
+  settings: Config["webhook"];
+  clock: Clock;
+  log: FastifyBaseLogger;
+}
+
 export class EventWorker {
   /** Names this process's leases. */
   private readonly id = `${process.pid}-${randomBytes(6).toString("hex")}`;
@@ -80,18 +90,12 @@ export class EventWorker {
   private running: Promise<void> | undefined;
   private again = false;
 
-  constructor(
-    private readonly store: EventStore,
-    private readonly sink: Sink,
-    private readonly settings: Config["webhook"],
-    private readonly clock: Clock,
-    private readonly log: FastifyBaseLogger,
-  ) {}
+  constructor(private readonly deps: EventWorkerDeps) {}
 
   /** Delivers what is due now, then polls every WEBHOOK_RETRY_BASE (retries, other instances' leftovers). */
   start(): void {
     this.wake();
-    this.timer = setInterval(() => this.wake(), this.settings.retryBaseMs);
+    this.timer = setInterval(() => this.wake(), this.deps.settings.retryBaseMs);
     this.timer.unref();
   }
 
@@ -104,7 +108,7 @@ export class EventWorker {
     }
     this.running = this.drain()
       .catch((error: unknown) =>
-        this.log.warn({ err: error }, "account events: delivery pass failed; retrying"),
+        this.deps.log.warn({ err: error }, "account events: delivery pass failed; retrying"),
       )
       .finally(() => (this.running = undefined));
   }
@@ -121,8 +125,8 @@ export class EventWorker {
       this.again = false;
       let claimed: number;
       do {
-        const now = this.clock.now();
-        const batch = await this.store.claim(this.id, now, now + EVENT_LEASE_MS, BATCH_SIZE);
+        const now = this.deps.clock.now();
+        const batch = await this.deps.store.claim(this.id, now, now + EVENT_LEASE_MS, BATCH_SIZE);
         claimed = batch.length;
         // Every delivery runs to its end (shutdown waits for them), even if one fails to record.
         const results = await Promise.allSettled(batch.map((event) => this.deliver(event)));
@@ -135,25 +139,31 @@ export class EventWorker {
   private async deliver(event: StoredEvent): Promise<void> {
     let outcome: Exclude<EventOutcome, "failed">;
     try {
-      outcome = await this.sink(event, this.stopping.signal);
+      outcome = await this.deps.sink(event, this.stopping.signal);
     } catch (error) {
       await this.failed(event, error);
       return;
     }
-    await this.store.finish(event.id, outcome, this.clock.now(), withoutSecrets(event.data), null);
+    await this.deps.store.finish(
+      event.id,
+      outcome,
+      this.deps.clock.now(),
+      withoutSecrets(event.data),
+      null,
+    );
   }
 
   private async failed(event: StoredEvent, error: unknown): Promise<void> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const reason = describe(error);
     if (this.stopping.signal.aborted) {
-      await this.store.retry(event.id, this.id, now, "interrupted by shutdown");
+      await this.deps.store.retry(event.id, this.id, now, "interrupted by shutdown");
       return;
     }
     const fields = { event_id: event.id, event_type: event.type, attempts: event.attempts };
-    if (now - event.created_at >= this.settings.retryForMs) {
-      await this.store.finish(event.id, "failed", now, withoutSecrets(event.data), reason);
-      this.log.error(
+    if (now - event.created_at >= this.deps.settings.retryForMs) {
+      await this.deps.store.finish(event.id, "failed", now, withoutSecrets(event.data), reason);
+      this.deps.log.error(
         { ...fields, error: reason },
         "account event given up: the webhook failed for WEBHOOK_RETRY_FOR",
       );
@@ -161,18 +171,21 @@ export class EventWorker {
     }
     // Exponential (base, 2×base, 4×base … up to the ceiling), then jittered to half to all of it.
     const ceiling = Math.min(
-      this.settings.retryBaseMs * 2 ** Math.min(event.attempts - 1, 30),
-      this.settings.retryMaxMs,
+      this.deps.settings.retryBaseMs * 2 ** Math.min(event.attempts - 1, 30),
+      this.deps.settings.retryMaxMs,
     );
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    await this.store.retry(event.id, this.id, now + delay, reason);
-    this.log.warn({ ...fields, error: reason, retry_in_ms: delay }, "account event not delivered");
+    await this.deps.store.retry(event.id, this.id, now + delay, reason);
+    this.deps.log.warn(
+      { ...fields, error: reason, retry_in_ms: delay },
+      "account event not delivered",
+    );
   }
 
   /** Removes events that left the outbox long enough ago (hourly maintenance). */
   purge(): Promise<number> {
-    const now = this.clock.now();
-    return this.store.deleteFinished(now - DELIVERED_RETENTION_MS, now - FAILED_RETENTION_MS);
+    const now = this.deps.clock.now();
+    return this.deps.store.deleteFinished(now - DELIVERED_RETENTION_MS, now - FAILED_RETENTION_MS);
   }
 }
 

@@ -20,19 +20,23 @@ const MAX_USER_AGENT = 512;
  */
 const COOKIE_HASH_CACHE_SIZE = 10_000;
 
+/** What SessionService works with. */
+export interface SessionServiceDeps {
+  store: SessionStore;
+  config: Config["session"];
+  /** Keys the HMAC under which cookie values are stored (COOKIE_SECRET). */
+  secret: string;
+  clock: Clock;
+  events: AccountEvents;
+}
+
 export class SessionService {
   /** Last-seen is written at most this often: a minute, or less for short idle timeouts. */
   private readonly touchIntervalMs: number;
   private readonly cookieHashes = new BoundedMap<string, string>(COOKIE_HASH_CACHE_SIZE);
 
-  constructor(
-    private readonly store: SessionStore,
-    private readonly config: Config["session"],
-    private readonly secret: string,
-    private readonly clock: Clock,
-    private readonly events: AccountEvents,
-  ) {
-    this.touchIntervalMs = Math.min(60_000, Math.floor(config.idleTimeoutMs / 4));
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.touchIntervalMs = Math.min(60_000, Math.floor(deps.config.idleTimeoutMs / 4));
   }
 
   /** Starts a session. For cookie sessions, `token` is the cookie value (shown once, stored hashed). */
@@ -40,9 +44,9 @@ export class SessionService {
     customerId: string,
     kind: SessionKind,
     userAgent: string | undefined,
-    absoluteTtlMs = this.config.absoluteTimeoutMs,
+    absoluteTtlMs = this.deps.config.absoluteTimeoutMs,
   ): Promise<{ session: Session; token: string | null }> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const session: Session = {
       id: newId("sess"),
       customer_id: customerId,
@@ -53,7 +57,10 @@ export class SessionService {
       user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
     };
     const token = kind === "cookie" ? newSecretToken() : null;
-    await this.store.create(session, token === null ? null : hashSecretToken(this.secret, token));
+    await this.deps.store.create(
+      session,
+      token === null ? null : hashSecretToken(this.deps.secret, token),
+    );
     return { session, token };
   }
 
@@ -62,22 +69,22 @@ export class SessionService {
     let hash = this.cookieHashes.get(token);
     if (hash === undefined) {
       if (!SECRET_TOKEN_PATTERN.test(token)) return null;
-      hash = hashSecretToken(this.secret, token);
+      hash = hashSecretToken(this.deps.secret, token);
       this.cookieHashes.set(token, hash);
     }
-    const session = await this.store.findByTokenHash(hash);
+    const session = await this.deps.store.findByTokenHash(hash);
     return session?.kind === "cookie" ? this.keepAlive(session) : null;
   }
 
   /** The live bearer session a verified JWT names, or null. */
   async fromBearer(sessionId: string, customerId: string): Promise<Session | null> {
-    const session = await this.store.findById(sessionId);
+    const session = await this.deps.store.findById(sessionId);
     if (!session || session.kind !== "bearer" || session.customer_id !== customerId) return null;
     return this.keepAlive(session);
   }
 
   revoke(id: string): Promise<boolean> {
-    return this.store.delete(id);
+    return this.deps.store.delete(id);
   }
 
   /** Revokes every session of the customer but `exceptId`, and reports it (`session.revoked_all`). */
@@ -86,35 +93,39 @@ export class SessionService {
     reason: AccountEventData["session.revoked_all"]["reason"],
     exceptId?: string,
   ): Promise<number> {
-    const revoked = await this.store.deleteForCustomer(customerId, exceptId);
-    await this.events.emit("session.revoked_all", { customer_id: customerId, revoked, reason });
+    const revoked = await this.deps.store.deleteForCustomer(customerId, exceptId);
+    await this.deps.events.emit("session.revoked_all", {
+      customer_id: customerId,
+      revoked,
+      reason,
+    });
     return revoked;
   }
 
   /** The customer's live sessions, oldest first. */
   async list(customerId: string): Promise<Session[]> {
-    const sessions = await this.store.listForCustomer(customerId);
-    return sessions.filter((session) => this.isLive(session, this.clock.now()));
+    const sessions = await this.deps.store.listForCustomer(customerId);
+    return sessions.filter((session) => this.isLive(session, this.deps.clock.now()));
   }
 
   /** Deletes ended sessions from storage (they are already refused when read). */
   purgeExpired(): Promise<number> {
-    const now = this.clock.now();
-    return this.store.deleteExpired(now, now - this.config.idleTimeoutMs);
+    const now = this.deps.clock.now();
+    return this.deps.store.deleteExpired(now, now - this.deps.config.idleTimeoutMs);
   }
 
   private isLive(session: Session, now: number): boolean {
-    return now < session.expires_at && now - session.last_seen_at < this.config.idleTimeoutMs;
+    return now < session.expires_at && now - session.last_seen_at < this.deps.config.idleTimeoutMs;
   }
 
   private async keepAlive(session: Session): Promise<Session | null> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     if (!this.isLive(session, now)) {
-      await this.store.delete(session.id);
+      await this.deps.store.delete(session.id);
       return null;
     }
     if (now - session.last_seen_at >= this.touchIntervalMs) {
-      await this.store.touch(session.id, now);
+      await this.deps.store.touch(session.id, now);
       return { ...session, last_seen_at: now };
     }
     return session;

@@ -14,7 +14,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { Config, RateLimit } from "../config.js";
-import { HttpError } from "../errors.js";
+import { rateLimited, type HttpError } from "../errors.js";
 import type { ThrottleRule, ThrottleStore } from "../stores/types.js";
 import { clientKey } from "./client-key.js";
 import type { Clock } from "./clock.js";
@@ -45,38 +45,37 @@ interface LoginKeys {
   ipAccount: string;
 }
 
+/** What ThrottleService works with. */
+export interface ThrottleServiceDeps {
+  store: ThrottleStore;
+  config: Config["rateLimits"];
+  clock: Clock;
+  /** Keys the HMAC of emails in counter keys (COOKIE_SECRET). */
+  secret: string;
+  /** Outside production, a 429 also says how to relax the limits. */
+  production: boolean;
+}
+
 export class ThrottleService {
-  constructor(
-    private readonly store: ThrottleStore,
-    private readonly config: Config["rateLimits"],
-    private readonly clock: Clock,
-    private readonly secret: string,
-    private readonly production: boolean,
-  ) {}
+  constructor(private readonly deps: ThrottleServiceDeps) {}
 
   get enabled(): boolean {
-    return this.config.enabled;
+    return this.deps.config.enabled;
   }
 
   /** The key a client's per-address limits count under. */
   clientKey(ip: string): string {
-    return clientKey(ip, this.config.ipv6PrefixBits);
+    return clientKey(ip, this.deps.config.ipv6PrefixBits);
   }
 
-  /** A 429; in development it also says how to relax the limits. */
+  /** A 429 for these limits (errors.ts). */
   rateLimited(message: string, retryAfterMs: number): HttpError {
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    const text = this.production
-      ? message
-      : `${message} (development: retry in ${seconds} seconds, or set RATE_LIMIT=false to switch the limits off)`;
-    return new HttpError(429, "not_allowed", text, "rate_limited", {
-      "retry-after": String(seconds),
-    });
+    return rateLimited(message, retryAfterMs, this.deps.production);
   }
 
   /** The email's key part: an HMAC, never the email itself. */
   private emailKey(email: string): string {
-    return createHmac("sha256", this.secret)
+    return createHmac("sha256", this.deps.secret)
       .update(`throttle:${normalizeEmail(email)}`)
       .digest("base64url")
       .slice(0, 22);
@@ -99,7 +98,7 @@ export class ThrottleService {
    * `device`: the nonce of a valid device cookie for this account, if the attempt carries one.
    */
   async reserveLogin(ip: string, email: string, device: string | null): Promise<number> {
-    if (!this.config.enabled) return 0;
+    if (!this.deps.config.enabled) return 0;
     const keys = this.loginKeys(ip, email, device);
     const rules: ThrottleRule[] = [
       {
@@ -108,13 +107,13 @@ export class ThrottleService {
         limit: NO_LIMIT,
         backoff: BACKOFF,
       },
-      { key: keys.ip, ...this.config.loginIp },
-      { key: keys.ipAccount, ...this.config.loginIpAccount },
+      { key: keys.ip, ...this.deps.config.loginIp },
+      { key: keys.ipAccount, ...this.deps.config.loginIpAccount },
     ];
     if (keys.accountHour !== null) {
       rules.push({ key: keys.accountHour, windowMs: HOUR, limit: ACCOUNT_HOURLY_LIMIT });
     }
-    return this.store.reserve(rules, this.clock.now());
+    return this.deps.store.reserve(rules, this.deps.clock.now());
   }
 
   /**
@@ -123,19 +122,19 @@ export class ThrottleService {
    * and the account's hourly counts: only failures count there.
    */
   async loginSucceeded(ip: string, email: string, device: string | null): Promise<void> {
-    if (!this.config.enabled) return;
+    if (!this.deps.config.enabled) return;
     const keys = this.loginKeys(ip, email, device);
     await Promise.all([
-      this.store.clear([keys.consecutive, keys.ipAccount]),
-      this.store.release(keys.accountHour === null ? [keys.ip] : [keys.ip, keys.accountHour]),
+      this.deps.store.clear([keys.consecutive, keys.ipAccount]),
+      this.deps.store.release(keys.accountHour === null ? [keys.ip] : [keys.ip, keys.accountHour]),
     ]);
   }
 
   /** Gives back everything an attempt reserved that was refused before its check. */
   async loginNotChecked(ip: string, email: string, device: string | null): Promise<void> {
-    if (!this.config.enabled) return;
+    if (!this.deps.config.enabled) return;
     const keys = this.loginKeys(ip, email, device);
-    await this.store.release(
+    await this.deps.store.release(
       [keys.consecutive, keys.ip, keys.ipAccount, keys.accountHour].filter((key) => key !== null),
     );
   }
@@ -150,7 +149,7 @@ export class ThrottleService {
   ): Promise<void> {
     await this.limit(
       `${action}:ip:${this.clientKey(ip)}`,
-      this.config[action],
+      this.deps.config[action],
       "Too many requests from this address; try again later",
     );
   }
@@ -159,33 +158,33 @@ export class ThrottleService {
   async emailChange(customerId: string): Promise<void> {
     await this.limit(
       `email-change:customer:${customerId}`,
-      this.config.emailChange,
+      this.deps.config.emailChange,
       "Too many email changes for this account; try again later",
     );
   }
 
   /** Whether another reset email may go to this address now (silently skipped otherwise). */
   async allowResetEmail(email: string): Promise<boolean> {
-    if (!this.config.enabled) return true;
-    const rule = this.config.passwordTokenEmail;
-    const state = await this.store.hit(
+    if (!this.deps.config.enabled) return true;
+    const rule = this.deps.config.passwordTokenEmail;
+    const state = await this.deps.store.hit(
       `password-token:email:${this.emailKey(email)}`,
       rule.windowMs,
-      this.clock.now(),
+      this.deps.clock.now(),
     );
     return state.count <= rule.limit;
   }
 
   private async limit(key: string, rule: RateLimit, message: string): Promise<void> {
-    if (!this.config.enabled) return;
-    const now = this.clock.now();
-    const state = await this.store.hit(key, rule.windowMs, now);
+    if (!this.deps.config.enabled) return;
+    const now = this.deps.clock.now();
+    const state = await this.deps.store.hit(key, rule.windowMs, now);
     if (state.count > rule.limit) {
       throw this.rateLimited(message, state.windowStartedAt + rule.windowMs - now);
     }
   }
 
   purgeExpired(): Promise<number> {
-    return this.store.deleteExpired(this.clock.now());
+    return this.deps.store.deleteExpired(this.deps.clock.now());
   }
 }

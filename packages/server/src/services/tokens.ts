@@ -65,28 +65,33 @@ interface CachedVerification extends VerifiedToken {
   key: LoadedKey;
 }
 
+/** What TokenService works with. */
+export interface TokenServiceDeps {
+  config: Config["jwt"];
+  /** JWT_SECRET: the HS256 key, and what signing keys are encrypted under (EdDSA). */
+  secret: string;
+  store: SigningKeyStore;
+  clock: Clock;
+  /** Where a key that no longer decrypts is reported. */
+  warn?: (message: string) => void;
+}
+
 export class TokenService {
   private keys: LoadedKey[] = [];
   private lastReload = 0;
   private readonly verified = new BoundedMap<string, CachedVerification>(VERIFIED_CACHE_SIZE);
   private readonly encryptionKey: Buffer;
 
-  constructor(
-    private readonly config: Config["jwt"],
-    private readonly secret: string,
-    private readonly store: SigningKeyStore,
-    private readonly clock: Clock,
-    private readonly warn: (message: string) => void = () => {},
-  ) {
+  constructor(private readonly deps: TokenServiceDeps) {
     this.encryptionKey = Buffer.from(
-      hkdfSync("sha256", secret, "gatehouse", "signing-key-encryption-v1", 32),
+      hkdfSync("sha256", deps.secret, "gatehouse", "signing-key-encryption-v1", 32),
     );
   }
 
   /** Loads the keys; creates the first one, and rotates, when due. Call at start and periodically. */
   async init(): Promise<void> {
-    if (this.config.algorithm === "HS256") {
-      const key = new TextEncoder().encode(this.secret);
+    if (this.deps.config.algorithm === "HS256") {
+      const key = new TextEncoder().encode(this.deps.secret);
       this.keys = [{ kid: HS256_KID, created_at: 0, publicJwk: {}, verifyKey: key, signKey: key }];
       return;
     }
@@ -94,18 +99,18 @@ export class TokenService {
   }
 
   async rotateIfDue(): Promise<void> {
-    if (this.config.algorithm !== "EdDSA") return;
-    const now = this.clock.now();
+    if (this.deps.config.algorithm !== "EdDSA") return;
+    const now = this.deps.clock.now();
     let keys = await this.loadAll();
-    if (keys.length === 0 || now - keys[0]!.created_at >= this.config.keyRotationMs) {
-      await this.store.insert(await this.generateKey(now));
+    if (keys.length === 0 || now - keys[0]!.created_at >= this.deps.config.keyRotationMs) {
+      await this.deps.store.insert(await this.generateKey(now));
       keys = await this.loadAll();
     }
     // Retired keys stay published until every token they signed has expired.
     const current = keys[0]!;
-    const graceCutoff = now - this.config.keyRotationMs - this.config.ttlMs;
+    const graceCutoff = now - this.deps.config.keyRotationMs - this.deps.config.ttlMs;
     if (keys.some((key) => key.created_at < graceCutoff && key.kid !== current.kid)) {
-      await this.store.deleteOlderThan(graceCutoff, current.kid);
+      await this.deps.store.deleteOlderThan(graceCutoff, current.kid);
       keys = keys.filter((key) => key.created_at >= graceCutoff || key.kid === current.kid);
     }
     this.keys = keys;
@@ -118,11 +123,13 @@ export class TokenService {
    */
   private async loadAll(): Promise<LoadedKey[]> {
     const loaded: LoadedKey[] = [];
-    for (const key of await this.store.list()) {
+    for (const key of await this.deps.store.list()) {
       try {
         loaded.push(await this.loadKey(key));
       } catch {
-        this.warn(`signing key ${key.kid} cannot be decrypted with this JWT_SECRET; ignoring it`);
+        this.deps.warn?.(
+          `signing key ${key.kid} cannot be decrypted with this JWT_SECRET; ignoring it`,
+        );
       }
     }
     return loaded;
@@ -139,10 +146,10 @@ export class TokenService {
       domain: "store",
       sid: session.id,
     })
-      .setProtectedHeader({ alg: this.config.algorithm, typ: "JWT", kid: key.kid })
+      .setProtectedHeader({ alg: this.deps.config.algorithm, typ: "JWT", kid: key.kid })
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .setIssuer(this.config.issuer)
+      .setIssuer(this.deps.config.issuer)
       .sign(key.signKey);
     return { token, expiresIn: exp - iat };
   }
@@ -154,7 +161,7 @@ export class TokenService {
   async verify(token: string): Promise<VerifiedToken | null> {
     const cached = this.verified.get(token);
     if (cached) {
-      if (this.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) return cached;
+      if (this.deps.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) return cached;
       this.verified.delete(token);
     }
     if (!isCanonical(token)) return null;
@@ -164,9 +171,9 @@ export class TokenService {
         token,
         async (header) => (key = await this.keyFor(header)).verifyKey,
         {
-          algorithms: [this.config.algorithm],
-          issuer: this.config.issuer,
-          currentDate: new Date(this.clock.now()),
+          algorithms: [this.deps.config.algorithm],
+          issuer: this.deps.config.issuer,
+          currentDate: new Date(this.deps.clock.now()),
           requiredClaims: ["exp", "iat", "sid", "customer_id"],
         },
       );
@@ -187,18 +194,22 @@ export class TokenService {
 
   /** The public keys, as a JWK Set (empty with HS256). */
   jwks(): { keys: JWK[] } {
-    if (this.config.algorithm === "HS256") return { keys: [] };
+    if (this.deps.config.algorithm === "HS256") return { keys: [] };
     return { keys: this.keys.map((key) => key.publicJwk) };
   }
 
   private async keyFor(header: JWTHeaderParameters): Promise<LoadedKey> {
     // HS256 has exactly one key, the shared secret: `kid` is informational there.
-    if (this.config.algorithm === "HS256") return this.keys[0]!;
+    if (this.deps.config.algorithm === "HS256") return this.keys[0]!;
     const find = () => this.keys.find((key) => key.kid === header.kid);
     let key = find();
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     // A key another instance has just rotated in: reload, but never more often than the interval.
-    if (!key && this.config.algorithm === "EdDSA" && now - this.lastReload >= RELOAD_INTERVAL_MS) {
+    if (
+      !key &&
+      this.deps.config.algorithm === "EdDSA" &&
+      now - this.lastReload >= RELOAD_INTERVAL_MS
+    ) {
       this.lastReload = now;
       this.keys = await this.loadAll();
       key = find();

@@ -1,13 +1,20 @@
 /**
  * Who is asking: the session cookie first, then `Authorization: Bearer` (Medusa's precedence).
- * Resolved once per request, only by the routes that need it.
+ * Resolved once per request (`request.credentials`), only by the routes that need them, through
+ * what this plugin decorates:
+ * - the preHandler `checkOrigin` resolves them and runs the CSRF origin check;
+ * - the preHandler `requireCustomer` resolves them, answers 401 unless they authenticate a
+ *   customer, and runs the CSRF origin check (the handler then reads `signedIn(request)`);
+ * - `reply.startCookieSession` logs the request in with a new cookie session, without fixation.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { Config } from "../../config.js";
 import type { Session } from "../../domain.js";
 import { forbidden, unauthorized } from "../../errors.js";
+import type { SessionService } from "../../services/sessions.js";
+import type { TokenService } from "../../services/tokens.js";
 import { bearerToken } from "../authorization.js";
-import type { AppContext } from "../context.js";
-import type { SessionCookie } from "./session-cookie.js";
 
 export interface Credentials {
   /** The customer the request acts as, if any credential is valid. */
@@ -22,10 +29,53 @@ export interface Credentials {
   badBearer: boolean;
 }
 
+/** What `requireCustomer` guarantees the handler. */
+export interface SignedIn {
+  customerId: string;
+  session: Session;
+}
+
+type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** A new session and, for a cookie session, its cookie value. */
+interface Started {
+  session: Session;
+  token: string | null;
+}
+
 declare module "fastify" {
   interface FastifyRequest {
-    credentials?: Promise<Credentials>;
+    /** Who is asking; null until resolved (by the preHandlers below, or startCookieSession). */
+    credentials: Credentials | null;
   }
+  interface FastifyReply {
+    /**
+     * No session fixation: reads the cookie session the request presents, runs `start` (which
+     * creates the new cookie session), then revokes the one presented and sets the cookie to the
+     * new one. Login and registration both log in through it.
+     */
+    startCookieSession<T extends Started>(start: () => Promise<T>): Promise<T>;
+  }
+  interface FastifyInstance {
+    checkOrigin: PreHandler;
+    requireCustomer: PreHandler;
+  }
+}
+
+/** The customer and session of a route behind `requireCustomer`. */
+export function signedIn(request: FastifyRequest): SignedIn {
+  const found = request.credentials;
+  if (!found?.customerId || !found.session) {
+    throw new Error(`${request.routeOptions.url} reads the customer without requireCustomer`);
+  }
+  return { customerId: found.customerId, session: found.session };
+}
+
+/** Whether STORE_CORS allows an origin (CORS, and the CSRF origin check). */
+export function isAllowedOrigin(storeCors: Config["storeCors"], origin: string): boolean {
+  return storeCors.some((allowed) =>
+    typeof allowed === "string" ? allowed === origin : allowed.test(origin),
+  );
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -38,97 +88,106 @@ function parseUrl(text: string): URL | null {
   }
 }
 
-export class Authenticator {
-  constructor(
-    private readonly context: AppContext,
-    private readonly cookie: SessionCookie,
-  ) {}
+export interface AuthenticationOptions {
+  config: Readonly<Config>;
+  services: { sessions: SessionService; tokens: TokenService };
+}
 
-  credentials(request: FastifyRequest): Promise<Credentials> {
-    request.credentials ??= this.resolve(request);
-    return request.credentials;
-  }
+export const authentication = fp<AuthenticationOptions>(
+  async (fastify, { config, services }) => {
+    const { sessions, tokens } = services;
 
-  /** Throws 401 unless a live session or token authenticates the request; 403 on a cross-site write. */
-  async require(
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<{ customerId: string; session: Session }> {
-    const found = await this.credentials(request);
-    if (!found.customerId || !found.session) {
-      if (found.staleCookie) this.cookie.clear(request, reply);
-      throw unauthorized(
-        found.staleCookie
-          ? "The session has expired or was revoked; log in again"
-          : found.badBearer
-            ? "The bearer token is invalid, expired or revoked; get a new one with POST /store/auth/token"
-            : "Log in first: send the session cookie or an Authorization: Bearer token",
-      );
+    async function resolve(request: FastifyRequest): Promise<Credentials> {
+      const result: Credentials = {
+        customerId: null,
+        session: null,
+        cookieSession: null,
+        bearerSession: null,
+        staleCookie: false,
+        badBearer: false,
+      };
+      const cookieValue = request.sessionCookie;
+      if (cookieValue) {
+        result.cookieSession = await sessions.fromCookie(cookieValue);
+        result.staleCookie = result.cookieSession === null;
+      }
+      const header = request.headers.authorization;
+      if (header !== undefined) {
+        const token = bearerToken(header);
+        const verified = token === null ? null : await tokens.verify(token);
+        result.bearerSession = verified
+          ? await sessions.fromBearer(verified.sessionId, verified.customerId)
+          : null;
+        result.badBearer = result.bearerSession === null;
+      }
+      result.session = result.cookieSession ?? result.bearerSession;
+      result.customerId = result.session?.customer_id ?? null;
+      return result;
     }
-    this.checkOrigin(request, found);
-    return { customerId: found.customerId, session: found.session };
-  }
 
-  /**
-   * CSRF defence (SPEC §3.1): a state-changing request authenticated by the cookie must not come
-   * from a page whose Origin is neither an allowed store origin nor this server's own (same
-   * scheme, host and port). Without an Origin, a browser's `Sec-Fetch-Site: cross-site` refuses it.
-   */
-  checkOrigin(request: FastifyRequest, found: Credentials): void {
-    if (SAFE_METHODS.has(request.method) || found.session?.kind !== "cookie") return;
-    const origin = request.headers.origin;
-    if (origin === undefined) {
-      if (request.headers["sec-fetch-site"] === "cross-site") {
+    async function credentialsOf(request: FastifyRequest): Promise<Credentials> {
+      return (request.credentials ??= await resolve(request));
+    }
+
+    /**
+     * CSRF defence (SPEC §3.1): a state-changing request authenticated by the cookie must not
+     * come from a page whose Origin is neither an allowed store origin nor this server's own (same
+     * scheme, host and port). Without an Origin, a browser's `Sec-Fetch-Site: cross-site` refuses it.
+     */
+    function assertSameSiteWrite(request: FastifyRequest, found: Credentials): void {
+      if (SAFE_METHODS.has(request.method) || found.session?.kind !== "cookie") return;
+      const origin = request.headers.origin;
+      if (origin === undefined) {
+        if (request.headers["sec-fetch-site"] === "cross-site") {
+          throw forbidden(
+            "A cross-site request without an Origin header is not allowed: send it from an allowed store origin",
+          );
+        }
+        return;
+      }
+      // An origin is scheme://host[:port] exactly: no userinfo, path, query or trailing slash.
+      if (parseUrl(origin)?.origin !== origin) {
+        throw forbidden(`Origin ${origin} is not an origin: expected scheme://host[:port]`);
+      }
+      if (isAllowedOrigin(config.storeCors, origin)) return;
+      if (parseUrl(`${request.protocol}://${request.host}`)?.origin !== origin) {
         throw forbidden(
-          "A cross-site request without an Origin header is not allowed: send it from an allowed store origin",
+          `Origin ${origin} is not an allowed store origin: add it to STORE_CORS to allow it`,
         );
       }
-      return;
     }
-    // An origin is scheme://host[:port] exactly: no userinfo, path, query or trailing slash.
-    if (parseUrl(origin)?.origin !== origin) {
-      throw forbidden(`Origin ${origin} is not an origin: expected scheme://host[:port]`);
-    }
-    if (this.isAllowedOrigin(origin)) return;
-    if (parseUrl(`${request.protocol}://${request.host}`)?.origin !== origin) {
-      throw forbidden(
-        `Origin ${origin} is not an allowed store origin: add it to STORE_CORS to allow it`,
-      );
-    }
-  }
 
-  isAllowedOrigin(origin: string): boolean {
-    return this.context.config.storeCors.some((allowed) =>
-      typeof allowed === "string" ? allowed === origin : allowed.test(origin),
-    );
-  }
+    fastify.decorateRequest("credentials", null);
 
-  private async resolve(request: FastifyRequest): Promise<Credentials> {
-    const { sessions, tokens } = this.context.services;
-    const result: Credentials = {
-      customerId: null,
-      session: null,
-      cookieSession: null,
-      bearerSession: null,
-      staleCookie: false,
-      badBearer: false,
-    };
-    const cookieValue = this.cookie.read(request);
-    if (cookieValue) {
-      result.cookieSession = await sessions.fromCookie(cookieValue);
-      result.staleCookie = result.cookieSession === null;
-    }
-    const header = request.headers.authorization;
-    if (header !== undefined) {
-      const token = bearerToken(header);
-      const verified = token === null ? null : await tokens.verify(token);
-      result.bearerSession = verified
-        ? await sessions.fromBearer(verified.sessionId, verified.customerId)
-        : null;
-      result.badBearer = result.bearerSession === null;
-    }
-    result.session = result.cookieSession ?? result.bearerSession;
-    result.customerId = result.session?.customer_id ?? null;
-    return result;
-  }
-}
+    fastify.decorate("checkOrigin", async (request: FastifyRequest) => {
+      assertSameSiteWrite(request, await credentialsOf(request));
+    });
+
+    /** 401 unless a live session or token authenticates the request; 403 on a cross-site write. */
+    fastify.decorate("requireCustomer", async (request: FastifyRequest, reply: FastifyReply) => {
+      const found = await credentialsOf(request);
+      if (!found.customerId || !found.session) {
+        if (found.staleCookie) reply.clearSessionCookie();
+        throw unauthorized(
+          found.staleCookie
+            ? "The session has expired or was revoked; log in again"
+            : found.badBearer
+              ? "The bearer token is invalid, expired or revoked; get a new one with POST /store/auth/token"
+              : "Log in first: send the session cookie or an Authorization: Bearer token",
+        );
+      }
+      assertSameSiteWrite(request, found);
+    });
+
+    fastify.decorateReply("startCookieSession", async function <
+      T extends Started,
+    >(this: FastifyReply, start: () => Promise<T>) {
+      const previous = await credentialsOf(this.request);
+      const started = await start();
+      if (previous.cookieSession) await sessions.revoke(previous.cookieSession.id);
+      this.setSessionCookie(started.token!, started.session.expires_at);
+      return started;
+    });
+  },
+  { name: "gatehouse-authentication", dependencies: ["gatehouse-session-cookie"] },
+);

@@ -11,11 +11,12 @@
  * connection is kept (one queue, first in, first out). Figures in docs/architecture.md.
  */
 import type { FastifyInstance, FastifyReply, onSendHookHandler } from "fastify";
+import fp from "fastify-plugin";
 import { atTurnEnd } from "../../runtime/end-of-turn.js";
 
 type SendDone = Parameters<onSendHookHandler>[3];
 
-/** Registers the hook; it must be the last `onSend` hook of the root context. */
+/** Adds the hook; it must be the last `onSend` hook (see `responseWrites`). */
 export function writeResponsesPerTurn(fastify: FastifyInstance): void {
   let pending: { reply: FastifyReply; done: SendDone; payload: unknown }[] = [];
 
@@ -43,3 +44,24 @@ export function writeResponsesPerTurn(fastify: FastifyInstance): void {
     if (pending.push({ reply, done, payload }) === 1) atTurnEnd(flush);
   });
 }
+
+/**
+ * The hook as a plugin, the last `onSend` hook: app.ts registers it after the root's others
+ * (@fastify/cookie's, which writes Set-Cookie, and the security headers) and before the routes,
+ * which inherit the hooks in that order (the not-found handler too). A route bringing an `onSend`
+ * of its own, which would run after it, is refused at start; Fastify's HEAD routes, which drop
+ * the body after it, are the exception. Not registered with RESPONSE_WRITES=immediate.
+ */
+export const responseWrites = fp(
+  async (fastify) => {
+    writeResponsesPerTurn(fastify);
+    fastify.addHook("onRoute", (route) => {
+      if (route.onSend !== undefined && route.method !== "HEAD") {
+        throw new Error(
+          `${String(route.method)} ${route.url}: its onSend hook would run after the response writes`,
+        );
+      }
+    });
+  },
+  { name: "gatehouse-response-writes", dependencies: ["@fastify/cookie"] },
+);

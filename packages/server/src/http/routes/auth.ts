@@ -1,16 +1,21 @@
 /** Medusa v1's Store Auth API: log in, session, log out, email check, bearer token. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import fp from "fastify-plugin";
+import type { AppContext } from "../context.js";
 import { presentAuthCustomer, serializedOnce } from "../presenters.js";
 import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
 import { CustomerWithOrders, errors } from "../schemas/responses.js";
-import type { App, RouteDeps } from "./deps.js";
+import { signedIn } from "../plugins/authenticate.js";
 
 const AuthCustomer = Type.Object({ customer: CustomerWithOrders });
 const MAX_EMAIL_LENGTH = 320;
 const tags = ["Auth"];
 
-export function authRoutes(app: App, deps: RouteDeps): void {
-  const { services, authenticator, cookie, config, medusaOrders } = deps;
+const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
+  app,
+  { services, config, medusaOrders },
+) => {
   const sendAuthCustomer = serializedOnce();
   /** The customer with its orders in Medusa, when Gatehouse is in front of Medusa. */
   const withOrders = async (
@@ -32,19 +37,17 @@ export function authRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const previous = await authenticator.credentials(request);
-      const { customer, session, token, device } = await services.auth.login(
-        request.body.email,
-        request.body.password,
-        "cookie",
-        request.headers["user-agent"],
-        request.ip,
-        cookie.readDevice(request),
+      const { customer, device } = await reply.startCookieSession(() =>
+        services.auth.login(
+          request.body.email,
+          request.body.password,
+          "cookie",
+          request.headers["user-agent"],
+          request.ip,
+          request.deviceCookie,
+        ),
       );
-      // No session fixation: the id presented before login is never the one that is authenticated.
-      if (previous.cookieSession) await services.sessions.revoke(previous.cookieSession.id);
-      cookie.set(request, reply, token!, session.expires_at);
-      cookie.setDevice(request, reply, device);
+      reply.setDeviceCookie(device);
       const presented = presentAuthCustomer(await services.customers.view(customer.id));
       return medusaOrders ? withOrders(customer.id, presented) : presented;
     },
@@ -59,9 +62,10 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         security: [{ cookie: [] }, { bearer: [] }],
         response: { 200: AuthCustomer, ...errors(401, 404) },
       },
+      preHandler: app.requireCustomer,
     },
     async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+      const { customerId } = signedIn(request);
       const presented = presentAuthCustomer(await services.customers.view(customerId));
       if (medusaOrders) return withOrders(customerId, presented);
       return sendAuthCustomer(reply, presented);
@@ -78,14 +82,14 @@ export function authRoutes(app: App, deps: RouteDeps): void {
           "Revokes the session of the cookie and of the bearer token sent (if any) and clears the cookie. Always 200.",
         response: { 200: Type.Object({}), ...errors(403) },
       },
+      preHandler: app.checkOrigin,
     },
     async (request, reply) => {
-      const found = await authenticator.credentials(request);
-      authenticator.checkOrigin(request, found);
+      const found = request.credentials!; // resolved by checkOrigin
       for (const session of [found.cookieSession, found.bearerSession]) {
         if (session) await services.sessions.revoke(session.id);
       }
-      if (cookie.read(request) !== undefined) cookie.clear(request, reply);
+      if (request.sessionCookie !== undefined) reply.clearSessionCookie();
       return {};
     },
   );
@@ -145,10 +149,16 @@ export function authRoutes(app: App, deps: RouteDeps): void {
         "bearer",
         request.headers["user-agent"],
         request.ip,
-        cookie.readDevice(request),
+        request.deviceCookie,
       );
       const { token, expiresIn } = await services.tokens.sign(session);
       return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };
     },
   );
-}
+};
+
+export default fp(authRoutes, {
+  name: "gatehouse-auth-routes",
+  encapsulate: true,
+  dependencies: ["gatehouse-authentication"],
+});

@@ -1,16 +1,17 @@
 /** Our addition: a customer's live sessions, and revoking them. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import fp from "fastify-plugin";
+import type { AppContext } from "../context.js";
 import { notFound } from "../../errors.js";
 import { presentSession } from "../presenters.js";
 import { IdParams } from "../schemas/requests.js";
 import { SessionInfo, errors } from "../schemas/responses.js";
-import type { App, RouteDeps } from "./deps.js";
+import { signedIn } from "../plugins/authenticate.js";
 
 const tags = ["Sessions"];
 
-export function sessionRoutes(app: App, deps: RouteDeps): void {
-  const { services, authenticator } = deps;
-
+const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { services }) => {
   app.get(
     "/store/auth/sessions",
     {
@@ -19,9 +20,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
         summary: "The customer's live sessions (cookie and bearer)",
         response: { 200: Type.Object({ sessions: Type.Array(SessionInfo) }), ...errors(401) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId, session } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId, session } = signedIn(request);
       const sessions = await services.sessions.list(customerId);
       return { sessions: sessions.map((entry) => presentSession(entry, session.id)) };
     },
@@ -43,9 +45,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
           ...errors(401, 403, 404),
         },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId } = signedIn(request);
       const { id } = request.params;
       const owned = (await services.sessions.list(customerId)).some((entry) => entry.id === id);
       if (!owned || !(await services.sessions.revoke(id)))
@@ -62,12 +65,19 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
         summary: "Revoke every session of the customer except the current one",
         response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors(401, 403) },
       },
+      preHandler: app.requireCustomer,
     },
-    async (request, reply) => {
-      const { customerId, session } = await authenticator.require(request, reply);
+    async (request) => {
+      const { customerId, session } = signedIn(request);
       return {
         revoked: await services.sessions.revokeAll(customerId, "customer_request", session.id),
       };
     },
   );
-}
+};
+
+export default fp(sessionRoutes, {
+  name: "gatehouse-session-routes",
+  encapsulate: true,
+  dependencies: ["gatehouse-authentication"],
+});

@@ -1,14 +1,15 @@
 /** Liveness, readiness, the JWK Set, and the OpenAPI document. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import type { App, RouteDeps } from "./deps.js";
+import fp from "fastify-plugin";
+import type { AppContext } from "../context.js";
 
 const tags = ["System"];
 
 /** A backend that stays down (and is probed every few seconds) is logged at most this often. */
 const NOT_READY_LOG_INTERVAL_MS = 10_000;
 
-export function systemRoutes(app: App, deps: RouteDeps): void {
-  const { services, stores } = deps;
+const systemRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { services, stores }) => {
   const lastWarned: Record<string, number> = {};
 
   app.get(
@@ -80,4 +81,10 @@ export function systemRoutes(app: App, deps: RouteDeps): void {
     reply.header("cache-control", "public, max-age=300");
     return app.swagger();
   });
-}
+};
+
+export default fp(systemRoutes, {
+  name: "gatehouse-system-routes",
+  encapsulate: true,
+  dependencies: ["@fastify/swagger"],
+});

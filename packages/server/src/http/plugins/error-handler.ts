@@ -3,7 +3,8 @@
  * Fastify's validation/parsing errors, unknown routes, and malformed requests at the socket level.
  */
 import type { Socket } from "node:net";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
 import {
   HttpError,
   invalidData,
@@ -89,25 +90,34 @@ function isNulError(error: unknown): boolean {
   return code === "22021" || code === "22P05";
 }
 
-export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const httpError = toHttpError(error, request, bodyLimit);
-    // Requests share the root logger unless request logging is on (see app.ts): name the request.
-    const context = request.log === request.server.log ? { reqId: request.id } : {};
-    if (httpError.code === "service_unavailable" && !(error instanceof HttpError)) {
-      request.log.warn({ err: error, ...context }, "storage unavailable");
-    } else if (httpError.status >= 500 && !(error instanceof HttpError)) {
-      request.log.error({ err: error, ...context }, "request failed");
-    }
-    return sendError(reply, httpError);
-  });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      notFound(`Cannot ${request.method} ${request.url.split("?")[0]}: no such route`),
-    ),
-  );
+export interface ErrorHandlerOptions {
+  /** BODY_LIMIT, named in the 413 message. */
+  bodyLimit: number;
 }
+
+/** The error handler and the not-found handler (Fastify's own 404 answers in JSON too). */
+export const errorHandler = fp<ErrorHandlerOptions>(
+  async (fastify, { bodyLimit }) => {
+    fastify.setErrorHandler((error: FastifyError, request, reply) => {
+      const httpError = toHttpError(error, request, bodyLimit);
+      // Requests share the root logger unless request logging is on (see app.ts): name the request.
+      const context = request.log === request.server.log ? { reqId: request.id } : {};
+      if (httpError.code === "service_unavailable" && !(error instanceof HttpError)) {
+        request.log.warn({ err: error, ...context }, "storage unavailable");
+      } else if (httpError.status >= 500 && !(error instanceof HttpError)) {
+        request.log.error({ err: error, ...context }, "request failed");
+      }
+      return sendError(reply, httpError);
+    });
+    fastify.setNotFoundHandler((request, reply) =>
+      sendError(
+        reply,
+        notFound(`Cannot ${request.method} ${request.url.split("?")[0]}: no such route`),
+      ),
+    );
+  },
+  { name: "gatehouse-error-handler" },
+);
 
 const clientErrorBodies: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [431, "Request headers are too large"],
