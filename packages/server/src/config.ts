@@ -26,6 +26,14 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where the connection that listens for changes goes (a direct or session-mode connection). */
   databaseListenUrl: string | undefined;
+  /**
+   * PostgreSQL schema of Gatehouse's tables: `gatehouse` when DATABASE_URL is Medusa's own
+   * database (MEDUSA_DATABASE_URL), so that neither side's migrations touch the other's tables;
+   * otherwise undefined (the connection's default, `public`).
+   */
+  databaseSchema: string | undefined;
+  /** MEDUSA_DATABASE_URL: customers and addresses in Medusa's own tables (stores/medusa-v1/). */
+  medusaDatabaseUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
   redisPrefix: string;
@@ -120,6 +128,19 @@ export interface MedusaConfig {
   jwtSecret: string;
   /** MEDUSA_TIMEOUT: connecting, and waiting for response headers or the next body chunk. */
   timeoutMs: number;
+}
+
+/** The PostgreSQL schema of Gatehouse's tables when they share Medusa's database. */
+export const GATEHOUSE_SCHEMA = "gatehouse";
+
+/** Whether two PostgreSQL URLs name the same database (host, port and database name). */
+export function sameDatabase(a: string, b: string): boolean {
+  const where = (text: string) => {
+    const url = new URL(text);
+    const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username);
+    return `${url.hostname.toLowerCase()}:${url.port || "5432"}/${database}`;
+  };
+  return where(a) === where(b);
 }
 
 /** Raised when the environment is invalid; `problems` has one line per variable. */
@@ -267,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
   const databaseListenUrl = url("DATABASE_LISTEN_URL", ["postgres:", "postgresql:"]);
   const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
+  const medusaDatabaseUrl = url("MEDUSA_DATABASE_URL", ["postgres:", "postgresql:"]);
   let storeCors: Array<string | RegExp> = [];
   try {
     storeCors = parseCorsOrigins(read("STORE_CORS") ?? (production ? "" : "http://localhost:8000"));
@@ -457,6 +479,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     dataDir: read("DATA_DIR") ?? "./data",
     databaseUrl,
     databaseListenUrl: databaseUrl && (databaseListenUrl ?? databaseUrl),
+    databaseSchema:
+      databaseUrl && medusaDatabaseUrl && sameDatabase(databaseUrl, medusaDatabaseUrl)
+        ? GATEHOUSE_SCHEMA
+        : undefined,
+    medusaDatabaseUrl,
     databasePoolSize: integer("DATABASE_POOL_SIZE", 10, 1, 1000),
     redisUrl,
     redisPrefix: read("REDIS_PREFIX") ?? "gatehouse:",

@@ -1,8 +1,9 @@
 /**
- * Verifies password hashes written by Medusa v1 (the `scrypt-kdf` 2.0.1 format: base64 of a
- * 96-byte buffer; see the wire contract §5). Only verification is offered: new hashes are Argon2id.
+ * Password hashes in Medusa v1's format (`scrypt-kdf` 2.0.1: base64 of a 96-byte buffer; see the
+ * wire contract §5): verified always; written in front of Medusa, with strong parameters, so that
+ * Medusa itself still verifies them (its verifier reads the parameters from the hash).
  */
-import { createHash, createHmac, scrypt, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
 const HASH_BYTES = 96;
 const MAX_LOG_N = 20; // refuse absurd cost parameters from a tampered row
@@ -10,6 +11,60 @@ const MAX_LOG_N = 20; // refuse absurd cost parameters from a tampered row
 /** True when a stored hash is in Medusa's scrypt-kdf format (every one starts with "c2NyeXB0"). */
 export function isMedusaScryptHash(stored: string): boolean {
   return stored.length === 128 && stored.startsWith("c2NyeXB0") && /^[A-Za-z0-9+/]+$/.test(stored);
+}
+
+export interface ScryptParameters {
+  logN: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * The parameters Gatehouse writes: OWASP's scrypt minimum in its 32 MiB form (N = 2^15, r = 8,
+ * p = 3, equivalent to N = 2^17, r = 8, p = 1 in work; docs/medusa.md has the measured cost).
+ * Medusa's own, N = 2 (logN 1), costs nothing to crack.
+ */
+export const MEDUSA_SCRYPT_PARAMETERS: ScryptParameters = { logN: 15, r: 8, p: 3 };
+
+function parameters(stored: string): ScryptParameters | null {
+  const buffer = Buffer.from(stored, "base64");
+  if (buffer.length !== HASH_BYTES) return null;
+  return { logN: buffer[7]!, r: buffer.readUInt32BE(8), p: buffer.readUInt32BE(12) };
+}
+
+/** Whether a Medusa-format hash has at least `wanted`'s cost in each parameter. */
+export function isAtLeast(stored: string, wanted: ScryptParameters): boolean {
+  const found = parameters(stored);
+  return found !== null && found.logN >= wanted.logN && found.r >= wanted.r && found.p >= wanted.p;
+}
+
+function derive(password: string, salt: Buffer, { logN, r, p }: ScryptParameters) {
+  return new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, salt, 64, { N: 2 ** logN, r, p, maxmem: 2 ** 31 - 1 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+/** A new hash in scrypt-kdf's format, of the password exactly as typed (as Medusa hashes it). */
+export async function hashMedusaScrypt(
+  password: string,
+  wanted: ScryptParameters = MEDUSA_SCRYPT_PARAMETERS,
+): Promise<string> {
+  const buffer = Buffer.alloc(HASH_BYTES);
+  buffer.write("scrypt", 0, "latin1");
+  buffer[6] = 0; // version
+  buffer[7] = wanted.logN;
+  buffer.writeUInt32BE(wanted.r, 8);
+  buffer.writeUInt32BE(wanted.p, 12);
+  randomBytes(32).copy(buffer, 16);
+  createHash("sha256").update(buffer.subarray(0, 48)).digest().copy(buffer, 48, 0, 16);
+  const derived = await derive(password, buffer.subarray(16, 48), wanted);
+  createHmac("sha256", derived.subarray(32))
+    .update(buffer.subarray(0, 64))
+    .digest()
+    .copy(buffer, 64);
+  return buffer.toString("base64");
 }
 
 export async function verifyMedusaScrypt(stored: string, password: string): Promise<boolean> {
@@ -22,11 +77,7 @@ export async function verifyMedusaScrypt(stored: string, password: string): Prom
   const salt = buffer.subarray(16, 48);
   const checksum = createHash("sha256").update(buffer.subarray(0, 48)).digest().subarray(0, 16);
   if (!timingSafeEqual(checksum, buffer.subarray(48, 64))) return false;
-  const derived = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, salt, 64, { N: 2 ** logN, r, p, maxmem: 2 ** 31 - 1 }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
-  );
+  const derived = await derive(password, salt, { logN, r, p });
   // scrypt-kdf keys the HMAC with the second half of the derived key (its comment says the first).
   const mac = createHmac("sha256", derived.subarray(32)).update(buffer.subarray(0, 64)).digest();
   return timingSafeEqual(mac, buffer.subarray(64, 96));

@@ -4,7 +4,9 @@
  * logins use every core the event loop leaves idle, and a storm of them does not slow requests
  * that do not hash (other work on libuv's pool, such as a DNS lookup, waits for at most the
  * hashes running and the one queued: tens of milliseconds).
- * Medusa v1 scrypt hashes still verify and are flagged for rehash.
+ * Medusa v1 scrypt hashes still verify and are flagged for rehash. In front of Medusa
+ * (`format: "medusa-scrypt"`), new hashes are scrypt in Medusa's own format instead, with strong
+ * parameters, so that Medusa still verifies every password if the store switches back.
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -19,13 +21,22 @@ import {
 } from "@node-rs/argon2";
 import type { Config } from "../config.js";
 import { unavailable } from "../errors.js";
-import { isMedusaScryptHash, verifyMedusaScrypt } from "./medusa-scrypt.js";
+import {
+  MEDUSA_SCRYPT_PARAMETERS,
+  hashMedusaScrypt,
+  isAtLeast,
+  isMedusaScryptHash,
+  verifyMedusaScrypt,
+} from "./medusa-scrypt.js";
 import { passwordProblem, type PasswordContext } from "./password-policy.js";
 
 /** Verification times kept to draw a refused login's delay from. */
 const VERIFY_TIMES_KEPT = 64;
 
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (a const enum, unusable under isolatedModules)
+
+/** How new passwords are hashed: Argon2id, or Medusa's scrypt format (in front of Medusa). */
+export type HashFormat = "argon2id" | "medusa-scrypt";
 
 export interface VerifyResult {
   ok: boolean;
@@ -47,6 +58,7 @@ export class PasswordService {
     private readonly config: Config["password"],
     /** A word new passwords must not be made of. */
     private readonly storeName?: string,
+    private readonly format: HashFormat = "argon2id",
   ) {
     const { memoryKib, iterations, parallelism } = config.argon2;
     this.options = {
@@ -58,8 +70,12 @@ export class PasswordService {
     this.slots = hashesInFlight(config.hashing.threads, config.hashing.poolSize);
   }
 
-  /** Hashes a new password (Unicode NFC first, so every spelling of one password matches). */
+  /**
+   * Hashes a new password: Argon2id of its Unicode NFC form (every spelling of one password
+   * matches), or in Medusa's format the password exactly as typed, as Medusa hashes it.
+   */
   hash(password: string): Promise<string> {
+    if (this.format === "medusa-scrypt") return this.run(() => hashMedusaScrypt(password));
     return this.run(() => hashArgon2(password.normalize("NFC"), this.options));
   }
 
@@ -68,14 +84,17 @@ export class PasswordService {
       // A malformed hash verifies as false (in the worker); a full queue throws 503, which
       // must not count as a wrong password.
       const ok = await this.argon2Verify(stored, password.normalize("NFC"));
-      return { ok, needsRehash: ok && this.isWeaker(stored) };
+      return { ok, needsRehash: ok && (this.format !== "argon2id" || this.isWeaker(stored)) };
     }
     if (stored !== null && isMedusaScryptHash(stored)) {
+      const strong = isAtLeast(stored, MEDUSA_SCRYPT_PARAMETERS);
       // Medusa hashed the password exactly as typed, without normalization.
-      const ok = await verifyMedusaScrypt(stored, password).catch(() => false);
-      // scrypt with N=2 costs nothing: a failure pays Argon2's price so that timing is equal.
-      if (!ok) await this.verifyDummy(password);
-      return { ok, needsRehash: ok };
+      const check = () => verifyMedusaScrypt(stored, password).catch(() => false);
+      // Medusa's own scrypt (N = 2) costs nothing: not queued nor timed, and a failure pays a
+      // real hash's price.
+      const ok = strong ? await this.timed(check) : await check();
+      if (!ok && !strong) await this.verifyDummy(password);
+      return { ok, needsRehash: ok && !(this.format === "medusa-scrypt" && strong) };
     }
     await this.verifyDummy(password);
     return { ok: false, needsRehash: false };
@@ -90,12 +109,22 @@ export class PasswordService {
       this.dummyHash = undefined;
       throw error;
     });
-    await this.argon2Verify(await this.dummyHash, password.normalize("NFC"));
+    const dummy = await this.dummyHash;
+    if (this.format === "medusa-scrypt") {
+      await this.timed(() => verifyMedusaScrypt(dummy, password).catch(() => false));
+    } else {
+      await this.argon2Verify(dummy, password.normalize("NFC"));
+    }
   }
 
-  private async argon2Verify(hash: string, password: string): Promise<boolean> {
+  private argon2Verify(hash: string, password: string): Promise<boolean> {
+    return this.timed(() => verifyArgon2(hash, password).catch(() => false));
+  }
+
+  /** A verification on the hashing pool, its time kept for `waitLikeVerify`. */
+  private async timed(verify: () => Promise<boolean>): Promise<boolean> {
     const started = performance.now();
-    const ok = await this.run(() => verifyArgon2(hash, password).catch(() => false));
+    const ok = await this.run(verify);
     this.verifyTimes[this.nextVerifyTime] = performance.now() - started;
     this.nextVerifyTime = (this.nextVerifyTime + 1) % VERIFY_TIMES_KEPT;
     return ok;

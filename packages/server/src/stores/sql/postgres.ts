@@ -52,10 +52,14 @@ function classifiedPool(pool: pg.Pool): PostgresPool {
 }
 
 export function openPostgres(
-  config: Pick<Config, "databaseListenUrl" | "databasePoolSize"> & { databaseUrl: string },
+  config: Pick<Config, "databaseListenUrl" | "databasePoolSize" | "databaseSchema"> & {
+    databaseUrl: string;
+  },
 ): SqlRuntime {
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
+    // Gatehouse's own schema, when it shares Medusa's database (config.ts, databaseSchema).
+    ...(config.databaseSchema && { options: `-c search_path=${config.databaseSchema}` }),
     max: config.databasePoolSize,
     // Bounded waits: a request fails with 503 instead of hanging when PostgreSQL is away.
     connectionTimeoutMillis: 5000,

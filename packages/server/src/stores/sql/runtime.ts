@@ -6,6 +6,7 @@
  */
 import {
   Migrator,
+  sql,
   type Compilable,
   type Kysely,
   type RawBuilder,
@@ -69,7 +70,7 @@ export interface SqlRuntime {
    */
   readModifyWrite<Row, T>(step: {
     lock?: Compilable<unknown>;
-    read: SelectQueryBuilder<Database, keyof Database, Row>;
+    read: Compilable<Row> & { forUpdate(): Compilable<Row> };
     decide: (rows: Row[]) => Decision<T>;
   }): Promise<T>;
   /**
@@ -117,12 +118,24 @@ export function isUniqueViolation(error: unknown): boolean {
  * under DATA_DIR. The PostgreSQL driver is loaded only when used.
  */
 export async function openSqlRuntime(
-  config: Pick<Config, "databaseUrl" | "databaseListenUrl" | "databasePoolSize" | "dataDir">,
+  config: Pick<
+    Config,
+    "databaseUrl" | "databaseListenUrl" | "databasePoolSize" | "databaseSchema" | "dataDir"
+  >,
 ): Promise<SqlRuntime> {
-  const { databaseUrl } = config;
+  const { databaseUrl, databaseSchema } = config;
   if (databaseUrl) {
     const { openPostgres } = await import("./postgres.js");
-    return openPostgres({ ...config, databaseUrl });
+    const runtime = openPostgres({ ...config, databaseUrl });
+    if (databaseSchema) {
+      try {
+        await sql`create schema if not exists ${sql.id(databaseSchema)}`.execute(runtime.db);
+      } catch (error) {
+        await runtime.close();
+        throw error;
+      }
+    }
+    return runtime;
   }
   const { openSqlite } = await import("./sqlite.js");
   return openSqlite(config.dataDir);

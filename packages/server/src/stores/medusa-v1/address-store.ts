@@ -1,0 +1,106 @@
+/** Addresses in Medusa v1's own `address` table. */
+import { sql, type Kysely } from "kysely";
+import { ADDRESS_FIELDS, type Address, type Metadata } from "../../domain.js";
+import { writeMerged } from "../sql/json.js";
+import type { SqlRuntime } from "../sql/runtime.js";
+import type { AddressPatch, AddressStore } from "../types.js";
+import { addressRow, toAddress, toDate } from "./rows.js";
+import type { MedusaV1Database } from "./schema.js";
+
+export class MedusaAddressStore implements AddressStore {
+  private readonly db: Kysely<MedusaV1Database>;
+
+  constructor(private readonly runtime: SqlRuntime) {
+    this.db = runtime.db as unknown as Kysely<MedusaV1Database>;
+  }
+
+  private insertable(address: Address) {
+    const { metadata, ...row } = addressRow(address);
+    return {
+      ...row,
+      metadata: metadata === null ? null : sql<Metadata>`cast(${metadata} as jsonb)`,
+    };
+  }
+
+  async findById(id: string): Promise<Address | null> {
+    const row = await this.db
+      .selectFrom("address")
+      .select(ADDRESS_FIELDS)
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return row ? toAddress(row) : null;
+  }
+
+  async create(address: Address): Promise<Address> {
+    await this.db.insertInto("address").values(this.insertable(address)).execute();
+    return address;
+  }
+
+  async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
+    // The customer's row, locked: concurrent additions queue, each counting after the last.
+    return this.runtime.readModifyWrite({
+      read: this.db
+        .selectFrom("customer")
+        .select((eb) =>
+          eb
+            .selectFrom("address")
+            .select(eb.fn.countAll<number>().as("live"))
+            .where("address.customer_id", "=", address.customer_id)
+            .where("address.deleted_at", "is", null)
+            .as("live"),
+        )
+        .where("customer.id", "=", address.customer_id),
+      decide: (rows) =>
+        Number(rows[0]?.live ?? 0) >= limit
+          ? { result: false, write: null }
+          : { result: true, write: this.db.insertInto("address").values(this.insertable(address)) },
+    });
+  }
+
+  async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {
+    const { metadata, ...rest } = patch;
+    const values = { ...rest, updated_at: toDate(updatedAt) };
+    const live = this.db
+      .updateTable("address")
+      .where("id", "=", id)
+      .where("deleted_at", "is", null);
+    if (metadata === undefined) {
+      const row = await live.set(values).returning(ADDRESS_FIELDS).executeTakeFirst();
+      return row ? toAddress(row) : null;
+    }
+    return writeMerged(
+      () =>
+        this.db
+          .selectFrom("address")
+          .select(sql<string | null>`metadata::text`.as("metadata"))
+          .where("id", "=", id)
+          .where("deleted_at", "is", null)
+          .executeTakeFirst(),
+      metadata,
+      async (merged, expected) => {
+        const row = await live
+          .set({ ...values, metadata: sql<Metadata | null>`cast(${merged} as jsonb)` })
+          .where(
+            expected === null
+              ? sql<boolean>`metadata is null`
+              : sql<boolean>`metadata::text = ${expected}`,
+          )
+          .returning(ADDRESS_FIELDS)
+          .executeTakeFirst();
+        return row && toAddress(row);
+      },
+    );
+  }
+
+  async softDelete(customerId: string, id: string, deletedAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("address")
+      .set({ deleted_at: toDate(deletedAt), updated_at: toDate(deletedAt) })
+      .where("id", "=", id)
+      .where("customer_id", "=", customerId)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

@@ -1,0 +1,183 @@
+/** Customers in Medusa v1's own `customer` table, with their addresses from its `address` table. */
+import { sql, type Kysely, type Selectable } from "kysely";
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type Customer, type Metadata } from "../../domain.js";
+import { param, prepare } from "../sql/prepared.js";
+import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
+import { writeMerged } from "../sql/json.js";
+import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
+import { toAddress, toCustomer, toDate } from "./rows.js";
+import type { MedusaAddressTable, MedusaCustomerTable, MedusaV1Database } from "./schema.js";
+
+type CustomerRow = Omit<Selectable<MedusaCustomerTable>, "password_hash">;
+type ViewRow = CustomerRow & {
+  addresses: Array<Selectable<MedusaAddressTable>>;
+  billing_address: Selectable<MedusaAddressTable> | null;
+};
+
+export class MedusaCustomerStore implements CustomerStore {
+  private readonly db: Kysely<MedusaV1Database>;
+  private readonly byId: (id: string) => Promise<CustomerRow[]>;
+  private readonly withAddresses: (id: string) => Promise<ViewRow | undefined>;
+  private readonly accountByEmail: (
+    email: string,
+  ) => Promise<Selectable<MedusaCustomerTable> | undefined>;
+  private readonly registeredEmail: (email: string) => Promise<{ email: string } | undefined>;
+
+  constructor(runtime: SqlRuntime) {
+    const db = (this.db = runtime.db as unknown as Kysely<MedusaV1Database>);
+    const { jsonArrayFrom, jsonObjectFrom } = runtime;
+    const live = () => db.selectFrom("customer").where("customer.deleted_at", "is", null);
+    this.byId = prepare<CustomerRow, [string]>(runtime, () =>
+      live().select(CUSTOMER_FIELDS).where("id", "=", param(0)),
+    );
+    // The customer, its address book and its billing address in one statement.
+    this.withAddresses = runtime.readerByKey(
+      "customer.id",
+      (matches) =>
+        live()
+          .select(CUSTOMER_FIELDS)
+          .select((eb) =>
+            jsonArrayFrom(
+              eb
+                .selectFrom("address")
+                .select(ADDRESS_FIELDS)
+                .whereRef("address.customer_id", "=", "customer.id")
+                .where("address.deleted_at", "is", null)
+                .orderBy("address.created_at")
+                .orderBy("address.id"),
+            ).as("addresses"),
+          )
+          .select((eb) =>
+            jsonObjectFrom(
+              eb
+                .selectFrom("address as billing")
+                .select(ADDRESS_FIELDS)
+                .whereRef("billing.id", "=", "customer.billing_address_id")
+                .where("billing.deleted_at", "is", null),
+            ).as("billing_address"),
+          )
+          .where(matches) as never,
+      (row: ViewRow) => row.id,
+    );
+    // Medusa's login lookup: the lower-cased email among accounts (services/auth.js).
+    this.accountByEmail = runtime.readerByKey(
+      "email",
+      (matches) =>
+        live()
+          .select([...CUSTOMER_FIELDS, "password_hash"])
+          .where("has_account", "=", true)
+          .where(matches) as never,
+      (row: Selectable<MedusaCustomerTable>) => row.email,
+    );
+    this.registeredEmail = runtime.readerByKey(
+      "email",
+      (matches) => live().select("email").where("has_account", "=", true).where(matches) as never,
+      (row: { email: string }) => row.email,
+    );
+  }
+
+  async findById(id: string): Promise<Customer | null> {
+    const [row] = await this.byId(id);
+    return row ? toCustomer(row) : null;
+  }
+
+  async findWithAddresses(id: string) {
+    const row = await this.withAddresses(id);
+    if (!row) return null;
+    const { addresses, billing_address: billing, ...customer } = row;
+    const shippingAddresses = addresses.map(toAddress);
+    // JSON aggregation does not promise the subquery's order: sort again.
+    shippingAddresses.sort(
+      (a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    return {
+      customer: toCustomer(customer),
+      billingAddress: billing ? toAddress(billing) : null,
+      shippingAddresses,
+    };
+  }
+
+  async findAccountByEmail(email: string) {
+    const row = await this.accountByEmail(email);
+    return row ? { customer: toCustomer(row), passwordHash: row.password_hash } : null;
+  }
+
+  async hasAccount(email: string): Promise<boolean> {
+    return (await this.registeredEmail(email)) !== undefined;
+  }
+
+  async create(input: NewCustomer): Promise<Customer | null> {
+    const row = {
+      id: input.id,
+      email: input.email,
+      first_name: input.first_name,
+      last_name: input.last_name,
+      billing_address_id: null,
+      password_hash: input.password_hash,
+      phone: input.phone,
+      has_account: input.has_account,
+      created_at: toDate(input.created_at),
+      updated_at: toDate(input.created_at),
+      deleted_at: null,
+      metadata: null,
+    };
+    try {
+      await this.db.insertInto("customer").values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+    return toCustomer(row);
+  }
+
+  async update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate"> {
+    const { metadata, updated_at, ...rest } = patch;
+    const values = { ...rest, updated_at: toDate(updated_at) };
+    const live = this.db
+      .updateTable("customer")
+      .where("id", "=", id)
+      .where("deleted_at", "is", null);
+    try {
+      if (metadata === undefined) {
+        const row = await live.set(values).returning(CUSTOMER_FIELDS).executeTakeFirst();
+        return row ? toCustomer(row) : null;
+      }
+      // jsonb has one text form per value, so comparing it is comparing the value.
+      return await writeMerged(
+        () =>
+          this.db
+            .selectFrom("customer")
+            .select(sql<string | null>`metadata::text`.as("metadata"))
+            .where("id", "=", id)
+            .where("deleted_at", "is", null)
+            .executeTakeFirst(),
+        metadata,
+        async (merged, expected) => {
+          const row = await live
+            .set({ ...values, metadata: sql<Metadata | null>`cast(${merged} as jsonb)` })
+            .where(
+              expected === null
+                ? sql<boolean>`metadata is null`
+                : sql<boolean>`metadata::text = ${expected}`,
+            )
+            .returning(CUSTOMER_FIELDS)
+            .executeTakeFirst();
+          return row && toCustomer(row);
+        },
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) return "duplicate";
+      throw error;
+    }
+  }
+
+  async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("customer")
+      .set({ password_hash: next })
+      .where("id", "=", id)
+      .where("password_hash", "=", expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

@@ -1,0 +1,61 @@
+/** Medusa's rows ↔ Gatehouse's domain objects (times as epoch ms). */
+import type { Selectable } from "kysely";
+import type { Address, Customer } from "../../domain.js";
+import type { MedusaAddressTable, MedusaCustomerTable } from "./schema.js";
+
+/** A time as node-postgres returns it (a Date), or as JSON built in a query returns it (text). */
+export const toMs = (value: Date | string): number =>
+  value instanceof Date ? value.getTime() : Date.parse(value);
+const toMsOrNull = (value: Date | string | null): number | null =>
+  value === null ? null : toMs(value);
+export const toDate = (ms: number): Date => new Date(ms);
+
+type Times<T> = Omit<T, "created_at" | "updated_at" | "deleted_at"> & {
+  created_at: Date | string;
+  updated_at: Date | string;
+  deleted_at: Date | string | null;
+};
+
+export const toCustomer = (
+  row: Times<Omit<Selectable<MedusaCustomerTable>, "password_hash">>,
+): Customer => ({
+  id: row.id,
+  created_at: toMs(row.created_at),
+  updated_at: toMs(row.updated_at),
+  deleted_at: toMsOrNull(row.deleted_at),
+  email: row.email,
+  first_name: row.first_name,
+  last_name: row.last_name,
+  billing_address_id: row.billing_address_id,
+  phone: row.phone,
+  has_account: row.has_account,
+  metadata: row.metadata,
+});
+
+export const toAddress = (row: Times<Selectable<MedusaAddressTable>>): Address => ({
+  id: row.id,
+  created_at: toMs(row.created_at),
+  updated_at: toMs(row.updated_at),
+  deleted_at: toMsOrNull(row.deleted_at),
+  customer_id: row.customer_id,
+  company: row.company,
+  first_name: row.first_name,
+  last_name: row.last_name,
+  address_1: row.address_1,
+  address_2: row.address_2,
+  city: row.city,
+  country_code: row.country_code,
+  province: row.province,
+  postal_code: row.postal_code,
+  phone: row.phone,
+  metadata: row.metadata,
+});
+
+/** An address as a row to insert. */
+export const addressRow = (address: Address) => ({
+  ...address,
+  created_at: toDate(address.created_at),
+  updated_at: toDate(address.updated_at),
+  deleted_at: address.deleted_at === null ? null : toDate(address.deleted_at),
+  metadata: address.metadata === null ? null : JSON.stringify(address.metadata),
+});
