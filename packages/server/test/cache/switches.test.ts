@@ -4,13 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { Redis } from "ioredis";
 import { backendName } from "../../../../testing/backend.js";
-import { queryTestDb } from "../../../../testing/db.js";
-import { client, rawRequest, register } from "../../../../testing/http.js";
+import { rawRequest, register } from "../../../../testing/http.js";
 import { deleteStoredSession, storedSessions } from "../../../../testing/sessions.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail, type TestServer } from "../../../../testing/server.js";
 
 /** The server process's open descriptors on SQLite's `-shm` file (Linux's /proc). */
 function shmDescriptors(server: TestServer): number {
@@ -38,15 +38,13 @@ async function redisTrackers(server: TestServer): Promise<number> {
 }
 
 describe("READ_CACHE=off", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer({ env: { READ_CACHE: "off" } });
+  const { api } = app;
   let cookie: string;
   let customerId: string;
 
   before(async () => {
-    server = await startServer({ env: { READ_CACHE: "off" } });
-    api = client(server.url);
-    const registered = await register(server.url, uniqueEmail("plain"));
+    const registered = await register(app.url, uniqueEmail("plain"));
     cookie = registered.cookie;
     customerId = registered.customer.id as string;
     // Reads that would have gone through the cache, and made it look for changes.
@@ -55,26 +53,28 @@ describe("READ_CACHE=off", () => {
       assert.equal(res.status, 200, res.text);
     }
   });
-  after(() => server.stop());
 
   it("opens no connection that listens for changes, and makes no look", async () => {
     const backend = backendName();
     if (backend === "sqlite") {
       if (!existsSync("/proc/self/fd")) return;
       // SQLite's own descriptor at most: the cache's look reads the WAL-index through one more.
-      assert.ok(shmDescriptors(server) <= 1, `${shmDescriptors(server)} descriptors on -shm`);
+      assert.ok(
+        shmDescriptors(app.server) <= 1,
+        `${shmDescriptors(app.server)} descriptors on -shm`,
+      );
       return;
     }
-    const [activity] = await queryTestDb<{ listening: string; others: string }>(
-      server,
-      `select count(*) filter (where application_name = 'gatehouse-changes'
+    const [activity] = await app.db.query<{
+      listening: string;
+      others: string;
+    }>(`select count(*) filter (where application_name = 'gatehouse-changes'
                                   or query ilike 'listen%') as listening,
               count(*) filter (where pid <> pg_backend_pid()) as others
-       from pg_stat_activity where datname = current_database()`,
-    );
+       from pg_stat_activity where datname = current_database()`);
     const listening = {
       postgres: Number(activity!.listening),
-      redis: backend === "postgres+redis" ? await redisTrackers(server) : 0,
+      redis: backend === "postgres+redis" ? await redisTrackers(app.server) : 0,
     };
     assert.deepEqual(listening, { postgres: 0, redis: 0 }, "no LISTEN, no Redis key tracking");
     assert.ok(Number(activity!.others) > 0, "the server's own connections are seen");
@@ -82,37 +82,29 @@ describe("READ_CACHE=off", () => {
   });
 
   it("sees a change made in storage behind its back on the next request", async () => {
-    await queryTestDb(server, "update customer set first_name = $1 where id = $2", [
-      "Grace",
-      customerId,
-    ]);
+    await app.db.query("update customer set first_name = $1 where id = $2", ["Grace", customerId]);
     const changed = await api.get("/store/auth", { cookie });
     assert.equal(changed.status, 200, changed.text);
     assert.equal(changed.body.customer.first_name, "Grace");
 
-    const [session] = await storedSessions(server, customerId);
-    await deleteStoredSession(server, session!.id);
+    const [session] = await storedSessions(app.server, customerId);
+    await deleteStoredSession(app.server, session!.id);
     const refused = await api.get("/store/auth", { cookie });
     assert.equal(refused.status, 401, refused.text);
   });
 });
 
 describe("RESPONSE_WRITES=immediate", () => {
-  let server: TestServer;
-
-  before(async () => {
-    server = await startServer({ env: { RESPONSE_WRITES: "immediate" } });
-  });
-  after(() => server.stop());
+  const app = useServer({ env: { RESPONSE_WRITES: "immediate" } });
 
   it("answers pipelined requests on one connection in order", async () => {
-    const { cookie } = await register(server.url, uniqueEmail("pipelined"));
+    const { cookie } = await register(app.url, uniqueEmail("pipelined"));
     // A storage read every third request, an unknown route (answered at once) otherwise.
     const paths = Array.from({ length: 60 }, (_, i) =>
       i % 3 === 0 ? "/store/auth" : `/no-such-route/${i}`,
     );
     const raw = await rawRequest(
-      server.url,
+      app.url,
       paths
         .map(
           (path, i) =>

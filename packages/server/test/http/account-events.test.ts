@@ -13,6 +13,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
@@ -197,22 +198,14 @@ async function requestResetToken(
 describe("account events", () => {
   describe("delivered to WEBHOOK_URL, signed", () => {
     const receiver = new Receiver(newSecret());
-    let server: TestServer;
-    let api: ReturnType<typeof client>;
-
-    before(async () => {
-      await receiver.open();
-      server = await startServer({ env: webhookEnv(receiver) });
-      api = client(server.url);
-    });
-    after(async () => {
-      await server?.stop();
-      await receiver.close();
-    });
+    before(() => receiver.open());
+    const app = useServer(() => ({ env: webhookEnv(receiver) }));
+    const { api } = app;
+    after(() => receiver.close());
 
     it("customer.created after registration: id, email and names, Standard Webhooks headers and body", async () => {
       const email = uniqueEmail("created");
-      const { customer } = await register(server.url, email, STRONG_PASSWORD, {
+      const { customer } = await register(app.url, email, STRONG_PASSWORD, {
         first_name: "Ada",
         last_name: "Lovelace",
       });
@@ -236,8 +229,8 @@ describe("account events", () => {
 
     it("customer.password_reset_requested carries Medusa's data and a token that completes the reset; the reset sends customer.password_changed and session.revoked_all", async () => {
       const email = uniqueEmail("reset");
-      const { customer, cookie } = await register(server.url, email);
-      const requested = await requestResetToken(server, receiver, customer.id, email);
+      const { customer, cookie } = await register(app.url, email);
+      const requested = await requestResetToken(app.server, receiver, customer.id, email);
       const token = requested.body.data.token as string;
       assert.match(token, TOKEN_SHAPE);
       assert.deepEqual(requested.body.data, {
@@ -248,7 +241,7 @@ describe("account events", () => {
         token,
       });
       assert.ok(
-        !server.logs.some((entry) => JSON.stringify(entry).includes(token)),
+        !app.server.logs.some((entry) => JSON.stringify(entry).includes(token)),
         "with a webhook the token is never logged",
       );
 
@@ -285,7 +278,7 @@ describe("account events", () => {
 
       // Once delivered, the outbox keeps the event without its token.
       const rows = await waitForRows(
-        server,
+        app.server,
         (all) => all.some((row) => row.id === requested.id && row.status === "delivered"),
         "the reset event delivered",
       );
@@ -304,9 +297,9 @@ describe("account events", () => {
 
     it("a profile password change sends customer.password_changed and session.revoked_all (the other sessions)", async () => {
       const email = uniqueEmail("change");
-      const { customer } = await register(server.url, email);
-      await login(server.url, email);
-      const { cookie } = await login(server.url, email);
+      const { customer } = await register(app.url, email);
+      await login(app.url, email);
+      const { cookie } = await login(app.url, email);
       const res = await api.post("/store/customers/me", { password: NEW_PASSWORD }, { cookie });
       assert.equal(res.status, 200, res.text);
       const [changed] = await receiver.waitFor(
@@ -335,7 +328,7 @@ describe("account events", () => {
     it("customer.email_changed names the old and the new address", async () => {
       const oldEmail = uniqueEmail("old");
       const newEmail = uniqueEmail("new");
-      const { customer, cookie } = await register(server.url, oldEmail, STRONG_PASSWORD, {
+      const { customer, cookie } = await register(app.url, oldEmail, STRONG_PASSWORD, {
         first_name: "Grace",
       });
       const res = await api.post(
@@ -365,9 +358,9 @@ describe("account events", () => {
 
     it("DELETE /store/auth/sessions sends session.revoked_all with the number revoked", async () => {
       const email = uniqueEmail("revoke");
-      const { customer } = await register(server.url, email);
-      await login(server.url, email);
-      const { cookie } = await login(server.url, email);
+      const { customer } = await register(app.url, email);
+      await login(app.url, email);
+      const { cookie } = await login(app.url, email);
       const res = await api.delete("/store/auth/sessions", { cookie });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body, { revoked: 2 });

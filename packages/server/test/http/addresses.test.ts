@@ -1,8 +1,8 @@
 /** The address book over real HTTP: POST/DELETE /store/customers/me/addresses… (contract §1.5, Medusa shapes). */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { openTestDb, type TestDb } from "../../../../testing/db.js";
-import { client, getToken, register, type ApiResponse } from "../../../../testing/http.js";
+import { describe, it } from "node:test";
+import { useServer, type Row } from "../../../../testing/fixture.js";
+import { getToken, register, type ApiResponse } from "../../../../testing/http.js";
 import {
   ADDRESS,
   ADDRESS_ID,
@@ -10,7 +10,7 @@ import {
   ISO_MS,
   assertJsonError,
 } from "../../../../testing/expect.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 const ADDRESS_KEYS_SORTED = [...ADDRESS_KEYS].sort();
 
@@ -25,30 +25,14 @@ function assertCustomerResponse(res: ApiResponse) {
 }
 
 describe("address book", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let db: TestDb;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-    db = await openTestDb(server);
-  });
-  after(async () => {
-    await db?.close();
-    await server?.stop();
-  });
-
-  const addressRow = async (id: string) => {
-    const [row] = await db.query<Record<string, any>>("select * from address where id = $1", [id]);
-    return row as Record<string, any>;
-  };
+  const app = useServer();
+  const { api, db, addressRow } = app;
   const addressRowsOf = (customerId: string) =>
-    db.query<Record<string, any>>("select * from address where customer_id = $1", [customerId]);
+    db.query<Row>("select * from address where customer_id = $1", [customerId]);
 
   /** A new customer with one address; returns its cookie, id and the address. */
   async function customerWithAddress(prefix: string) {
-    const { cookie, customer } = await register(server.url, uniqueEmail(prefix));
+    const { cookie, customer } = await register(app.url, uniqueEmail(prefix));
     const res = await api.post("/store/customers/me/addresses", { address: ADDRESS }, { cookie });
     assertCustomerResponse(res);
     return { cookie, customer, address: res.body.customer.shipping_addresses[0] };
@@ -56,7 +40,7 @@ describe("address book", () => {
 
   describe("POST /store/customers/me/addresses", () => {
     it("adds an address: 200 customer with it in shipping_addresses (addr_ id, country_code lower-cased, customer_id set)", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("add"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("add"));
       const res = await api.post("/store/customers/me/addresses", { address: ADDRESS }, { cookie });
       assertCustomerResponse(res);
       assert.equal(res.body.customer.id, customer.id);
@@ -134,15 +118,15 @@ describe("address book", () => {
 
     it("works with a Bearer token too", async () => {
       const email = uniqueEmail("add-bearer");
-      const { customer } = await register(server.url, email);
-      const token = await getToken(server.url, email);
+      const { customer } = await register(app.url, email);
+      const token = await getToken(app.url, email);
       const res = await api.post("/store/customers/me/addresses", { address: ADDRESS }, { token });
       assertCustomerResponse(res);
       assert.equal(res.body.customer.shipping_addresses[0].customer_id, customer.id);
     });
 
     it("refuses missing required fields with class-validator messages (address.city must be a string, …)", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("add-missing"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("add-missing"));
       const { city: _city, ...withoutCity } = ADDRESS;
       const cases: Array<[unknown, string]> = [
         [{ address: withoutCity }, "address.city must be a string"],
@@ -165,7 +149,7 @@ describe("address book", () => {
     });
 
     it("treats null optional fields (metadata, company, …) as absent, as class-validator's IsOptional", async () => {
-      const { cookie } = await register(server.url, uniqueEmail("add-nulls"));
+      const { cookie } = await register(app.url, uniqueEmail("add-nulls"));
       const res = await api.post(
         "/store/customers/me/addresses",
         { address: { ...ADDRESS, company: null, province: null, metadata: null } },
@@ -185,14 +169,14 @@ describe("address book", () => {
     });
 
     it("answers {} with 400", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("add-empty"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("add-empty"));
       const res = await api.post("/store/customers/me/addresses", {}, { cookie });
       assertJsonError(res, 400, { type: "invalid_data", message: "address must be an object" });
       assert.equal((await addressRowsOf(customer.id)).length, 0);
     });
 
     it("refuses a cookie-authenticated add from a cross-site Origin with 403", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("add-csrf"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("add-csrf"));
       const res = await api.post(
         "/store/customers/me/addresses",
         { address: ADDRESS },
@@ -274,7 +258,7 @@ describe("address book", () => {
     it("answers 404 for another customer's address (or an unknown id) and changes nothing", async () => {
       const owner = await customerWithAddress("update-owner");
       const before = await addressRow(owner.address.id);
-      const { cookie } = await register(server.url, uniqueEmail("update-thief"));
+      const { cookie } = await register(app.url, uniqueEmail("update-thief"));
       for (const id of [owner.address.id, "addr_01J00000000000000000000000", "nope"]) {
         const res = await api.post(
           `/store/customers/me/addresses/${id}`,
@@ -341,7 +325,7 @@ describe("address book", () => {
 
     it("answers 404 for another customer's address and leaves it alone", async () => {
       const owner = await customerWithAddress("delete-owner");
-      const { cookie } = await register(server.url, uniqueEmail("delete-thief"));
+      const { cookie } = await register(app.url, uniqueEmail("delete-thief"));
       const res = await api.delete(`/store/customers/me/addresses/${owner.address.id}`, {
         cookie,
       });

@@ -1,36 +1,32 @@
 /** Medusa v1's Store Auth routes over real HTTP (contract §2.1–2.5, changed only where SPEC §6 says). */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { openTestDb } from "../../../../testing/db.js";
+import { before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { storedSessions } from "../../../../testing/sessions.js";
 import {
   STRONG_PASSWORD,
-  client,
   getToken,
   login,
   register,
   sessionCookie,
 } from "../../../../testing/http.js";
 import { CUSTOMER_KEYS } from "../../../../testing/expect.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 describe("Store Auth API", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer();
+  const { api } = app;
   let email: string;
   let customerId: string;
 
   before(async () => {
-    server = await startServer();
-    api = client(server.url);
     email = uniqueEmail("alec");
-    const registered = await register(server.url, email, STRONG_PASSWORD, {
+    const registered = await register(app.url, email, STRONG_PASSWORD, {
       first_name: "Alec",
       last_name: "Reynolds",
     });
     customerId = registered.customer.id;
   });
-  after(() => server.stop());
 
   describe("POST /store/auth", () => {
     it("logs in: 200 with the customer, orders [] and shipping_addresses, and a session cookie", async () => {
@@ -63,12 +59,10 @@ describe("Store Auth API", () => {
 
     it("answers a wrong password, an unknown email and a guest-only email with the same 401 JSON", async () => {
       const guest = uniqueEmail("guest");
-      const db = await openTestDb(server);
-      await db.query(
+      await app.db.query(
         "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
         ["cus_01GUESTGUESTGUESTGUESTGUES", Date.now(), guest, false],
       );
-      await db.close();
       const bodies = [];
       for (const attempt of [
         { email, password: "not the password" },
@@ -123,7 +117,7 @@ describe("Store Auth API", () => {
 
   describe("GET /store/auth", () => {
     it("returns the customer of the session cookie, without a new Set-Cookie", async () => {
-      const { cookie } = await login(server.url, email);
+      const { cookie } = await login(app.url, email);
       const res = await api.get("/store/auth", { cookie });
       assert.equal(res.status, 200);
       assert.equal(res.body.customer.id, customerId);
@@ -132,7 +126,7 @@ describe("Store Auth API", () => {
     });
 
     it("returns the customer of a Bearer token (scheme case-insensitive)", async () => {
-      const token = await getToken(server.url, email);
+      const token = await getToken(app.url, email);
       for (const authorization of [`Bearer ${token}`, `bearer    ${token}`]) {
         const res = await api.get("/store/auth", { headers: { authorization } });
         assert.equal(res.status, 200);
@@ -142,9 +136,9 @@ describe("Store Auth API", () => {
 
     it("prefers the cookie's customer when both a cookie and a token are sent", async () => {
       const other = uniqueEmail("other");
-      const { customer: otherCustomer } = await register(server.url, other);
-      const { cookie } = await login(server.url, email);
-      const token = await getToken(server.url, other);
+      const { customer: otherCustomer } = await register(app.url, other);
+      const { cookie } = await login(app.url, email);
+      const token = await getToken(app.url, other);
       const res = await api.get("/store/auth", { cookie, token });
       assert.equal(res.status, 200);
       assert.equal(res.body.customer.id, customerId);
@@ -178,13 +172,11 @@ describe("Store Auth API", () => {
 
     it("answers 404 when the session's customer no longer exists", async () => {
       const gone = uniqueEmail("gone");
-      const { cookie, customer } = await register(server.url, gone);
-      const db = await openTestDb(server);
-      await db.query("update customer set deleted_at = $1 where id = $2", [
+      const { cookie, customer } = await register(app.url, gone);
+      await app.db.query("update customer set deleted_at = $1 where id = $2", [
         Date.now(),
         customer.id,
       ]);
-      await db.close();
       const res = await api.get("/store/auth", { cookie });
       assert.equal(res.status, 404);
       assert.deepEqual(res.body, {
@@ -196,7 +188,7 @@ describe("Store Auth API", () => {
 
   describe("DELETE /store/auth", () => {
     it("revokes the session server-side and sends an expiring cookie; the old cookie is refused", async () => {
-      const { cookie } = await login(server.url, email);
+      const { cookie } = await login(app.url, email);
       const res = await api.delete("/store/auth", { cookie });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, {});
@@ -209,7 +201,7 @@ describe("Store Auth API", () => {
     });
 
     it("revokes the bearer token it is called with", async () => {
-      const token = await getToken(server.url, email);
+      const token = await getToken(app.url, email);
       assert.equal((await api.get("/store/auth", { token })).status, 200);
       assert.equal((await api.delete("/store/auth", { token })).status, 200);
       assert.equal((await api.get("/store/auth", { token })).status, 401);
@@ -223,8 +215,8 @@ describe("Store Auth API", () => {
     });
 
     it("leaves the customer's other sessions alone", async () => {
-      const first = await login(server.url, email);
-      const second = await login(server.url, email);
+      const first = await login(app.url, email);
+      const second = await login(app.url, email);
       await api.delete("/store/auth", { cookie: first.cookie });
       assert.equal((await api.get("/store/auth", { cookie: second.cookie })).status, 200);
     });
@@ -233,7 +225,7 @@ describe("Store Auth API", () => {
   describe("GET /store/auth/:email", () => {
     it("is true only for registered accounts, whatever the case or encoding", async () => {
       const plus = `a+${uniqueEmail("b")}`;
-      await register(server.url, plus);
+      await register(app.url, plus);
       const cases: Array<[string, boolean]> = [
         [email, true],
         [email.toUpperCase(), true],
@@ -253,12 +245,10 @@ describe("Store Auth API", () => {
 
     it("is false for guest-only emails", async () => {
       const guest = uniqueEmail("guest");
-      const db = await openTestDb(server);
-      await db.query(
+      await app.db.query(
         "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
         ["cus_01GUESTGUESTGUESTGUESTGUE2", Date.now(), guest, false],
       );
-      await db.close();
       assert.deepEqual((await api.get(`/store/auth/${guest}`)).body, { exists: false });
     });
 
@@ -294,7 +284,7 @@ describe("Store Auth API", () => {
       assert.match(payload.sid, /^sess_/);
       assert.equal(payload.iss, "gatehouse");
       assert.equal(payload.exp - payload.iat, 7 * 24 * 3600);
-      const row = (await storedSessions(server)).find((session) => session.id === payload.sid);
+      const row = (await storedSessions(app.server)).find((session) => session.id === payload.sid);
       assert.deepEqual(
         { kind: row?.kind, customer_id: row?.customer_id },
         { kind: "bearer", customer_id: customerId },
@@ -313,7 +303,7 @@ describe("Store Auth API", () => {
     });
 
     it("publishes the signing key at /.well-known/jwks.json", async () => {
-      const token = await getToken(server.url, email);
+      const token = await getToken(app.url, email);
       const kid = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()).kid;
       const res = await api.get("/.well-known/jwks.json");
       assert.equal(res.status, 200);

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { queryTestDb } from "../../../../testing/db.js";
 import {
   STRONG_PASSWORD,
@@ -118,21 +119,15 @@ async function assertAllRefused(url: string, cookies: string[], tokens: string[]
 }
 
 describe("credential changes", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-  });
-  after(() => server.stop());
+  const app = useServer();
+  const { api } = app;
 
   describe("logins in flight during a password change or reset", () => {
     it("a password change leaves no session or token of a login with the old password", async () => {
       const email = uniqueEmail("race-change");
-      const owner = await register(server.url, email);
+      const owner = await register(app.url, email);
       const { cookies, tokens, attempts } = await loginLoopsAround(
-        server.url,
+        app.url,
         email,
         STRONG_PASSWORD,
         async () => {
@@ -146,19 +141,19 @@ describe("credential changes", () => {
       );
       assert.ok(attempts >= 50, `${attempts} logins`);
       assert.ok(cookies.length > 0 && tokens.length > 0);
-      await assertAllRefused(server.url, cookies, tokens);
+      await assertAllRefused(app.url, cookies, tokens);
       // Only the session that made the change is stored, and it still works.
-      const stored = await storedSessions(server, owner.customer.id);
+      const stored = await storedSessions(app.server, owner.customer.id);
       assert.equal(stored.length, 1);
       assert.equal((await api.get("/store/auth", { cookie: owner.cookie })).status, 200);
     });
 
     it("a password reset leaves no session or token of a login with the old password", async () => {
       const email = uniqueEmail("race-reset");
-      const { customer } = await register(server.url, email);
-      const resetToken = await requestResetToken(server, email);
+      const { customer } = await register(app.url, email);
+      const resetToken = await requestResetToken(app.server, email);
       const { cookies, tokens, attempts } = await loginLoopsAround(
-        server.url,
+        app.url,
         email,
         STRONG_PASSWORD,
         async () => {
@@ -171,17 +166,17 @@ describe("credential changes", () => {
         },
       );
       assert.ok(attempts >= 50, `${attempts} logins`);
-      await assertAllRefused(server.url, cookies, tokens);
-      assert.equal((await storedSessions(server, customer.id)).length, 0);
+      await assertAllRefused(app.url, cookies, tokens);
+      assert.equal((await storedSessions(app.server, customer.id)).length, 0);
     });
 
     it("holds across instances: logins on A, the change on B", async () => {
-      const b = await startServer({ shareWith: server });
+      const b = await startServer({ shareWith: app.server });
       try {
         const email = uniqueEmail("race-instances");
         const owner = await register(b.url, email);
         const { cookies, tokens } = await loginLoopsAround(
-          server.url,
+          app.url,
           email,
           STRONG_PASSWORD,
           async () => {
@@ -193,9 +188,9 @@ describe("credential changes", () => {
             assert.equal(res.status, 200, res.text);
           },
         );
-        await assertAllRefused(server.url, cookies, tokens);
+        await assertAllRefused(app.url, cookies, tokens);
         await assertAllRefused(b.url, cookies, tokens);
-        assert.equal((await storedSessions(server, owner.customer.id)).length, 1);
+        assert.equal((await storedSessions(app.server, owner.customer.id)).length, 1);
       } finally {
         await b.stop();
       }
@@ -205,7 +200,7 @@ describe("credential changes", () => {
   describe("password-reset completion", () => {
     it("answers the same for a registered and an unknown email, whatever the password", async () => {
       const registered = uniqueEmail("reset-known");
-      await register(server.url, registered, undefined, {
+      await register(app.url, registered, undefined, {
         first_name: "Wilhelmina",
         last_name: "Featherstonehaugh",
       });
@@ -240,13 +235,13 @@ describe("credential changes", () => {
       });
       assert.deepEqual(res.body, INVALID_TOKEN);
       // The registered customer's password is untouched.
-      await login(server.url, registered);
+      await login(app.url, registered);
     });
 
     it("a weak password is refused without spending a valid token", async () => {
       const email = uniqueEmail("reset-weak");
-      await register(server.url, email);
-      const token = await requestResetToken(server, email);
+      await register(app.url, email);
+      const token = await requestResetToken(app.server, email);
       const weak = await api.post("/store/customers/password-reset", {
         email,
         token,
@@ -284,15 +279,9 @@ describe("credential changes", () => {
   });
 
   describe("proof for password and email changes", () => {
-    let stale: TestServer;
-    let staleApi: ReturnType<typeof client>;
+    const stale = useServer({ env: { FRESH_SESSION_AGE: "2s" } });
+    const staleApi = stale.api;
     const FRESH = 2000;
-
-    before(async () => {
-      stale = await startServer({ env: { FRESH_SESSION_AGE: "2s" } });
-      staleApi = client(stale.url);
-    });
-    after(() => stale.stop());
 
     /** A registered customer with a cookie session and a token, both older than FRESH_SESSION_AGE. */
     async function staleCustomer() {
@@ -305,8 +294,7 @@ describe("credential changes", () => {
 
     const storedHash = async (customerId: string) =>
       (
-        await queryTestDb<{ password_hash: string }>(
-          stale,
+        await stale.db.query<{ password_hash: string }>(
           "select password_hash from customer where id = $1",
           [customerId],
         )
@@ -480,8 +468,8 @@ describe("credential changes", () => {
   describe("password-reset requests", () => {
     it("answer 204 before the lookup and the insert; a failure there is logged, not answered", async () => {
       const email = uniqueEmail("reset-fails");
-      await register(server.url, email);
-      const dialect = server.env.DATABASE_URL ? "postgres" : "sqlite";
+      await register(app.url, email);
+      const dialect = app.server.env.DATABASE_URL ? "postgres" : "sqlite";
       const failing =
         dialect === "postgres"
           ? [
@@ -491,34 +479,33 @@ describe("credential changes", () => {
           : [
               "create trigger refuse_reset before insert on password_reset begin select raise(abort, 'no resets'); end",
             ];
-      for (const statement of failing) await queryTestDb(server, statement);
-      const from = server.logs.length;
+      for (const statement of failing) await app.db.query(statement);
+      const from = app.server.logs.length;
       try {
         const res = await api.post("/store/customers/password-token", { email });
         assert.equal(res.status, 204, res.text);
         const deadline = Date.now() + 5000;
         while (
-          !server.logs.slice(from).some((line) => line.msg === "password reset request failed")
+          !app.server.logs.slice(from).some((line) => line.msg === "password reset request failed")
         ) {
           assert.ok(Date.now() < deadline, "the failure was logged");
           await sleep(20);
         }
       } finally {
-        await queryTestDb(
-          server,
+        await app.db.query(
           "drop trigger refuse_reset" + (dialect === "postgres" ? " on password_reset" : ""),
         );
-        if (dialect === "postgres") await queryTestDb(server, "drop function refuse_reset()");
+        if (dialect === "postgres") await app.db.query("drop function refuse_reset()");
       }
       // The server carries on; the next request delivers a usable token.
-      const token = await requestResetToken(server, email);
+      const token = await requestResetToken(app.server, email);
       const reset = await api.post("/store/customers/password-reset", {
         email,
         token,
         password: NEW_PASSWORD,
       });
       assert.equal(reset.status, 200, reset.text);
-      assert.ok(!server.logs.some((line) => Number(line.level) >= 60), "nothing fatal");
+      assert.ok(!app.server.logs.some((line) => Number(line.level) >= 60), "nothing fatal");
     });
   });
 

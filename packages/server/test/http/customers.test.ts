@@ -5,18 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { openTestDb, type TestDb } from "../../../../testing/db.js";
+import { describe, it } from "node:test";
+import { useServer, type Row } from "../../../../testing/fixture.js";
 import {
   STRONG_PASSWORD,
-  client,
   getToken,
   login,
   register,
   sessionCookie,
   type ApiResponse,
 } from "../../../../testing/http.js";
-import { storedSessions } from "../../../../testing/sessions.js";
 import {
   ADDRESS,
   ADDRESS_ID,
@@ -24,7 +22,7 @@ import {
   ISO_MS,
   assertJsonError,
 } from "../../../../testing/expect.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 const WITH_ADDRESSES = [...CUSTOMER_KEYS, "billing_address", "shipping_addresses"].sort();
 const CUSTOMER_ID = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -66,28 +64,10 @@ function assertCustomerResponse(res: ApiResponse) {
 }
 
 describe("customer routes", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let db: TestDb;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-    db = await openTestDb(server);
-  });
-  after(async () => {
-    await db?.close();
-    await server?.stop();
-  });
-
-  const customerRow = async (id: string) => {
-    const [row] = await db.query<Record<string, any>>("select * from customer where id = $1", [id]);
-    return row as Record<string, any>;
-  };
+  const app = useServer();
+  const { api, db, customerRow, addressRow, sessionCount } = app;
   const rowsWithEmail = (email: string) =>
-    db.query<Record<string, any>>("select * from customer where email = $1 order by id", [email]);
-  const sessionCount = async (customerId: string) =>
-    (await storedSessions(server, customerId)).length;
+    db.query<Row>("select * from customer where email = $1 order by id", [email]);
 
   describe("POST /store/customers", () => {
     it("registers: 200 {customer} in Medusa's shape, without secrets, stored with an Argon2id hash", async () => {
@@ -266,7 +246,7 @@ describe("customer routes", () => {
 
     it("answers a second registration of an email, in any case, with the exact 422 duplicate_error", async () => {
       const email = uniqueEmail("dup");
-      const first = await register(server.url, email);
+      const first = await register(app.url, email);
       for (const again of [email, email.toUpperCase()]) {
         const res = await api.post("/store/customers", {
           email: again,
@@ -393,7 +373,7 @@ describe("customer routes", () => {
     });
 
     it("registering while logged in as someone else gives a new cookie; the old one stops authenticating", async () => {
-      const first = await register(server.url, uniqueEmail("first"));
+      const first = await register(app.url, uniqueEmail("first"));
       assert.equal((await api.get("/store/auth", { cookie: first.cookie })).status, 200);
       const secondEmail = uniqueEmail("second");
       const res = await api.post(
@@ -485,10 +465,10 @@ describe("customer routes", () => {
 
     it("returns the customer with billing_address and shipping_addresses for a cookie and for a Bearer token", async () => {
       const email = uniqueEmail("me");
-      const { cookie, customer } = await register(server.url, email, STRONG_PASSWORD, {
+      const { cookie, customer } = await register(app.url, email, STRONG_PASSWORD, {
         first_name: "Ada",
       });
-      const token = await getToken(server.url, email);
+      const token = await getToken(app.url, email);
       const byCookie = await api.get("/store/customers/me", { cookie });
       const byToken = await api.get("/store/customers/me", { token });
       for (const res of [byCookie, byToken]) {
@@ -506,7 +486,7 @@ describe("customer routes", () => {
     it("answers many concurrent requests of different customers each with its own customer, and a soft-deleted one with 404", async () => {
       const customers = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          register(server.url, uniqueEmail(`batch${i}`), STRONG_PASSWORD, {
+          register(app.url, uniqueEmail(`batch${i}`), STRONG_PASSWORD, {
             first_name: `Name ${i}`,
           }),
         ),
@@ -546,8 +526,8 @@ describe("customer routes", () => {
 
     it("answers 404 'Customer with id: <id> was not found' once the customer is soft-deleted", async () => {
       const email = uniqueEmail("deleted");
-      const { cookie, customer } = await register(server.url, email);
-      const token = await getToken(server.url, email);
+      const { cookie, customer } = await register(app.url, email);
+      const token = await getToken(app.url, email);
       await db.query("update customer set deleted_at = $1 where id = $2", [
         Date.now(),
         customer.id,
@@ -570,7 +550,7 @@ describe("customer routes", () => {
 
   describe("POST /store/customers/me", () => {
     it("updates first_name, last_name and phone; null clears the phone", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("profile"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("profile"));
       const res = await api.post(
         "/store/customers/me",
         { first_name: "Grace", last_name: "Hopper", phone: "+1 555 0100" },
@@ -601,7 +581,7 @@ describe("customer routes", () => {
     });
 
     it('merges metadata; a key set to "" is deleted', async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("meta"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("meta"));
       const first = await api.post(
         "/store/customers/me",
         { metadata: { a: 1, b: "x", nested: { deep: [1, 2] } } },
@@ -629,7 +609,7 @@ describe("customer routes", () => {
     });
 
     it('refuses metadata that is not an object: 400 "metadata must be an object"', async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("meta-bad"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("meta-bad"));
       for (const metadata of ["x", [1, 2], 5]) {
         const res = await api.post("/store/customers/me", { metadata }, { cookie });
         assertJsonError(res, 400, {
@@ -642,7 +622,7 @@ describe("customer routes", () => {
 
     it("stores a new email lower-cased: login works with any case and GET /store/auth/:email says it exists (SPEC §6.5)", async () => {
       const oldEmail = uniqueEmail("old");
-      const { cookie, customer } = await register(server.url, oldEmail);
+      const { cookie, customer } = await register(app.url, oldEmail);
       const mixed = `New.Mixed-${randomBytes(4).toString("hex")}@Example.com`;
       const lower = mixed.toLowerCase();
       const res = await api.post("/store/customers/me", { email: mixed }, { cookie });
@@ -673,9 +653,9 @@ describe("customer routes", () => {
 
     it("refuses a new email that another account uses (any case) with 422 duplicate_error", async () => {
       const taken = uniqueEmail("taken");
-      await register(server.url, taken);
+      await register(app.url, taken);
       const ownEmail = uniqueEmail("own");
-      const { cookie, customer } = await register(server.url, ownEmail);
+      const { cookie, customer } = await register(app.url, ownEmail);
       for (const email of [taken, taken.toUpperCase()]) {
         const res = await api.post("/store/customers/me", { email }, { cookie });
         assertJsonError(res, 422, DUPLICATE);
@@ -690,7 +670,7 @@ describe("customer routes", () => {
 
     it("changes the password: the new one logs in, the old one gets 401", async () => {
       const email = uniqueEmail("pw");
-      const { cookie, customer } = await register(server.url, email);
+      const { cookie, customer } = await register(app.url, email);
       const before = (await customerRow(customer.id)).password_hash;
       const res = await api.post("/store/customers/me", { password: OTHER_PASSWORD }, { cookie });
       assertCustomerResponse(res);
@@ -709,10 +689,10 @@ describe("customer routes", () => {
 
     it("a password change keeps the current session and ends the customer's other sessions and tokens", async () => {
       const email = uniqueEmail("pw-sessions");
-      const { cookie, customer } = await register(server.url, email);
-      const other = await login(server.url, email);
-      const token = await getToken(server.url, email);
-      const bystander = await register(server.url, uniqueEmail("bystander"));
+      const { cookie, customer } = await register(app.url, email);
+      const other = await login(app.url, email);
+      const token = await getToken(app.url, email);
+      const bystander = await register(app.url, uniqueEmail("bystander"));
       assert.equal(await sessionCount(customer.id), 3);
 
       const res = await api.post("/store/customers/me", { password: OTHER_PASSWORD }, { cookie });
@@ -736,8 +716,8 @@ describe("customer routes", () => {
 
     it("a password change made with a bearer token keeps that token and ends the cookie sessions", async () => {
       const email = uniqueEmail("pw-bearer");
-      const { cookie } = await register(server.url, email);
-      const token = await getToken(server.url, email);
+      const { cookie } = await register(app.url, email);
+      const token = await getToken(app.url, email);
       const res = await api.post("/store/customers/me", { password: OTHER_PASSWORD }, { token });
       assertCustomerResponse(res);
       assert.equal((await api.get("/store/customers/me", { token })).status, 200);
@@ -746,7 +726,7 @@ describe("customer routes", () => {
 
     it("refuses a weak new password with 400 and keeps the old one", async () => {
       const email = uniqueEmail("pw-weak");
-      const { cookie, customer } = await register(server.url, email);
+      const { cookie, customer } = await register(app.url, email);
       const hash = (await customerRow(customer.id)).password_hash;
       const cases: Array<[string, RegExp]> = [
         ["", /^password must be at least 8 characters long$/],
@@ -768,7 +748,7 @@ describe("customer routes", () => {
     });
 
     it("billing_address as an object creates an address (country_code lower-cased), not in shipping_addresses", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("billing"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("billing"));
       const res = await api.post(
         "/store/customers/me",
         { billing_address: { ...ADDRESS, company: "ACME ApS" } },
@@ -786,9 +766,7 @@ describe("customer routes", () => {
       assert.deepEqual(updated.shipping_addresses, []);
 
       assert.equal((await customerRow(customer.id)).billing_address_id, updated.billing_address_id);
-      const [address] = await db.query<Record<string, any>>("select * from address where id = $1", [
-        updated.billing_address_id,
-      ]);
+      const address = await addressRow(updated.billing_address_id);
       assert.ok(address);
       assert.equal(address.country_code, "dk");
       assert.equal(address.address_1, "Nørregade 1");
@@ -799,7 +777,7 @@ describe("customer routes", () => {
     });
 
     it("billing_address as an object again updates the same address", async () => {
-      const { cookie } = await register(server.url, uniqueEmail("billing-again"));
+      const { cookie } = await register(app.url, uniqueEmail("billing-again"));
       const first = await api.post("/store/customers/me", { billing_address: ADDRESS }, { cookie });
       const id = first.body.customer.billing_address_id;
       assert.match(id, ADDRESS_ID);
@@ -817,15 +795,13 @@ describe("customer routes", () => {
       assert.equal(billing.country_code, "se");
       assert.equal(billing.first_name, "Alec", "fields not sent are kept");
       assert.equal(billing.address_1, "Nørregade 1");
-      const [row] = await db.query<Record<string, any>>("select * from address where id = $1", [
-        id,
-      ]);
-      assert.equal(row!.city, "Aarhus");
-      assert.equal(row!.country_code, "se");
+      const row = await addressRow(id);
+      assert.equal(row.city, "Aarhus");
+      assert.equal(row.country_code, "se");
     });
 
     it("billing_address as the id of one of the customer's shipping addresses selects it", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("billing-id"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("billing-id"));
       const added = await api.post(
         "/store/customers/me/addresses",
         { address: ADDRESS },
@@ -845,7 +821,7 @@ describe("customer routes", () => {
     });
 
     it("billing_address as another customer's address id (or an unknown id) is a 404 and changes nothing", async () => {
-      const owner = await register(server.url, uniqueEmail("owner"));
+      const owner = await register(app.url, uniqueEmail("owner"));
       const added = await api.post(
         "/store/customers/me/addresses",
         { address: ADDRESS },
@@ -859,7 +835,7 @@ describe("customer routes", () => {
       );
       const ownersBilling = billing.body.customer.billing_address_id;
 
-      const { cookie, customer } = await register(server.url, uniqueEmail("thief"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("thief"));
       for (const id of [ownersShipping, ownersBilling, "addr_01J00000000000000000000000"]) {
         const res = await api.post("/store/customers/me", { billing_address: id }, { cookie });
         assertJsonError(res, 404, {
@@ -876,7 +852,7 @@ describe("customer routes", () => {
     });
 
     it("validates the billing_address field: neither an object nor a string, or an object with bad fields", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("billing-bad"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("billing-bad"));
       const cases: Array<[unknown, string]> = [
         [5, "billing_address must be an address object or the id of one of your addresses"],
         [{ city: 5 }, "billing_address.city must be a string"],
@@ -896,7 +872,7 @@ describe("customer routes", () => {
 
     it("treats null password and metadata as absent (class-validator's IsOptional), changing nothing else", async () => {
       const email = uniqueEmail("me-nulls");
-      const { cookie, customer } = await register(server.url, email);
+      const { cookie, customer } = await register(app.url, email);
       await api.post("/store/customers/me", { metadata: { keep: 1 } }, { cookie });
       const hash = (await customerRow(customer.id)).password_hash;
       const res = await api.post(
@@ -912,7 +888,7 @@ describe("customer routes", () => {
     });
 
     it("never words a validation failure in the schema validator's terms (body/…), whatever the body", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("me-wording"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("me-wording"));
       for (const body of [{ email: null }, { billing_address: null }, [], "text", 5]) {
         const res = await api.post("/store/customers/me", body, { cookie });
         assert.ok(
@@ -928,7 +904,7 @@ describe("customer routes", () => {
     });
 
     it("refuses unknown properties with 400", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("unknown"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("unknown"));
       const res = await api.post(
         "/store/customers/me",
         { first_name: "X", foo: "bar" },
@@ -950,7 +926,7 @@ describe("customer routes", () => {
 
     it("refuses a cookie-authenticated update from a cross-site Origin with 403 and changes nothing", async () => {
       const email = uniqueEmail("csrf");
-      const { cookie, customer } = await register(server.url, email, STRONG_PASSWORD, {
+      const { cookie, customer } = await register(app.url, email, STRONG_PASSWORD, {
         first_name: "Alec",
       });
       const before = await customerRow(customer.id);
@@ -972,8 +948,8 @@ describe("customer routes", () => {
 
     it("applies the Origin check only to cookies: the same request with a Bearer token succeeds", async () => {
       const email = uniqueEmail("csrf-bearer");
-      const { customer } = await register(server.url, email);
-      const token = await getToken(server.url, email);
+      const { customer } = await register(app.url, email);
+      const token = await getToken(app.url, email);
       const res = await api.post(
         "/store/customers/me",
         { first_name: "Alec" },

@@ -1,15 +1,15 @@
 /** Every bad input gets a clear JSON 4xx, never a 5xx, a crash or a hang (SPEC §2.2, §5). */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import {
   STRONG_PASSWORD,
-  client,
   login,
   rawRequest,
   register,
   type ApiResponse,
 } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 function assertJsonError(res: ApiResponse, status: number, type: string, message?: RegExp) {
   assert.equal(res.status, status, res.text);
@@ -22,17 +22,14 @@ function assertJsonError(res: ApiResponse, status: number, type: string, message
 }
 
 describe("error responses", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer();
+  const { api } = app;
   let email: string;
 
   before(async () => {
-    server = await startServer();
-    api = client(server.url);
     email = uniqueEmail();
-    await register(server.url, email);
+    await register(app.url, email);
   });
-  after(() => server.stop());
 
   it("unknown routes and methods: 404 JSON naming the route", async () => {
     assertJsonError(await api.get("/nothing/here"), 404, "not_found", /GET \/nothing\/here/);
@@ -115,19 +112,19 @@ describe("error responses", () => {
       assertJsonError(res, 401, "unauthorized");
     }
     const huge = await rawRequest(
-      server.url,
+      app.url,
       `GET /store/auth HTTP/1.1\r\nHost: x\r\nCookie: ${"a".repeat(20_000)}\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`,
     );
     assert.match(huge, /^HTTP\/1\.1 431 /);
     assert.match(huge, /application\/json/);
-    const garbage = await rawRequest(server.url, "THIS IS NOT HTTP\r\n\r\n");
+    const garbage = await rawRequest(app.url, "THIS IS NOT HTTP\r\n\r\n");
     assert.match(garbage, /^HTTP\/1\.1 400 /);
     assert.match(garbage, /"type":"invalid_data"/);
   });
 
   it("the server is still healthy and the customer can still log in afterwards", async () => {
     assert.equal((await api.get("/health")).status, 200);
-    const { cookie } = await login(server.url, email, STRONG_PASSWORD);
+    const { cookie } = await login(app.url, email, STRONG_PASSWORD);
     assert.equal((await api.get("/store/auth", { cookie })).status, 200);
   });
 

@@ -5,10 +5,10 @@
  * in clear in the throttle keys, and the development 429 message.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { queryTestDb } from "../../../../testing/db.js";
 import {
   STRONG_PASSWORD,
   client,
@@ -60,19 +60,13 @@ const deviceCookie = (response: ApiResponse) =>
   response.setCookies.find((cookie) => cookie.startsWith("gatehouse.device="))?.split(";")[0];
 
 describe("login limits", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  before(async () => {
-    server = await startServer({ env: { TRUST_PROXY: "true" } });
-    api = client(server.url);
-  });
-  after(() => server.stop());
+  const app = useServer({ env: { TRUST_PROXY: "true" } });
+  const { api } = app;
 
   describe("attempts are counted before the password is checked", () => {
     it("a burst of 60 on one account from one address: 5 × 401, then 429, the right password (last) too", async () => {
       const email = uniqueEmail("burst");
-      await register(server.url, email);
+      await register(app.url, email);
       const responses = await burstThen(
         Array.from(
           { length: 59 },
@@ -241,7 +235,7 @@ describe("login limits", () => {
   describe("device cookies keep the owner in", () => {
     it("sets an HttpOnly device cookie for a year at every successful cookie login", async () => {
       const email = uniqueEmail("device");
-      await register(server.url, email);
+      await register(app.url, email);
       for (const res of [
         await api.post("/store/auth", { email, password: STRONG_PASSWORD }),
         await api.post("/store/auth", { email, password: STRONG_PASSWORD }),
@@ -263,8 +257,8 @@ describe("login limits", () => {
     it("the owner's device logs in while attackers have locked the account; nobody else does", async () => {
       const email = uniqueEmail("owner");
       const other = uniqueEmail("other");
-      await register(server.url, email);
-      await register(server.url, other);
+      await register(app.url, email);
+      await register(app.url, other);
       const owner = await api.post(
         "/store/auth",
         { email, password: STRONG_PASSWORD },
@@ -351,7 +345,7 @@ describe("login limits", () => {
 
     it("a device has its own back-off: 5 free failures, then 429", async () => {
       const email = uniqueEmail("device-backoff");
-      await register(server.url, email);
+      await register(app.url, email);
       const device = deviceCookie(
         await api.post("/store/auth", { email, password: STRONG_PASSWORD }, from("203.0.113.33")),
       )!;
@@ -439,7 +433,7 @@ describe("login limits", () => {
     it("stores no typed email after failed logins and reset requests", async () => {
       const email = uniqueEmail("keyed");
       const unknown = uniqueEmail("typo");
-      await register(server.url, email);
+      await register(app.url, email);
       for (const typed of [email, unknown, email.toUpperCase()]) {
         assert.equal(
           (await api.post("/store/auth", { email: typed, password: "wrong" })).status,
@@ -450,12 +444,12 @@ describe("login limits", () => {
           204,
         );
       }
-      const keys = (await queryTestDb<{ key: string }>(server, "select key from throttle")).map(
+      const keys = (await app.db.query<{ key: string }>("select key from throttle")).map(
         (row) => row.key,
       );
-      const prefix = server.env.REDIS_PREFIX;
+      const prefix = app.server.env.REDIS_PREFIX;
       if (prefix) {
-        const redis = new Redis(server.env.REDIS_URL!);
+        const redis = new Redis(app.server.env.REDIS_URL!);
         try {
           keys.push(...(await redis.keys(`${prefix}throttle:*`)));
         } finally {

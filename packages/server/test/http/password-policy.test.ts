@@ -5,11 +5,11 @@
  * a 400 that names the reason; nothing is stored. Passphrases pass.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { openTestDb, type TestDb } from "../../../../testing/db.js";
-import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { STRONG_PASSWORD, login, register } from "../../../../testing/http.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 const STORE_NAME = "Harbourside Provisions";
 const FIRST_NAME = "Marguerite";
@@ -33,19 +33,8 @@ const badPasswords = (email: string): Array<[string, RegExp]> => [
 const GOOD_PASSWORDS = ["correct horse battery", "Tr0ub4dor&3-staple", "qzvhwkcp"];
 
 describe("password policy over HTTP", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let db: TestDb;
-
-  before(async () => {
-    server = await startServer({ env: { STORE_NAME } });
-    api = client(server.url);
-    db = await openTestDb(server);
-  });
-  after(async () => {
-    await db?.close();
-    await server?.stop();
-  });
+  const app = useServer({ env: { STORE_NAME } });
+  const { api, db } = app;
 
   const storedHash = async (id: string) =>
     (
@@ -84,13 +73,13 @@ describe("password policy over HTTP", () => {
         last_name: LAST_NAME,
       });
       assert.equal(res.status, 200, `${password}: ${res.text}`);
-      assert.equal((await login(server.url, email, password)).response.status, 200);
+      assert.equal((await login(app.url, email, password)).response.status, 200);
     }
   });
 
   it("a profile change checks the current and the new email and names", async () => {
     const email = uniqueEmail("profile");
-    const { cookie, customer } = await register(server.url, email, STRONG_PASSWORD, {
+    const { cookie, customer } = await register(app.url, email, STRONG_PASSWORD, {
       first_name: FIRST_NAME,
       last_name: LAST_NAME,
     });
@@ -125,12 +114,12 @@ describe("password policy over HTTP", () => {
       assert.equal(res.status, 200, `${password}: ${res.text}`);
     }
     assert.notEqual(await storedHash(customer.id), hash);
-    assert.equal((await login(server.url, email, GOOD_PASSWORDS.at(-1))).response.status, 200);
+    assert.equal((await login(app.url, email, GOOD_PASSWORDS.at(-1))).response.status, 200);
   });
 
   it("reset completion checks the account's email and names, and keeps the token for a good password", async () => {
     const email = uniqueEmail("reset");
-    const { customer } = await register(server.url, email, STRONG_PASSWORD, {
+    const { customer } = await register(app.url, email, STRONG_PASSWORD, {
       first_name: FIRST_NAME,
       last_name: LAST_NAME,
     });
@@ -150,7 +139,7 @@ describe("password policy over HTTP", () => {
       password: GOOD_PASSWORDS[0],
     });
     assert.equal(res.status, 200, res.text);
-    assert.equal((await login(server.url, email, GOOD_PASSWORDS[0])).response.status, 200);
+    assert.equal((await login(app.url, email, GOOD_PASSWORDS[0])).response.status, 200);
     for (const password of GOOD_PASSWORDS.slice(1)) {
       const again = await api.post("/store/customers/password-reset", {
         email,
@@ -163,11 +152,11 @@ describe("password policy over HTTP", () => {
 
   /** Requests a reset token and returns the one the (development) server logs. */
   async function requestToken(email: string): Promise<string> {
-    const from = server.logs.length;
+    const from = app.server.logs.length;
     assert.equal((await api.post("/store/customers/password-token", { email })).status, 204);
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const entry = server.logs
+      const entry = app.server.logs
         .slice(from)
         .find((line) => line.email === email && typeof line.token === "string");
       if (entry) return entry.token as string;

@@ -9,19 +9,17 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { openTestDb, type TestDb } from "../../../../testing/db.js";
 import {
   STRONG_PASSWORD,
-  client,
   getToken,
   login,
   register,
   type ApiResponse,
 } from "../../../../testing/http.js";
-import { storedSessions } from "../../../../testing/sessions.js";
 import { CUSTOMER_KEYS, assertJsonError } from "../../../../testing/expect.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 const CUSTOMER_KEYS_SORTED = [...CUSTOMER_KEYS].sort();
 const NEW_PASSWORD = "a brand new passphrase for the reset";
@@ -33,34 +31,17 @@ const fakeCustomerId = () =>
   `cus_${Array.from(randomBytes(26), (byte) => CROCKFORD[byte % 32]).join("")}`;
 
 describe("password reset (token delivered in the development log)", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let db: TestDb;
+  const app = useServer();
+  const { api, db, customerRow, sessionCount } = app;
 
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-    db = await openTestDb(server);
-  });
-  after(async () => {
-    await db?.close();
-    await server?.stop();
-  });
-
-  const customerRow = async (id: string) => {
-    const [row] = await db.query<Record<string, any>>("select * from customer where id = $1", [id]);
-    return row!;
-  };
   const resetRows = (customerId: string) =>
     db.query<Record<string, any>>("select * from password_reset where customer_id = $1", [
       customerId,
     ]);
-  const sessionCount = async (customerId: string) =>
-    (await storedSessions(server, customerId)).length;
 
   /** Log entries, from index `from` on, that carry a reset token for `email`. */
   const tokenEntries = (email: string, from = 0) =>
-    server.logs
+    app.server.logs
       .slice(from)
       .filter((entry) => entry.email === email && typeof entry.token === "string");
 
@@ -77,7 +58,7 @@ describe("password reset (token delivered in the development log)", () => {
 
   /** Requests a reset token for `email` (204 expected) and returns the token the server logged. */
   async function requestToken(email: string, asTyped = email): Promise<string> {
-    const from = server.logs.length;
+    const from = app.server.logs.length;
     const res = await api.post("/store/customers/password-token", { email: asTyped });
     assert.equal(res.status, 204, res.text);
     return waitForLoggedToken(email, from);
@@ -89,7 +70,7 @@ describe("password reset (token delivered in the development log)", () => {
   describe("POST /store/customers/password-token", () => {
     it("answers 204 with an empty body for registered, unknown and guest emails alike", async () => {
       const registered = uniqueEmail("registered");
-      const { customer } = await register(server.url, registered);
+      const { customer } = await register(app.url, registered);
       const guest = uniqueEmail("guest");
       const guestId = fakeCustomerId();
       await db.query(
@@ -98,7 +79,7 @@ describe("password reset (token delivered in the development log)", () => {
       );
       const unknown = uniqueEmail("unknown");
 
-      const from = server.logs.length;
+      const from = app.server.logs.length;
       const responses: ApiResponse[] = [];
       for (const email of [registered, unknown, guest]) {
         responses.push(await api.post("/store/customers/password-token", { email }));
@@ -129,7 +110,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("looks the email up case-insensitively", async () => {
       const email = uniqueEmail("case");
-      await register(server.url, email);
+      await register(app.url, email);
       const token = await requestToken(email, email.toUpperCase());
       assert.match(token, TOKEN_SHAPE);
     });
@@ -153,7 +134,7 @@ describe("password reset (token delivered in the development log)", () => {
   describe("POST /store/customers/password-reset", () => {
     it("resets the password with the token: 200 {customer} with scalars only, no secrets", async () => {
       const email = uniqueEmail("reset");
-      const { customer } = await register(server.url, email, STRONG_PASSWORD, {
+      const { customer } = await register(app.url, email, STRONG_PASSWORD, {
         first_name: "Alec",
       });
       const oldHash = (await customerRow(customer.id)).password_hash;
@@ -181,7 +162,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("lets the customer log in with the new password; the old one gets 401", async () => {
       const email = uniqueEmail("reset-login");
-      const { customer } = await register(server.url, email);
+      const { customer } = await register(app.url, email);
       assert.equal((await reset(email, await requestToken(email))).status, 200);
       assertJsonError(
         await api.post("/store/auth", { email, password: STRONG_PASSWORD }),
@@ -195,10 +176,10 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("ends every session and bearer token of the customer, and only that customer's", async () => {
       const email = uniqueEmail("reset-sessions");
-      const registered = await register(server.url, email);
-      const second = await login(server.url, email);
-      const token = await getToken(server.url, email);
-      const bystander = await register(server.url, uniqueEmail("bystander"));
+      const registered = await register(app.url, email);
+      const second = await login(app.url, email);
+      const token = await getToken(app.url, email);
+      const bystander = await register(app.url, uniqueEmail("bystander"));
       const customerId = registered.customer.id;
       assert.equal(await sessionCount(customerId), 3);
 
@@ -222,7 +203,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("does not set a cookie or log the customer in", async () => {
       const email = uniqueEmail("reset-nocookie");
-      const { customer, cookie } = await register(server.url, email);
+      const { customer, cookie } = await register(app.url, email);
       await api.delete("/store/auth", { cookie });
       const res = await reset(email, await requestToken(email));
       assert.equal(res.status, 200);
@@ -233,7 +214,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("refuses a reused token with 401 'Invalid or expired password reset token'", async () => {
       const email = uniqueEmail("reuse");
-      await register(server.url, email);
+      await register(app.url, email);
       const token = await requestToken(email);
       assert.equal((await reset(email, token)).status, 200);
       const again = await reset(email, token, "yet another fresh passphrase");
@@ -248,7 +229,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("answers garbage, unknown and empty tokens with 401, never 500", async () => {
       const email = uniqueEmail("garbage");
-      const { customer } = await register(server.url, email);
+      const { customer } = await register(app.url, email);
       const hash = (await customerRow(customer.id)).password_hash;
       await requestToken(email); // a live token exists; none of the guesses below is it
       for (const token of [
@@ -270,8 +251,8 @@ describe("password reset (token delivered in the development log)", () => {
     it("refuses customer A's token used with customer B's email (401), and changes neither password", async () => {
       const emailA = uniqueEmail("owner-a");
       const emailB = uniqueEmail("victim-b");
-      const a = await register(server.url, emailA);
-      const b = await register(server.url, emailB);
+      const a = await register(app.url, emailA);
+      const b = await register(app.url, emailB);
       const hashA = (await customerRow(a.customer.id)).password_hash;
       const hashB = (await customerRow(b.customer.id)).password_hash;
       const tokenA = await requestToken(emailA);
@@ -292,7 +273,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("refuses an expired token with 401 (not 500)", async () => {
       const email = uniqueEmail("expired");
-      const { customer } = await register(server.url, email);
+      const { customer } = await register(app.url, email);
       const token = await requestToken(email);
       await db.query("update password_reset set expires_at = $1 where customer_id = $2", [
         Date.now() - 1000,
@@ -307,7 +288,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("no longer accepts a token once the password was changed through the profile", async () => {
       const email = uniqueEmail("changed");
-      const { cookie } = await register(server.url, email);
+      const { cookie } = await register(app.url, email);
       const token = await requestToken(email);
       const change = await api.post(
         "/store/customers/me",
@@ -338,7 +319,7 @@ describe("password reset (token delivered in the development log)", () => {
 
     it("refuses a weak new password with 400 before consuming the token, which stays usable", async () => {
       const email = uniqueEmail("weak");
-      const { customer } = await register(server.url, email);
+      const { customer } = await register(app.url, email);
       const hash = (await customerRow(customer.id)).password_hash;
       const token = await requestToken(email);
       const cases: Array<[string, RegExp]> = [
@@ -375,8 +356,6 @@ describe("password reset with PASSWORD_RESET_WEBHOOK_URL", () => {
     body: any;
   }
   let webhook: Server;
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
   const received: Received[] = [];
 
   before(async () => {
@@ -403,16 +382,15 @@ describe("password reset with PASSWORD_RESET_WEBHOOK_URL", () => {
       });
     });
     await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+  });
+  const app = useServer(() => {
     const { port } = webhook.address() as AddressInfo;
-    server = await startServer({
+    return {
       env: { PASSWORD_RESET_WEBHOOK_URL: `http://127.0.0.1:${port}/hooks/password-reset` },
-    });
-    api = client(server.url);
+    };
   });
-  after(async () => {
-    await server?.stop();
-    await new Promise((resolve) => webhook?.close(resolve));
-  });
+  const { api } = app;
+  after(() => new Promise((resolve) => webhook?.close(resolve)));
 
   async function waitForWebhook(count: number): Promise<Received> {
     const deadline = Date.now() + 2000;
@@ -425,7 +403,7 @@ describe("password reset with PASSWORD_RESET_WEBHOOK_URL", () => {
 
   it("POSTs {type: customer.password_reset_requested, data: {id, email, first_name, last_name, token}} and the token works", async () => {
     const email = uniqueEmail("hooked");
-    const { customer } = await register(server.url, email, STRONG_PASSWORD, {
+    const { customer } = await register(app.url, email, STRONG_PASSWORD, {
       first_name: "Alec",
       last_name: "Reynolds",
     });
@@ -445,7 +423,7 @@ describe("password reset with PASSWORD_RESET_WEBHOOK_URL", () => {
       data: { id: customer.id, email, first_name: "Alec", last_name: "Reynolds", token },
     });
     assert.ok(
-      !server.logs.some((entry) => JSON.stringify(entry).includes(token)),
+      !app.server.logs.some((entry) => JSON.stringify(entry).includes(token)),
       "with a webhook the token is never logged",
     );
 
@@ -462,15 +440,10 @@ describe("password reset with PASSWORD_RESET_WEBHOOK_URL", () => {
   it("does not call the webhook for unknown or guest emails", async () => {
     const before = received.length;
     const guest = uniqueEmail("hook-guest");
-    const db = await openTestDb(server);
-    try {
-      await db.query(
-        "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
-        [fakeCustomerId(), Date.now(), guest, false],
-      );
-    } finally {
-      await db.close();
-    }
+    await app.db.query(
+      "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
+      [fakeCustomerId(), Date.now(), guest, false],
+    );
     for (const email of [uniqueEmail("hook-unknown"), guest]) {
       const res = await api.post("/store/customers/password-token", { email });
       assert.equal(res.status, 204);

@@ -5,11 +5,11 @@
  * nothing of a refused request is stored, and the bounds hold under concurrent requests.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { openTestDb, type TestDb } from "../../../../testing/db.js";
-import { client, register } from "../../../../testing/http.js";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
+import { register } from "../../../../testing/http.js";
 import { ADDRESS } from "../../../../testing/expect.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 const CUSTOMER_MAX_BYTES = 16_384;
 const CUSTOMER_MAX_KEYS = 50;
@@ -22,19 +22,8 @@ const keys = (count: number, from = 0, value: unknown = 1) =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${from + i}`, value]));
 
 describe("bounded metadata and address book", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let db: TestDb;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-    db = await openTestDb(server);
-  });
-  after(async () => {
-    await db?.close();
-    await server?.stop();
-  });
+  const app = useServer();
+  const { api, db } = app;
 
   const storedCustomer = async (id: string) => {
     const [row] = await db.query<{ metadata: string | null; first_name: string | null }>(
@@ -66,7 +55,7 @@ describe("bounded metadata and address book", () => {
 
   describe("customer metadata", () => {
     it("refuses an update whose merged metadata would exceed 16384 bytes, and stores none of it", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("meta-size"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("meta-size"));
       const chunk = "y".repeat(5000);
       let expected: Record<string, unknown> = {};
       for (const key of ["a", "b", "c"]) {
@@ -105,7 +94,7 @@ describe("bounded metadata and address book", () => {
     });
 
     it("refuses more than 50 keys once merged", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("meta-keys"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("meta-keys"));
       const first = await api.post("/store/customers/me", { metadata: keys(40) }, { cookie });
       assert.equal(first.status, 200, first.text);
       const res = await api.post("/store/customers/me", { metadata: keys(11, 40) }, { cookie });
@@ -120,7 +109,7 @@ describe("bounded metadata and address book", () => {
     });
 
     it("a burst of 60 concurrent merges loses none and never stores more than the bound", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("meta-burst"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("meta-burst"));
       const value = "z".repeat(1000);
       const answers = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
@@ -148,7 +137,7 @@ describe("bounded metadata and address book", () => {
 
   describe("address book", () => {
     it("a burst of 60 concurrent additions stores exactly 50; deleting one makes room", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("book"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("book"));
       const answers = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
           api.post(
@@ -196,7 +185,7 @@ describe("bounded metadata and address book", () => {
     });
 
     it("bounds each address's metadata: on creation, on update and on the billing address", async () => {
-      const { cookie, customer } = await register(server.url, uniqueEmail("addr-meta"));
+      const { cookie, customer } = await register(app.url, uniqueEmail("addr-meta"));
       const tooMany = await api.post(
         "/store/customers/me/addresses",
         { address: { ...ADDRESS, metadata: keys(21) } },
@@ -247,7 +236,7 @@ describe("bounded metadata and address book", () => {
     });
 
     it("concurrent merges into one address lose none and stay within the bound", async () => {
-      const { cookie } = await register(server.url, uniqueEmail("addr-burst"));
+      const { cookie } = await register(app.url, uniqueEmail("addr-burst"));
       const created = await api.post(
         "/store/customers/me/addresses",
         { address: ADDRESS },

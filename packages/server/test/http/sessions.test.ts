@@ -1,7 +1,8 @@
 /** Cookie sessions (SPEC §3.1): attributes, fixation, expiry, CORS/CSRF, and the session list. */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { storedSessions } from "../../../../testing/sessions.js";
 import {
   STRONG_PASSWORD,
@@ -11,22 +12,19 @@ import {
   register,
   sessionCookie,
 } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { startServer, uniqueEmail } from "../../../../testing/server.js";
 
 describe("cookie sessions", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer({
+    env: { STORE_CORS: "http://shop.test:8000,/^https:\\/\\/.*\\.shop\\.test$/" },
+  });
+  const { api } = app;
   let email: string;
 
   before(async () => {
-    server = await startServer({
-      env: { STORE_CORS: "http://shop.test:8000,/^https:\\/\\/.*\\.shop\\.test$/" },
-    });
-    api = client(server.url);
     email = uniqueEmail();
-    await register(server.url, email);
+    await register(app.url, email);
   });
-  after(() => server.stop());
 
   it("sets connect.sid with HttpOnly, Path=/, SameSite=Lax, an Expires 7 days out, and no Secure over HTTP", async () => {
     const res = await api.post("/store/auth", { email, password: STRONG_PASSWORD });
@@ -68,9 +66,9 @@ describe("cookie sessions", () => {
   });
 
   it("stores only a hash of the session id", async () => {
-    const { cookie } = await login(server.url, email);
+    const { cookie } = await login(app.url, email);
     const value = cookie.split("=")[1]!;
-    const rows = await storedSessions(server);
+    const rows = await storedSessions(app.server);
     assert.ok(rows.length > 0);
     for (const row of rows) {
       assert.notEqual(row.token_hash, value);
@@ -79,12 +77,12 @@ describe("cookie sessions", () => {
   });
 
   it("sends no cookie and stores no session for anonymous requests", async () => {
-    const before = (await storedSessions(server)).length;
+    const before = (await storedSessions(app.server)).length;
     for (const path of ["/health", "/store/auth", `/store/auth/${email}`, "/store/nothing"]) {
       const res = await api.get(path);
       assert.equal(res.setCookies.length, 0, path);
     }
-    assert.equal((await storedSessions(server)).length, before);
+    assert.equal((await storedSessions(app.server)).length, before);
   });
 
   it("issues a new id at login: a cookie presented at login is not authenticated afterwards (no fixation)", async () => {
@@ -98,7 +96,7 @@ describe("cookie sessions", () => {
     assert.notEqual(sessionCookie(res), planted);
     assert.equal((await api.get("/store/auth", { cookie: planted })).status, 401);
 
-    const { cookie: before } = await login(server.url, email);
+    const { cookie: before } = await login(app.url, email);
     const again = await api.post(
       "/store/auth",
       { email, password: STRONG_PASSWORD },
@@ -115,7 +113,7 @@ describe("cookie sessions", () => {
   });
 
   it("issues a new id at registration too", async () => {
-    const { cookie: before } = await login(server.url, email);
+    const { cookie: before } = await login(app.url, email);
     const res = await api.post(
       "/store/customers",
       { email: uniqueEmail(), password: STRONG_PASSWORD },
@@ -155,7 +153,7 @@ describe("cookie sessions", () => {
 
   describe("CSRF", () => {
     it("refuses a cookie-authenticated write from a foreign Origin with 403, and changes nothing", async () => {
-      const { cookie, customer } = await login(server.url, email);
+      const { cookie, customer } = await login(app.url, email);
       const res = await api.post(
         "/store/customers/me",
         { first_name: "Mallory" },
@@ -175,8 +173,8 @@ describe("cookie sessions", () => {
     });
 
     it("allows the same write from an allowed origin, from the server's own origin, and without Origin", async () => {
-      const { cookie } = await login(server.url, email);
-      for (const origin of ["http://shop.test:8000", new URL(server.url).origin, undefined]) {
+      const { cookie } = await login(app.url, email);
+      for (const origin of ["http://shop.test:8000", new URL(app.url).origin, undefined]) {
         const headers: Record<string, string> = origin ? { origin } : {};
         const res = await api.post(
           "/store/customers/me",
@@ -190,30 +188,27 @@ describe("cookie sessions", () => {
 });
 
 describe("session lifetime", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer({
+    env: { SESSION_IDLE_TIMEOUT: "2s", SESSION_ABSOLUTE_TIMEOUT: "5s" },
+  });
+  const { api } = app;
   let email: string;
 
   before(async () => {
-    server = await startServer({
-      env: { SESSION_IDLE_TIMEOUT: "2s", SESSION_ABSOLUTE_TIMEOUT: "5s" },
-    });
-    api = client(server.url);
     email = uniqueEmail();
-    await register(server.url, email);
+    await register(app.url, email);
   });
-  after(() => server.stop());
 
   it("ends a session left idle longer than the idle timeout", async () => {
-    const { cookie } = await login(server.url, email);
-    const token = await getToken(server.url, email);
+    const { cookie } = await login(app.url, email);
+    const token = await getToken(app.url, email);
     await sleep(2300);
     assert.equal((await api.get("/store/auth", { cookie })).status, 401);
     assert.equal((await api.get("/store/auth", { token })).status, 401);
   });
 
   it("slides the idle timeout with use, but never past the absolute cap", async () => {
-    const { cookie } = await login(server.url, email);
+    const { cookie } = await login(app.url, email);
     const started = Date.now();
     // Used every 700 ms, the session outlives the 2 s idle timeout…
     while (Date.now() - started < 4200) {

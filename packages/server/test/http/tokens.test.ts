@@ -1,29 +1,27 @@
 /** Bearer tokens (SPEC §3.2): only a genuine, unexpired, session-bound store token is accepted. */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { SignJWT, generateKeyPair } from "jose";
 import { STRONG_PASSWORD, client, getToken, register } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { startServer, uniqueEmail } from "../../../../testing/server.js";
 
 const decode = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("bearer tokens (EdDSA, the default)", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer();
+  const { api } = app;
   let token: string;
   let victimId: string;
 
   before(async () => {
-    server = await startServer();
-    api = client(server.url);
     const email = uniqueEmail();
-    await register(server.url, email);
-    token = await getToken(server.url, email);
-    victimId = (await register(server.url, uniqueEmail("victim"))).customer.id;
+    await register(app.url, email);
+    token = await getToken(app.url, email);
+    victimId = (await register(app.url, uniqueEmail("victim"))).customer.id;
   });
-  after(() => server.stop());
 
   const rejected = async (candidate: string, why: string) => {
     const res = await api.get("/store/auth", { token: candidate });
@@ -100,22 +98,19 @@ describe("bearer tokens (EdDSA, the default)", () => {
 });
 
 describe("bearer tokens (HS256 with JWT_SECRET)", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const app = useServer({ env: { JWT_ALGORITHM: "HS256" } });
+  const { api } = app;
   let token: string;
   let claims: Record<string, unknown>;
   let secret: Uint8Array;
 
   before(async () => {
-    server = await startServer({ env: { JWT_ALGORITHM: "HS256" } });
-    api = client(server.url);
-    secret = new TextEncoder().encode(server.env.JWT_SECRET);
+    secret = new TextEncoder().encode(app.server.env.JWT_SECRET);
     const email = uniqueEmail();
-    await register(server.url, email);
-    token = await getToken(server.url, email);
+    await register(app.url, email);
+    token = await getToken(app.url, email);
     claims = decode(token.split(".")[1]!);
   });
-  after(() => server.stop());
 
   const sign = (
     payload: Record<string, unknown>,
@@ -177,7 +172,7 @@ describe("bearer tokens (HS256 with JWT_SECRET)", () => {
 
   it("stops accepting a token once its session is revoked", async () => {
     const fresh = await getToken(
-      server.url,
+      app.url,
       decode(token.split(".")[1]!).customer_id ? await emailOf(token) : "",
     );
     assert.equal((await api.get("/store/auth", { token: fresh })).status, 200);

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { hash } from "@node-rs/argon2";
-import { openTestDb, type TestDb } from "../../../../testing/db.js";
 import { STRONG_PASSWORD, client, register } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { startServer, uniqueEmail } from "../../../../testing/server.js";
 
 // Hashes written by Medusa 1.20.11 for "supersecret" (wire contract §5).
 const MEDUSA_HASHES = [
@@ -15,20 +15,9 @@ const MEDUSA_HASHES = [
 ];
 
 describe("password storage", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let db: TestDb;
+  const app = useServer();
+  const { api, db } = app;
   let seq = 0;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-    db = await openTestDb(server);
-  });
-  after(async () => {
-    await db.close();
-    await server.stop();
-  });
 
   async function plant(email: string, passwordHash: string): Promise<string> {
     const id = `cus_01IMPORTED0000000000000${String(seq++).padStart(3, "0")}`;
@@ -47,7 +36,7 @@ describe("password storage", () => {
     )[0]!.password_hash;
 
   it("stores new passwords as Argon2id with at least OWASP's parameters", async () => {
-    const { customer } = await register(server.url, uniqueEmail());
+    const { customer } = await register(app.url, uniqueEmail());
     const stored = await storedHash(customer.id);
     assert.match(stored, /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/);
     const [, m, t, p] = /m=(\d+),t=(\d+),p=(\d+)/.exec(stored)!;
@@ -94,14 +83,14 @@ describe("password storage", () => {
     const composed = "café crème brûlée"; // NFC
     const decomposed = composed.normalize("NFD");
     assert.notEqual(composed, decomposed);
-    await register(server.url, email, decomposed);
+    await register(app.url, email, decomposed);
     assert.equal((await api.post("/store/auth", { email, password: composed })).status, 200);
   });
 
   it("never truncates: a 128-character password differs from its 127-character prefix", async () => {
     const email = uniqueEmail("long");
     const long = randomBytes(64).toString("hex"); // a repeated unit would be refused as a pattern
-    await register(server.url, email, long);
+    await register(app.url, email, long);
     assert.equal(
       (await api.post("/store/auth", { email, password: long.slice(0, 127) })).status,
       401,

@@ -4,10 +4,11 @@
  * them through a relay the test cuts.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { backendName, createBackend, type Backend } from "../../../../testing/backend.js";
-import { client, register } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { register } from "../../../../testing/http.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 import { relayTo } from "../../../../testing/relay.js";
 
 describe(
@@ -16,30 +17,28 @@ describe(
   () => {
     let backend: Backend;
     let relays: Array<{ url: string; close(): Promise<void> }>;
-    let server: TestServer;
 
-    before(async () => {
+    const app = useServer(async () => {
       backend = await createBackend();
       const database = await relayTo(backend.env.DATABASE_URL!);
       const redis = backend.env.REDIS_URL ? await relayTo(backend.env.REDIS_URL) : undefined;
       relays = redis ? [database, redis] : [database];
-      server = await startServer({
+      return {
         env: {
           ...backend.env,
           DATABASE_URL: database.url,
           ...(redis && { REDIS_URL: redis.url }),
         },
-      });
+      };
     });
     after(async () => {
-      await server?.stop();
       await Promise.all(relays?.map((relay) => relay.close()) ?? []);
       await backend?.drop();
     });
 
     it("answers a JSON 503 service_unavailable with Retry-After: 1", async () => {
-      const api = client(server.url);
-      const { cookie } = await register(server.url, uniqueEmail());
+      const { api } = app;
+      const { cookie } = await register(app.url, uniqueEmail());
       assert.equal((await api.get("/store/auth", { cookie })).status, 200);
       await Promise.all(relays.map((relay) => relay.close()));
 

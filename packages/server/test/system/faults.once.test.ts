@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
 import {
   serverEntry,
@@ -60,22 +61,17 @@ function exitOf(env: Record<string, string>): Promise<{ code: number | null; std
 
 describe("Redis faults", () => {
   let redis: PrivateRedis;
-  let server: TestServer;
-
   before(async () => {
     redis = await privateRedis();
     await redis.start();
-    server = await startServer({ env: { REDIS_URL: redis.url } });
   });
-  after(async () => {
-    await server.stop();
-    await redis.stop();
-  });
+  const app = useServer(() => ({ env: { REDIS_URL: redis.url } }));
+  after(() => redis.stop());
 
   it("refuses to start when Redis is unreachable, naming the URL without its password", async () => {
     const { code, stderr } = await exitOf({
       REDIS_URL: "redis://:hunter2@127.0.0.1:1",
-      DATA_DIR: server.env.DATA_DIR!,
+      DATA_DIR: app.server.env.DATA_DIR!,
     });
     assert.equal(code, 1);
     assert.match(stderr, /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
@@ -84,33 +80,33 @@ describe("Redis faults", () => {
 
   it("answers 503 JSON quickly while Redis is down, reports it on /ready, and recovers by itself", async () => {
     const email = uniqueEmail();
-    await register(server.url, email);
-    const { cookie } = await login(server.url, email);
-    assert.equal((await timedGet(server.url, "/store/auth", cookie)).status, 200);
+    await register(app.url, email);
+    const { cookie } = await login(app.url, email);
+    assert.equal((await timedGet(app.url, "/store/auth", cookie)).status, 200);
 
     await redis.stop();
-    const down = await timedGet(server.url, "/store/auth", cookie);
+    const down = await timedGet(app.url, "/store/auth", cookie);
     assert.equal(down.status, 503);
     assert.deepEqual(Object.keys(down.body).sort(), ["code", "message", "type"]);
     assert.equal(down.body.code, "service_unavailable");
     assert.ok(down.ms < BOUND_MS);
-    const loginDown = await client(server.url).post("/store/auth", {
+    const loginDown = await client(app.url).post("/store/auth", {
       email,
       password: STRONG_PASSWORD,
     });
     assert.equal(loginDown.status, 503);
-    const ready = await timedGet(server.url, "/ready");
+    const ready = await timedGet(app.url, "/ready");
     assert.equal(ready.status, 503);
     assert.equal(ready.body.checks.database, "ok");
     assert.match(ready.body.checks.redis, /^unavailable/);
-    assert.equal((await timedGet(server.url, "/health")).status, 200, "liveness is not readiness");
+    assert.equal((await timedGet(app.url, "/health")).status, 200, "liveness is not readiness");
 
     await redis.start();
-    await eventually(async () => (await timedGet(server.url, "/ready")).status === 200);
+    await eventually(async () => (await timedGet(app.url, "/ready")).status === 200);
     // This Redis kept nothing: the old session is gone, and logging in again works.
-    assert.equal((await timedGet(server.url, "/store/auth", cookie)).status, 401);
-    const again = await login(server.url, email);
-    assert.equal((await timedGet(server.url, "/store/auth", again.cookie)).status, 200);
+    assert.equal((await timedGet(app.url, "/store/auth", cookie)).status, 401);
+    const again = await login(app.url, email);
+    assert.equal((await timedGet(app.url, "/store/auth", again.cookie)).status, 200);
   });
 });
 

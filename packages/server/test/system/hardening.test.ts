@@ -10,10 +10,10 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { SignJWT, decodeJwt, decodeProtectedHeader } from "jose";
 import { backendName, createBackend, type Backend } from "../../../../testing/backend.js";
-import { queryTestDb } from "../../../../testing/db.js";
 import {
   STRONG_PASSWORD,
   client,
@@ -22,12 +22,7 @@ import {
   register,
   sessionCookie,
 } from "../../../../testing/http.js";
-import {
-  serverEntry,
-  startServer,
-  uniqueEmail,
-  type TestServer,
-} from "../../../../testing/server.js";
+import { serverEntry, startServer, uniqueEmail } from "../../../../testing/server.js";
 import { relayTo } from "../../../../testing/relay.js";
 
 const BEARER_401 =
@@ -71,14 +66,8 @@ async function withBackend(use: (backend: Backend) => Promise<void>): Promise<vo
 const postgresOnly = backendName() === "sqlite" ? "needs PostgreSQL (no URL on SQLite)" : false;
 
 describe("hardening", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server.url);
-  });
-  after(() => server.stop());
+  const app = useServer();
+  const { api } = app;
 
   describe("Authorization header", () => {
     const long = "A".repeat(16_000);
@@ -113,8 +102,8 @@ describe("hardening", () => {
 
     it("still reads a Bearer token with any scheme case and extra whitespace", async () => {
       const email = uniqueEmail("authz");
-      await register(server.url, email);
-      const token = await getToken(server.url, email);
+      await register(app.url, email);
+      const token = await getToken(app.url, email);
       for (const header of [`Bearer ${token}`, `bearer\t${token}`, `  BEARER   ${token} extra`]) {
         const res = await api.get("/store/auth", { headers: { authorization: header } });
         assert.equal(res.status, 200, header);
@@ -277,8 +266,8 @@ describe("hardening", () => {
 
     before(async () => {
       const email = uniqueEmail("origin");
-      ({ cookie } = await register(server.url, email));
-      token = await getToken(server.url, email);
+      ({ cookie } = await register(app.url, email));
+      token = await getToken(app.url, email);
     });
 
     it("refuses a cookie write with no Origin but Sec-Fetch-Site: cross-site", async () => {
@@ -297,7 +286,7 @@ describe("hardening", () => {
     });
 
     it("compares scheme, host and port with the server's own origin", async () => {
-      const own = new URL(server.url);
+      const own = new URL(app.url);
       assert.equal((await update({ origin: own.origin }, { cookie })).status, 200);
       const https = await update({ origin: `https://${own.host}` }, { cookie });
       assert.equal(https.status, 403);
@@ -328,7 +317,7 @@ describe("hardening", () => {
     });
 
     it("refuses an Origin with userinfo, a path or a trailing slash", async () => {
-      const own = new URL(server.url);
+      const own = new URL(app.url);
       for (const origin of [
         `http://evil@${own.host}`,
         `http://${own.host}/evil`,
@@ -350,8 +339,8 @@ describe("hardening", () => {
   describe("bearer tokens", () => {
     it("refuses non-canonical base64url in a token", async () => {
       const email = uniqueEmail("b64");
-      await register(server.url, email);
-      const token = await getToken(server.url, email);
+      await register(app.url, email);
+      const token = await getToken(app.url, email);
       const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
       const last = token.at(-1)!;
       // The last character of a 64-byte signature carries 2 bits; its low 4 are padding.
@@ -428,7 +417,7 @@ describe("hardening", () => {
       const local = `bob-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
       const plain = `${local}@example.com`;
       const fullwidth = `ｂ${local.slice(1)}@example.com`;
-      const { customer } = await register(server.url, plain);
+      const { customer } = await register(app.url, plain);
       const duplicate = await api.post("/store/customers", {
         email: fullwidth,
         password: STRONG_PASSWORD,
@@ -439,7 +428,7 @@ describe("hardening", () => {
         type: "duplicate_error",
         message: "A customer with the given email already has an account. Log in instead",
       });
-      const signedIn = await login(server.url, fullwidth);
+      const signedIn = await login(app.url, fullwidth);
       assert.equal(signedIn.customer.id, customer.id);
       assert.equal(signedIn.customer.email, plain);
       const exists = await api.get(`/store/auth/${encodeURIComponent(fullwidth)}`);
@@ -462,11 +451,13 @@ describe("hardening", () => {
       });
       assert.equal(updated.status, 200, updated.text);
       assert.deepEqual(updated.body.customer.metadata, { "\ufffdk": "\u{1f600}" });
-      const [row] = await queryTestDb<{ first_name: string; last_name: string; metadata: unknown }>(
-        server,
-        "select first_name, last_name, metadata from customer where id = $1",
-        [res.body.customer.id],
-      );
+      const [row] = await app.db.query<{
+        first_name: string;
+        last_name: string;
+        metadata: unknown;
+      }>("select first_name, last_name, metadata from customer where id = $1", [
+        res.body.customer.id,
+      ]);
       assert.deepEqual(
         {
           ...row,

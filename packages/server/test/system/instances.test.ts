@@ -1,6 +1,7 @@
 /** Several instances, one store; and races that must resolve cleanly (SPEC §1). */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import { Redis } from "ioredis";
 import { backendName } from "../../../../testing/backend.js";
 import { openTestDb, queryTestDb } from "../../../../testing/db.js";
@@ -182,19 +183,15 @@ describe("two instances sharing one store", () => {
 });
 
 describe("races", () => {
-  let server: TestServer;
-  before(async () => {
-    // 50 concurrent logins of one account from one address are what the login limits refuse
-    // (login-limits.test.ts): these races are about sessions.
-    server = await startServer({ env: { RATE_LIMIT: "false" } });
-  });
-  after(() => server.stop());
+  // 50 concurrent logins of one account from one address are what the login limits refuse
+  // (login-limits.test.ts): these races are about sessions.
+  const app = useServer({ env: { RATE_LIMIT: "false" } });
 
   it("50 concurrent registrations of one email: exactly one 200, the rest 422, one row", async () => {
     const email = uniqueEmail("race");
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        client(server.url).post("/store/customers", {
+        app.api.post("/store/customers", {
           email: i % 2 ? email : email.toUpperCase(),
           password: STRONG_PASSWORD,
         }),
@@ -205,29 +202,27 @@ describe("races", () => {
     assert.equal(statuses.filter((status) => status === 422).length, 49, statuses.join(","));
     for (const res of responses.filter((r) => r.status === 422))
       assert.equal(res.body.type, "duplicate_error");
-    const db = await openTestDb(server);
-    const rows = await db.query("select id from customer where email = $1", [email]);
-    await db.close();
+    const rows = await app.db.query("select id from customer where email = $1", [email]);
     assert.equal(rows.length, 1);
   });
 
   it("50 concurrent logins of one customer: 50 distinct live sessions", async () => {
     const email = uniqueEmail("logins");
-    const { customer } = await register(server.url, email);
+    const { customer } = await register(app.url, email);
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
-        client(server.url).post("/store/auth", { email, password: STRONG_PASSWORD }),
+        app.api.post("/store/auth", { email, password: STRONG_PASSWORD }),
       ),
     );
     assert.deepEqual([...new Set(responses.map((res) => res.status))], [200]);
     const cookies = new Set(responses.map((res) => sessionCookie(res)));
     assert.equal(cookies.size, 50);
     const checks = await Promise.all(
-      [...cookies].map((cookie) => client(server.url).get("/store/auth", { cookie })),
+      [...cookies].map((cookie) => app.api.get("/store/auth", { cookie })),
     );
     assert.deepEqual([...new Set(checks.map((res) => res.status))], [200]);
     assert.equal(
-      (await storedSessions(server, customer.id)).length,
+      (await storedSessions(app.server, customer.id)).length,
       51,
       "50 logins + the registration",
     );

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
-import { openTestDb } from "../../../../testing/db.js";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
 import {
   STRONG_PASSWORD,
   client,
@@ -29,14 +29,8 @@ async function withServer(env: Record<string, string>, use: (server: TestServer)
 }
 
 describe("security pack", () => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  before(async () => {
-    server = await startServer({ env: strict });
-    api = client(server.url);
-  });
-  after(() => server.stop());
+  const app = useServer({ env: strict });
+  const { api } = app;
 
   const registerWith = (password: string) =>
     api.post("/store/customers", { email: uniqueEmail(), password });
@@ -81,7 +75,7 @@ describe("security pack", () => {
     it("distinguishes passwords that differ only in their last character", async () => {
       const email = uniqueEmail();
       const password = `Tr0ub4dor&3-${randomBytes(49).toString("hex")}`;
-      await register(server.url, email, password);
+      await register(app.url, email, password);
       assert.equal(
         (await api.post("/store/auth", { email, password: password.slice(0, -1) + "X" })).status,
         401,
@@ -119,7 +113,7 @@ describe("security pack", () => {
     });
 
     it("checks new passwords on profile update too", async () => {
-      const { cookie } = await register(server.url, uniqueEmail());
+      const { cookie } = await register(app.url, uniqueEmail());
       const res = await api.post("/store/customers/me", { password: "football" }, { cookie });
       assert.equal(res.status, 400);
       assert.match(res.body.message, /commonly used/);
@@ -129,7 +123,7 @@ describe("security pack", () => {
   describe("ASVS 2.2.1 anti-automation: failed-login throttling", () => {
     it("backs off an account after 5 consecutive failures: 429 rate_limited with Retry-After", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
+      await register(app.url, email);
       for (let i = 0; i < 5; i++) {
         assert.equal(
           (await api.post("/store/auth", { email, password: "wrong-password" })).status,
@@ -148,7 +142,7 @@ describe("security pack", () => {
 
     it("lets the account in once the back-off has passed, and a success resets the count", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
+      await register(app.url, email);
       for (let i = 0; i < 5; i++)
         await api.post("/store/auth", { email, password: "wrong-password" });
       await sleep(1100);
@@ -167,7 +161,7 @@ describe("security pack", () => {
 
     it("doubles the delay with every further failure", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
+      await register(app.url, email);
       for (let i = 0; i < 5; i++)
         await api.post("/store/auth", { email, password: "wrong-password" });
       await sleep(1100);
@@ -338,14 +332,12 @@ describe("security pack", () => {
   describe("ASVS 2.4.1 password storage", () => {
     it("stores Argon2id hashes, never the password, and never returns them", async () => {
       const email = uniqueEmail();
-      const { customer, response } = await register(server.url, email);
+      const { customer, response } = await register(app.url, email);
       assert.ok(!response.text.includes("argon2") && !response.text.includes(STRONG_PASSWORD));
-      const db = await openTestDb(server);
-      const [row] = await db.query<{ password_hash: string }>(
+      const [row] = await app.db.query<{ password_hash: string }>(
         "select password_hash from customer where id = $1",
         [customer.id],
       );
-      await db.close();
       assert.match(row!.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       assert.ok(!row!.password_hash.includes(STRONG_PASSWORD));
     });
@@ -354,13 +346,14 @@ describe("security pack", () => {
   describe("ASVS 2.5.6 password recovery", () => {
     it("uses a single-use token and ends every session", async () => {
       const email = uniqueEmail();
-      const { cookie } = await register(server.url, email);
-      const token = await getToken(server.url, email);
+      const { cookie } = await register(app.url, email);
+      const token = await getToken(app.url, email);
       assert.equal((await api.post("/store/customers/password-token", { email })).status, 204);
       let reset: string | undefined;
       for (let i = 0; i < 40 && !reset; i++) {
-        reset = server.logs.find((line) => line.email === email && typeof line.token === "string")
-          ?.token as string;
+        reset = app.server.logs.find(
+          (line) => line.email === email && typeof line.token === "string",
+        )?.token as string;
         if (!reset) await sleep(50);
       }
       assert.match(reset!, /^[A-Za-z0-9_-]{43}$/, "256 random bits");
@@ -379,7 +372,7 @@ describe("security pack", () => {
   describe("ASVS 3.2.1 new session token at authentication", () => {
     it("issues a new cookie value at every login and registration, and the old one is dead", async () => {
       const email = uniqueEmail();
-      const first = await register(server.url, email);
+      const first = await register(app.url, email);
       const second = await api.post(
         "/store/auth",
         { email, password: STRONG_PASSWORD },
@@ -393,10 +386,9 @@ describe("security pack", () => {
   describe("ASVS 3.2.2 session token entropy", () => {
     it("uses 256-bit random ids: 43 base64url characters, all distinct", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
+      await register(app.url, email);
       const values = new Set<string>();
-      for (let i = 0; i < 20; i++)
-        values.add((await login(server.url, email)).cookie.split("=")[1]!);
+      for (let i = 0; i < 20; i++) values.add((await login(app.url, email)).cookie.split("=")[1]!);
       assert.equal(values.size, 20);
       for (const value of values) assert.match(value, /^[A-Za-z0-9_-]{43}$/);
     });
@@ -405,9 +397,9 @@ describe("security pack", () => {
   describe("ASVS 3.3.1 logout invalidates the session", () => {
     it("refuses the cookie and the token after logout", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
-      const { cookie } = await login(server.url, email);
-      const token = await getToken(server.url, email);
+      await register(app.url, email);
+      const { cookie } = await login(app.url, email);
+      const token = await getToken(app.url, email);
       await api.delete("/store/auth", { cookie });
       await api.delete("/store/auth", { token });
       assert.equal((await api.get("/store/customers/me", { cookie })).status, 401);
@@ -433,10 +425,10 @@ describe("security pack", () => {
   describe("ASVS 3.3.3 terminate other sessions", () => {
     it("lists sessions, revokes one, revokes all others, and a password change revokes the rest", async () => {
       const email = uniqueEmail();
-      const { cookie: current } = await register(server.url, email);
-      const other = await login(server.url, email);
-      const third = await login(server.url, email);
-      const token = await getToken(server.url, email);
+      const { cookie: current } = await register(app.url, email);
+      const other = await login(app.url, email);
+      const third = await login(app.url, email);
+      const token = await getToken(app.url, email);
       const list = await api.get("/store/auth/sessions", { cookie: current });
       assert.equal(list.status, 200);
       assert.equal(list.body.sessions.length, 4);
@@ -459,7 +451,7 @@ describe("security pack", () => {
         404,
       );
 
-      const fourth = await login(server.url, email);
+      const fourth = await login(app.url, email);
       assert.equal(
         (
           await api.post(
@@ -479,17 +471,17 @@ describe("security pack", () => {
         "no re-login needed",
       );
 
-      const fifth = await login(server.url, email, "another long passphrase");
+      const fifth = await login(app.url, email, "another long passphrase");
       const revoked = await api.delete("/store/auth/sessions", { cookie: current });
       assert.deepEqual(revoked.body, { revoked: 1 });
       assert.equal((await api.get("/store/auth", { cookie: fifth.cookie })).status, 401);
     });
 
     it("never reveals or revokes another customer's session", async () => {
-      const victim = await register(server.url, uniqueEmail());
+      const victim = await register(app.url, uniqueEmail());
       const victimSession = (await api.get("/store/auth/sessions", { cookie: victim.cookie })).body
         .sessions[0].id;
-      const attacker = await register(server.url, uniqueEmail());
+      const attacker = await register(app.url, uniqueEmail());
       const res = await api.delete(`/store/auth/sessions/${victimSession}`, {
         cookie: attacker.cookie,
       });
@@ -540,8 +532,8 @@ describe("security pack", () => {
   describe("ASVS 3.5.3 signed, tamper-evident tokens", () => {
     it("refuses a token whose payload was changed", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
-      const token = await getToken(server.url, email);
+      await register(app.url, email);
+      const token = await getToken(app.url, email);
       const [header, payload, signature] = token.split(".");
       const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
       const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString("base64url")}.${signature}`;
@@ -552,7 +544,7 @@ describe("security pack", () => {
   describe("enumeration", () => {
     it("login: a wrong password and an unknown email get the same status and body", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
+      await register(app.url, email);
       const real = await api.post("/store/auth", { email, password: "wrong-password" });
       const unknown = await api.post("/store/auth", {
         email: uniqueEmail(),
@@ -565,7 +557,7 @@ describe("security pack", () => {
     it("login: a throttled real account and a throttled unknown email answer alike", async () => {
       const email = uniqueEmail();
       const ghost = uniqueEmail("ghost");
-      await register(server.url, email);
+      await register(app.url, email);
       for (let i = 0; i < 5; i++) {
         await api.post("/store/auth", { email, password: "wrong-password" });
         await api.post("/store/auth", { email: ghost, password: "wrong-password" });
@@ -580,12 +572,10 @@ describe("security pack", () => {
 
     it("register: a guest-only email registers exactly like an unknown one", async () => {
       const guest = uniqueEmail("guest");
-      const db = await openTestDb(server);
-      await db.query(
+      await app.db.query(
         "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
         ["cus_01ENUMGUEST00000000000000", Date.now(), guest, false],
       );
-      await db.close();
       const guestRes = await api.post("/store/customers", {
         email: guest,
         password: STRONG_PASSWORD,
@@ -611,7 +601,7 @@ describe("security pack", () => {
 
     it("reset: registered, guest-only and unknown emails all get 204 with an empty body", async () => {
       const email = uniqueEmail();
-      await register(server.url, email);
+      await register(app.url, email);
       const responses = await Promise.all(
         [email, uniqueEmail()].map((address) =>
           api.post("/store/customers/password-token", { email: address }),
@@ -627,7 +617,7 @@ describe("security pack", () => {
   describe("browser-facing defences", () => {
     it("sends Cache-Control: no-store on every response carrying a customer or a token, and nosniff everywhere", async () => {
       const email = uniqueEmail();
-      const { cookie, response } = await register(server.url, email);
+      const { cookie, response } = await register(app.url, email);
       const token = await api.post("/store/auth/token", { email, password: STRONG_PASSWORD });
       for (const res of [
         response,
