@@ -56,3 +56,12 @@ export function assertJsonError(res: ApiResponse, status: number, body: Record<s
   assert.match(res.headers.get("content-type")!, /^application\/json/);
   assert.deepEqual(res.body, body);
 }
+
+/** Polls `check` every 250 ms until it holds; fails after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -170,3 +170,25 @@ export async function loggedResetToken(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Runs the server entry with `env` (and no inherited variables but PATH) until it exits; returns
+ * its code and stderr. A server that starts instead is stopped after 20 s (code null).
+ */
+export function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolveExit) => {
+    const child = spawn(process.execPath, [serverEntry], {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolveExit({ code, stderr });
+    });
+  });
+}

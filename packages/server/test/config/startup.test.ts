@@ -1,28 +1,11 @@
 /** Start-up and shutdown of the real process (SPEC §1). */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
-import { serverEntry, startServer, uniqueEmail } from "../../../../testing/server.js";
-
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [serverEntry], {
-      env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
+import { runToExit, startServer, uniqueEmail } from "../../../../testing/server.js";
 
 describe("start-up", () => {
   it("refuses to start in production without secrets and a database, naming each variable", async () => {

@@ -118,6 +118,12 @@ class Receiver {
     });
   }
 
+  /** Waits for the first `type` event about a customer. */
+  async first(type: string, customerId: string): Promise<Delivery> {
+    const [event] = await this.waitFor(1, about(type, customerId), type);
+    return event!;
+  }
+
   /** Waits (up to 30 s: the machine may be busy) until `count` events match `where`. */
   async waitFor(
     count: number,
@@ -209,19 +215,15 @@ describe("account events", () => {
         first_name: "Ada",
         last_name: "Lovelace",
       });
-      const [event] = await receiver.waitFor(
-        1,
-        about("customer.created", customer.id),
-        "customer.created",
-      );
-      assert.match(event!.id, MESSAGE_ID);
-      assert.match(event!.headers["content-type"] ?? "", /^application\/json/);
-      assert.match(event!.headers["webhook-timestamp"] as string, /^\d{10}$/);
-      assert.match(event!.headers["webhook-signature"] as string, /^v1,[A-Za-z0-9+/]{43}=$/);
-      assert.match(event!.body.timestamp, ISO_MS);
-      assert.deepEqual(event!.body, {
+      const event = await receiver.first("customer.created", customer.id);
+      assert.match(event.id, MESSAGE_ID);
+      assert.match(event.headers["content-type"] ?? "", /^application\/json/);
+      assert.match(event.headers["webhook-timestamp"] as string, /^\d{10}$/);
+      assert.match(event.headers["webhook-signature"] as string, /^v1,[A-Za-z0-9+/]{43}=$/);
+      assert.match(event.body.timestamp, ISO_MS);
+      assert.deepEqual(event.body, {
         type: "customer.created",
-        timestamp: event!.body.timestamp,
+        timestamp: event.body.timestamp,
         data: { id: customer.id, email, first_name: "Ada", last_name: "Lovelace" },
       });
       assert.deepEqual(receiver.forged, []);
@@ -253,24 +255,16 @@ describe("account events", () => {
       assert.equal(done.status, 200, done.text);
       assert.equal((await api.get("/store/auth", { cookie })).status, 401);
 
-      const [changed] = await receiver.waitFor(
-        1,
-        about("customer.password_changed", customer.id),
-        "customer.password_changed",
-      );
-      assert.deepEqual(changed!.body.data, {
+      const changed = await receiver.first("customer.password_changed", customer.id);
+      assert.deepEqual(changed.body.data, {
         id: customer.id,
         email,
         first_name: null,
         last_name: null,
         source: "reset",
       });
-      const [revoked] = await receiver.waitFor(
-        1,
-        about("session.revoked_all", customer.id),
-        "session.revoked_all",
-      );
-      assert.deepEqual(revoked!.body.data, {
+      const revoked = await receiver.first("session.revoked_all", customer.id);
+      assert.deepEqual(revoked.body.data, {
         customer_id: customer.id,
         revoked: 1,
         reason: "password_reset",
@@ -302,19 +296,11 @@ describe("account events", () => {
       const { cookie } = await login(app.url, email);
       const res = await api.post("/store/customers/me", { password: NEW_PASSWORD }, { cookie });
       assert.equal(res.status, 200, res.text);
-      const [changed] = await receiver.waitFor(
-        1,
-        about("customer.password_changed", customer.id),
-        "customer.password_changed",
-      );
-      assert.equal(changed!.body.data.source, "profile");
-      assert.equal(changed!.body.data.email, email);
-      const [revoked] = await receiver.waitFor(
-        1,
-        about("session.revoked_all", customer.id),
-        "session.revoked_all",
-      );
-      assert.deepEqual(revoked!.body.data, {
+      const changed = await receiver.first("customer.password_changed", customer.id);
+      assert.equal(changed.body.data.source, "profile");
+      assert.equal(changed.body.data.email, email);
+      const revoked = await receiver.first("session.revoked_all", customer.id);
+      assert.deepEqual(revoked.body.data, {
         customer_id: customer.id,
         revoked: 2,
         reason: "password_changed",
@@ -337,12 +323,8 @@ describe("account events", () => {
         { cookie },
       );
       assert.equal(res.status, 200, res.text);
-      const [changed] = await receiver.waitFor(
-        1,
-        about("customer.email_changed", customer.id),
-        "customer.email_changed",
-      );
-      assert.deepEqual(changed!.body.data, {
+      const changed = await receiver.first("customer.email_changed", customer.id);
+      assert.deepEqual(changed.body.data, {
         id: customer.id,
         old_email: oldEmail,
         new_email: newEmail,
@@ -364,12 +346,8 @@ describe("account events", () => {
       const res = await api.delete("/store/auth/sessions", { cookie });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body, { revoked: 2 });
-      const [revoked] = await receiver.waitFor(
-        1,
-        about("session.revoked_all", customer.id),
-        "session.revoked_all",
-      );
-      assert.deepEqual(revoked!.body.data, {
+      const revoked = await receiver.first("session.revoked_all", customer.id);
+      assert.deepEqual(revoked.body.data, {
         customer_id: customer.id,
         revoked: 2,
         reason: "customer_request",
@@ -441,13 +419,9 @@ describe("account events", () => {
       // Back.
       receiver.status = 200;
       for (const customer of customers) {
-        await receiver.waitFor(1, about("customer.created", customer.id), "customer.created");
-        const [reset] = await receiver.waitFor(
-          1,
-          about("customer.password_reset_requested", customer.id),
-          "reset event",
-        );
-        assert.match(reset!.body.data.token, TOKEN_SHAPE);
+        await receiver.first("customer.created", customer.id);
+        const reset = await receiver.first("customer.password_reset_requested", customer.id);
+        assert.match(reset.body.data.token, TOKEN_SHAPE);
       }
       const rows = await waitForRows(
         server,
@@ -494,7 +468,7 @@ describe("account events", () => {
       const second = await startServer({ env: webhookEnv(receiver), shareWith: first });
       try {
         for (const customer of customers) {
-          await receiver.waitFor(1, about("customer.created", customer.id), "customer.created");
+          await receiver.first("customer.created", customer.id);
         }
         await waitForRows(
           second,

@@ -4,12 +4,12 @@
  * down, and service resumes by itself when it returns.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../../../../testing/expect.js";
 import { useServer } from "../../../../testing/fixture.js";
 import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
 import {
-  serverEntry,
+  runToExit,
   startServer,
   uniqueEmail,
   type TestServer,
@@ -39,26 +39,6 @@ async function timedGet(url: string, path: string, cookie?: string) {
   };
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function exitOf(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [serverEntry], {
-      env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("exit", (code) => resolve({ code, stderr }));
-  });
-}
-
 describe("Redis faults", () => {
   let redis: PrivateRedis;
   before(async () => {
@@ -69,7 +49,7 @@ describe("Redis faults", () => {
   after(() => redis.stop());
 
   it("refuses to start when Redis is unreachable, naming the URL without its password", async () => {
-    const { code, stderr } = await exitOf({
+    const { code, stderr } = await runToExit({
       REDIS_URL: "redis://:hunter2@127.0.0.1:1",
       DATA_DIR: app.server.env.DATA_DIR!,
     });

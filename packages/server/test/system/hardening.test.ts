@@ -4,13 +4,13 @@
  * how emails and text are normalized before they are stored.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { eventually } from "../../../../testing/expect.js";
 import { useServer } from "../../../../testing/fixture.js";
 import { SignJWT, decodeJwt, decodeProtectedHeader } from "jose";
 import { backendName, createBackend, type Backend } from "../../../../testing/backend.js";
@@ -22,36 +22,11 @@ import {
   register,
   sessionCookie,
 } from "../../../../testing/http.js";
-import { serverEntry, startServer, uniqueEmail } from "../../../../testing/server.js";
+import { runToExit, startServer, uniqueEmail } from "../../../../testing/server.js";
 import { relayTo } from "../../../../testing/relay.js";
 
 const BEARER_401 =
   "The bearer token is invalid, expired or revoked; get a new one with POST /store/auth/token";
-
-/**
- * Runs the server entry with `env` until it exits; returns its code and stderr. A server that
- * starts instead is stopped after 20 s (code null).
- */
-function exitOf(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [serverEntry], {
-      env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("exit", (code) => (clearTimeout(timer), resolve({ code, stderr })));
-  });
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** A storage backend of the test's own, whose URLs the test may rewrite before a server uses them. */
 async function withBackend(use: (backend: Backend) => Promise<void>): Promise<void> {
@@ -186,7 +161,7 @@ describe("hardening", () => {
 
   describe("start-up checks", () => {
     it("refuses NODE_ENV=Production, naming the accepted values", async () => {
-      const { code, stderr } = await exitOf({
+      const { code, stderr } = await runToExit({
         NODE_ENV: "Production",
         COOKIE_SECRET: "c9f2Kq7ZxV1mWb4pLr8TgY3nHs6DeJ0a",
         JWT_SECRET: "Jm3Qw8Rz5Vx2Nc7Lb1Kp9Hf4Gt6Ys0dA",
@@ -199,7 +174,7 @@ describe("hardening", () => {
     });
 
     it("refuses weak and shared secrets in production", async () => {
-      const { code, stderr } = await exitOf({
+      const { code, stderr } = await runToExit({
         NODE_ENV: "production",
         DATABASE_URL: "postgres://127.0.0.1:1/none",
         COOKIE_SECRET: "a".repeat(32),
@@ -402,7 +377,7 @@ describe("hardening", () => {
     });
 
     it("refuses to start with SESSION_COOKIE_SECURE=never", async () => {
-      const { code, stderr } = await exitOf({
+      const { code, stderr } = await runToExit({
         NODE_ENV: "test",
         SESSION_COOKIE_NAME: "__Host-sid",
         SESSION_COOKIE_SECURE: "never",
