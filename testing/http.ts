@@ -61,15 +61,8 @@ export function sessionCookie(response: ApiResponse, name = "connect.sid"): stri
   return header?.split(";")[0];
 }
 
-export interface Client {
-  get<T = any>(path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
-  post<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>>;
-  delete<T = any>(path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
-  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
-}
-
 /** Binds `request` to one server (or to a function giving its URL when it has started). */
-export function client(baseUrl: string | (() => string)): Client {
+export function client(baseUrl: string | (() => string)) {
   const url = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
   return {
     get: <T = any>(path: string, options?: RequestOptions) =>
@@ -82,6 +75,8 @@ export function client(baseUrl: string | (() => string)): Client {
       request<T>(url(), method, path, options),
   };
 }
+
+export type Client = ReturnType<typeof client>;
 
 export const STRONG_PASSWORD = "correct horse battery staple";
 
