@@ -1,7 +1,8 @@
 /**
  * One server per suite: `useServer()` registers `before`/`after` hooks in the calling `describe`
  * that start a server (testing/server.ts), make a client bound to it, and stop it afterwards,
- * closing its database connection if one was opened.
+ * closing its database connection if one was opened. `withServer()` gives one test a server of
+ * its own.
  *
  *     const app = useServer({ env: { TRUST_PROXY: "true" } });
  *     const { api, db } = app;
@@ -88,4 +89,17 @@ export function useServer(
     addressRow: (id) => rowById("address", id),
     sessionCount: async (customerId) => (await storedSessions(running(), customerId)).length,
   };
+}
+
+/** Runs `use` with a server of its own, started with `env` and stopped afterwards. */
+export async function withServer<T>(
+  env: Record<string, string>,
+  use: (server: TestServer) => Promise<T>,
+): Promise<T> {
+  const server = await startServer({ env });
+  try {
+    return await use(server);
+  } finally {
+    await server.stop();
+  }
 }

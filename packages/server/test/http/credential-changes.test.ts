@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
-import { useServer } from "../../../../testing/fixture.js";
+import { useServer, withServer } from "../../../../testing/fixture.js";
 import { queryTestDb } from "../../../../testing/db.js";
 import {
   STRONG_PASSWORD,
@@ -30,18 +30,6 @@ const NEW_PASSWORD = "a brand new passphrase";
 const INVALID_TOKEN = { type: "unauthorized", message: "Invalid or expired password reset token" };
 /** Shaped like a real token (43 base64url characters), but never issued. */
 const BOGUS_TOKEN = "A".repeat(43);
-
-async function withServer<T>(
-  env: Record<string, string>,
-  use: (server: TestServer) => Promise<T>,
-): Promise<T> {
-  const server = await startServer({ env });
-  try {
-    return await use(server);
-  } finally {
-    await server.stop();
-  }
-}
 
 async function requestResetToken(server: TestServer, email: string): Promise<string> {
   const from = server.logs.length;

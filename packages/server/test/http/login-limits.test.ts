@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { useServer } from "../../../../testing/fixture.js";
+import { useServer, withServer as withOwnServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import {
@@ -26,14 +26,9 @@ const tally = (responses: ApiResponse[]) => {
   return counts;
 };
 
-async function withServer(env: Record<string, string>, use: (server: TestServer) => Promise<void>) {
-  const server = await startServer({ env: { TRUST_PROXY: "true", ...env } });
-  try {
-    await use(server);
-  } finally {
-    await server.stop();
-  }
-}
+/** A server of the test's own; every one here trusts X-Forwarded-For (tests speak for many addresses). */
+const withServer = (env: Record<string, string>, use: (server: TestServer) => Promise<void>) =>
+  withOwnServer({ TRUST_PROXY: "true", ...env }, use);
 
 /**
  * Sends `wrong` attempts at once, then `last` as soon as the first 429 shows that the back-off

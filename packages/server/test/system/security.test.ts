@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
-import { useServer } from "../../../../testing/fixture.js";
+import { useServer, withServer } from "../../../../testing/fixture.js";
 import {
   STRONG_PASSWORD,
   client,
@@ -15,18 +15,9 @@ import {
   register,
   sessionCookie,
 } from "../../../../testing/http.js";
-import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { uniqueEmail } from "../../../../testing/server.js";
 
 const strict = { RATE_LIMIT_LOGIN_IP: "1000/15m" };
-
-async function withServer(env: Record<string, string>, use: (server: TestServer) => Promise<void>) {
-  const server = await startServer({ env });
-  try {
-    await use(server);
-  } finally {
-    await server.stop();
-  }
-}
 
 describe("security pack", () => {
   const app = useServer({ env: strict });
