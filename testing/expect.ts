@@ -1,5 +1,6 @@
 /** Shapes and assertions shared by the route suites. */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import type { ApiResponse } from "./http.js";
 
 /** A customer's scalar fields, in the order Medusa v1 serializes them (contract §1.5). */
@@ -49,6 +50,11 @@ export const ADDRESS = {
 
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** A customer id of the right shape that the server never issued. */
+export const fakeCustomerId = () =>
+  `cus_${Array.from(randomBytes(26), (byte) => CROCKFORD[byte % 32]).join("")}`;
 
 /** A JSON error with exactly this status and body. */
 export function assertJsonError(res: ApiResponse, status: number, body: Record<string, string>) {

@@ -14,6 +14,7 @@
  */
 import { after, before } from "node:test";
 import { openTestDb, type TestDb } from "./db.js";
+import { fakeCustomerId } from "./expect.js";
 import { client, type Client } from "./http.js";
 import { storedSessions } from "./sessions.js";
 import { startServer, type StartOptions, type TestServer } from "./server.js";
@@ -36,6 +37,8 @@ export interface ServerFixture {
   addressRow(id: string): Promise<Row>;
   /** How many sessions the server stores for a customer (SQL or Redis). */
   sessionCount(customerId: string): Promise<number>;
+  /** Stores a guest customer (no account, as Medusa's guest checkouts leave); returns its id. */
+  insertGuest(email: string, options?: { id?: string; createdAt?: number }): Promise<string>;
 }
 
 /**
@@ -88,6 +91,13 @@ export function useServer(
     customerRow: (id) => rowById("customer", id),
     addressRow: (id) => rowById("address", id),
     sessionCount: async (customerId) => (await storedSessions(running(), customerId)).length,
+    async insertGuest(email, { id = fakeCustomerId(), createdAt = Date.now() } = {}) {
+      await db.query(
+        "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
+        [id, createdAt, email, false],
+      );
+      return id;
+    },
   };
 }
 

@@ -59,10 +59,7 @@ describe("Store Auth API", () => {
 
     it("answers a wrong password, an unknown email and a guest-only email with the same 401 JSON", async () => {
       const guest = uniqueEmail("guest");
-      await app.db.query(
-        "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
-        ["cus_01GUESTGUESTGUESTGUESTGUES", Date.now(), guest, false],
-      );
+      await app.insertGuest(guest, { id: "cus_01GUESTGUESTGUESTGUESTGUES" });
       const bodies = [];
       for (const attempt of [
         { email, password: "not the password" },
@@ -245,10 +242,7 @@ describe("Store Auth API", () => {
 
     it("is false for guest-only emails", async () => {
       const guest = uniqueEmail("guest");
-      await app.db.query(
-        "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
-        ["cus_01GUESTGUESTGUESTGUESTGUE2", Date.now(), guest, false],
-      );
+      await app.insertGuest(guest, { id: "cus_01GUESTGUESTGUESTGUESTGUE2" });
       assert.deepEqual((await api.get(`/store/auth/${guest}`)).body, { exists: false });
     });
 

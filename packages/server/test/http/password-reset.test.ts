@@ -26,9 +26,6 @@ const NEW_PASSWORD = "a brand new passphrase for the reset";
 const INVALID_TOKEN = { type: "unauthorized", message: "Invalid or expired password reset token" };
 const WRONG_LOGIN = { type: "unauthorized", message: "Wrong email or password" };
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const fakeCustomerId = () =>
-  `cus_${Array.from(randomBytes(26), (byte) => CROCKFORD[byte % 32]).join("")}`;
 
 describe("password reset (token delivered in the development log)", () => {
   const app = useServer();
@@ -72,11 +69,7 @@ describe("password reset (token delivered in the development log)", () => {
       const registered = uniqueEmail("registered");
       const { customer } = await register(app.url, registered);
       const guest = uniqueEmail("guest");
-      const guestId = fakeCustomerId();
-      await db.query(
-        "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
-        [guestId, Date.now(), guest, false],
-      );
+      const guestId = await app.insertGuest(guest);
       const unknown = uniqueEmail("unknown");
 
       const from = app.server.logs.length;
@@ -440,10 +433,7 @@ describe("password reset with PASSWORD_RESET_WEBHOOK_URL", () => {
   it("does not call the webhook for unknown or guest emails", async () => {
     const before = received.length;
     const guest = uniqueEmail("hook-guest");
-    await app.db.query(
-      "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
-      [fakeCustomerId(), Date.now(), guest, false],
-    );
+    await app.insertGuest(guest);
     for (const email of [uniqueEmail("hook-unknown"), guest]) {
       const res = await api.post("/store/customers/password-token", { email });
       assert.equal(res.status, 204);

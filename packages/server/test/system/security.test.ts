@@ -563,10 +563,7 @@ describe("security pack", () => {
 
     it("register: a guest-only email registers exactly like an unknown one", async () => {
       const guest = uniqueEmail("guest");
-      await app.db.query(
-        "insert into customer (id, created_at, updated_at, email, has_account) values ($1, $2, $2, $3, $4)",
-        ["cus_01ENUMGUEST00000000000000", Date.now(), guest, false],
-      );
+      await app.insertGuest(guest, { id: "cus_01ENUMGUEST00000000000000" });
       const guestRes = await api.post("/store/customers", {
         email: guest,
         password: STRONG_PASSWORD,
