@@ -152,15 +152,16 @@ export function uniqueEmail(prefix = "customer"): string {
 }
 
 /**
- * Waits (up to 5 s) for a development server to log a password-reset token for `email` after
- * log line `from` (the account event's data, logged when no webhook is set).
+ * Waits (5 s unless told) for a development server to log a password-reset token for `email`
+ * after log line `from` (the account event's data, logged when no webhook is set).
  */
 export async function loggedResetToken(
   server: TestServer,
   email: string,
   from: number,
+  timeoutMs = 5000,
 ): Promise<string> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const entry = server.logs
       .slice(from)

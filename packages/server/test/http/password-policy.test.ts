@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { useServer } from "../../../../testing/fixture.js";
-import { setTimeout as sleep } from "node:timers/promises";
 import { STRONG_PASSWORD, login, register } from "../../../../testing/http.js";
-import { uniqueEmail } from "../../../../testing/server.js";
+import { loggedResetToken, uniqueEmail } from "../../../../testing/server.js";
 
 const STORE_NAME = "Harbourside Provisions";
 const FIRST_NAME = "Marguerite";
@@ -154,14 +153,6 @@ describe("password policy over HTTP", () => {
   async function requestToken(email: string): Promise<string> {
     const from = app.server.logs.length;
     assert.equal((await api.post("/store/customers/password-token", { email })).status, 204);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const entry = app.server.logs
-        .slice(from)
-        .find((line) => line.email === email && typeof line.token === "string");
-      if (entry) return entry.token as string;
-      if (Date.now() > deadline) throw new Error(`no reset token was logged for ${email}`);
-      await sleep(20);
-    }
+    return loggedResetToken(app.server, email, from, 10_000);
   }
 });

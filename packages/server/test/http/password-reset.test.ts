@@ -19,7 +19,7 @@ import {
   type ApiResponse,
 } from "../../../../testing/http.js";
 import { CUSTOMER_KEYS, assertJsonError } from "../../../../testing/expect.js";
-import { uniqueEmail } from "../../../../testing/server.js";
+import { loggedResetToken, uniqueEmail } from "../../../../testing/server.js";
 
 const CUSTOMER_KEYS_SORTED = [...CUSTOMER_KEYS].sort();
 const NEW_PASSWORD = "a brand new passphrase for the reset";
@@ -42,23 +42,12 @@ describe("password reset (token delivered in the development log)", () => {
       .slice(from)
       .filter((entry) => entry.email === email && typeof entry.token === "string");
 
-  /** Waits (up to 2 s) for the server to log a reset token for `email` after log index `from`. */
-  async function waitForLoggedToken(email: string, from: number): Promise<string> {
-    const deadline = Date.now() + 2000;
-    for (;;) {
-      const [entry] = tokenEntries(email, from);
-      if (entry) return entry.token as string;
-      if (Date.now() > deadline) throw new Error(`no password reset token was logged for ${email}`);
-      await sleep(20);
-    }
-  }
-
   /** Requests a reset token for `email` (204 expected) and returns the token the server logged. */
   async function requestToken(email: string, asTyped = email): Promise<string> {
     const from = app.server.logs.length;
     const res = await api.post("/store/customers/password-token", { email: asTyped });
     assert.equal(res.status, 204, res.text);
-    return waitForLoggedToken(email, from);
+    return loggedResetToken(app.server, email, from);
   }
 
   const reset = (email: string, token: string, password = NEW_PASSWORD, cookie?: string) =>
@@ -89,7 +78,7 @@ describe("password reset (token delivered in the development log)", () => {
       }
 
       // Only the registered customer gets a token (stored hashed), and only it is notified.
-      const token = await waitForLoggedToken(registered, from);
+      const token = await loggedResetToken(app.server, registered, from);
       assert.match(token, TOKEN_SHAPE);
       const rows = await resetRows(customer.id);
       assert.equal(rows.length, 1);
