@@ -1,5 +1,6 @@
 /** Shapes and assertions shared by the route suites. */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../packages/server/src/domain.js";
 import type { ApiResponse } from "./http.js";
 
@@ -20,9 +21,23 @@ export const ADDRESS = {
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;
 
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** A customer id of the right shape that the server never issued. */
+export const fakeCustomerId = () =>
+  `cus_${Array.from(randomBytes(26), (byte) => CROCKFORD[byte % 32]).join("")}`;
+
 /** A JSON error with exactly this status and body. */
 export function assertJsonError(res: ApiResponse, status: number, body: Record<string, string>) {
   assert.equal(res.status, status, res.text);
   assert.match(res.headers.get("content-type")!, /^application\/json/);
   assert.deepEqual(res.body, body);
+}
+
+/** Polls `check` every 250 ms until it holds; fails after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

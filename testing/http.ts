@@ -61,19 +61,22 @@ export function sessionCookie(response: ApiResponse, name = "connect.sid"): stri
   return header?.split(";")[0];
 }
 
-/** Binds `request` to one server. */
-export function client(baseUrl: string) {
+/** Binds `request` to one server (or to a function giving its URL when it has started). */
+export function client(baseUrl: string | (() => string)) {
+  const url = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
   return {
     get: <T = any>(path: string, options?: RequestOptions) =>
-      request<T>(baseUrl, "GET", path, options),
+      request<T>(url(), "GET", path, options),
     post: <T = any>(path: string, body?: unknown, options?: RequestOptions) =>
-      request<T>(baseUrl, "POST", path, { ...options, body }),
+      request<T>(url(), "POST", path, { ...options, body }),
     delete: <T = any>(path: string, options?: RequestOptions) =>
-      request<T>(baseUrl, "DELETE", path, options),
+      request<T>(url(), "DELETE", path, options),
     request: <T = any>(method: string, path: string, options?: RequestOptions) =>
-      request<T>(baseUrl, method, path, options),
+      request<T>(url(), method, path, options),
   };
 }
+
+export type Client = ReturnType<typeof client>;
 
 export const STRONG_PASSWORD = "correct horse battery staple";
 

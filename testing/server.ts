@@ -152,15 +152,16 @@ export function uniqueEmail(prefix = "customer"): string {
 }
 
 /**
- * Waits (up to 5 s) for a development server to log a password-reset token for `email` after
- * log line `from` (the account event's data, logged when no webhook is set).
+ * Waits (5 s unless told) for a development server to log a password-reset token for `email`
+ * after log line `from` (the account event's data, logged when no webhook is set).
  */
 export async function loggedResetToken(
   server: TestServer,
   email: string,
   from: number,
+  timeoutMs = 5000,
 ): Promise<string> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const entry = server.logs
       .slice(from)
@@ -169,4 +170,26 @@ export async function loggedResetToken(
     if (Date.now() > deadline) throw new Error(`no password reset token was logged for ${email}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * Runs the server entry with `env` (and no inherited variables but PATH) until it exits; returns
+ * its code and stderr. A server that starts instead is stopped after 20 s (code null).
+ */
+export function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolveExit) => {
+    const child = spawn(process.execPath, [serverEntry], {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolveExit({ code, stderr });
+    });
+  });
 }
