@@ -59,7 +59,12 @@ export async function createGatehouse(
   });
   events.onStored(() => worker.wake());
 
-  const passwords = new PasswordService(config.password, config.storeName);
+  // In front of Medusa's database, hashes Medusa itself verifies (rollback-safe, docs/medusa.md).
+  const passwords = new PasswordService(
+    config.password,
+    config.storeName,
+    config.medusaDatabaseUrl ? "medusa-scrypt" : "argon2id",
+  );
   const sessions = new SessionService({
     store: stores.sessions,
     config: config.session,

@@ -14,6 +14,7 @@ import { guardRedis } from "./unavailable.js";
 import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
 import { createSqlStores } from "./sql/index.js";
+import type { MedusaV1Stores } from "./medusa-v1/open.js";
 import { migrateToLatest, openSqlRuntime, type SqlRuntime } from "./sql/runtime.js";
 import type { Stores } from "./types.js";
 
@@ -100,6 +101,7 @@ function withReadCache(
   stores: Stores,
   runtime: SqlRuntime,
   redis: { client: Redis; prefix: string } | undefined,
+  sessionsOnly: boolean,
   warn: Warn,
 ): Stores {
   const feeds = [
@@ -109,10 +111,53 @@ function withReadCache(
   const cache = new ReadCache(allFeeds(feeds));
   return {
     ...stores,
-    ...cache.wrap(stores),
+    // Medusa's tables report no changes (Gatehouse adds no trigger to them): not cached.
+    ...(sessionsOnly ? cache.wrap({ sessions: stores.sessions }) : cache.wrap(stores)),
     async close() {
       await Promise.all(feeds.map((feed) => feed.close()));
       await stores.close();
+    },
+  };
+}
+
+/** Medusa v1's database, its tables checked, or a BackendUnavailableError saying what is wrong. */
+async function openMedusaV1(url: string, poolSize: number): Promise<MedusaV1Stores> {
+  const { medusaV1Stores, medusaV1Problem } = await import("./medusa-v1/open.js");
+  const medusa = medusaV1Stores(url, poolSize);
+  let problem: string | null;
+  try {
+    problem = await medusaV1Problem(medusa.runtime);
+  } catch (error) {
+    problem =
+      `cannot reach it: ${(error as Error).message}. ` +
+      "Check that it is running and that the URL, user and password are right";
+  }
+  if (problem !== null) {
+    await medusa.runtime.close();
+    throw new BackendUnavailableError(`MEDUSA_DATABASE_URL (${redactUrl(url)}): ${problem}.`);
+  }
+  return medusa;
+}
+
+/** Customers and addresses in Medusa's own tables; everything else stays in Gatehouse's. */
+function withMedusaV1(sql: Stores, medusa: MedusaV1Stores): Stores {
+  return {
+    ...sql,
+    customers: medusa.customers,
+    addresses: medusa.addresses,
+    async ping() {
+      const [checks, medusaDatabase] = await Promise.all([
+        sql.ping(),
+        medusa.runtime.ping().then(
+          () => "ok" as const,
+          (error: Error) => error,
+        ),
+      ]);
+      return { ...checks, medusa_database: medusaDatabase };
+    },
+    async close() {
+      await sql.close();
+      await medusa.runtime.close();
     },
   };
 }
@@ -142,8 +187,19 @@ export async function openStores(
       throw error;
     }
   }
+  let medusa: MedusaV1Stores | undefined;
+  if (config.medusaDatabaseUrl) {
+    try {
+      medusa = await openMedusaV1(config.medusaDatabaseUrl, config.databasePoolSize);
+    } catch (error) {
+      redis?.disconnect();
+      await runtime.close();
+      throw error;
+    }
+  }
   const sql = createSqlStores(runtime);
-  const stores = redis ? withRedis(sql, redis, (await import("ioredis")).ReplyError, config) : sql;
+  const own = medusa ? withMedusaV1(sql, medusa) : sql;
+  const stores = redis ? withRedis(own, redis, (await import("ioredis")).ReplyError, config) : own;
   if (!config.readCache) return stores;
   const warnOnce10s = warnAtMostEvery10s(log);
   const warn: Warn = (message, error) => warnOnce10s({ err: error }, message);
@@ -151,6 +207,7 @@ export async function openStores(
     stores,
     runtime,
     redis && { client: redis, prefix: config.redisPrefix },
+    medusa !== undefined,
     warn,
   );
 }

@@ -89,15 +89,18 @@ export class ReadCache {
     }
   }
 
+  /** The given stores, cached (those left out are not). */
   wrap(stores: { sessions: SessionStore; customers: CustomerStore; addresses: AddressStore }): {
     sessions: SessionStore;
     customers: CustomerStore;
     addresses: AddressStore;
-  } {
+  };
+  wrap(stores: { sessions: SessionStore }): { sessions: SessionStore };
+  wrap(stores: { sessions: SessionStore; customers?: CustomerStore; addresses?: AddressStore }) {
     return {
       sessions: this.wrapSessions(stores.sessions),
-      customers: this.wrapCustomers(stores.customers),
-      addresses: this.wrapAddresses(stores.addresses),
+      ...(stores.customers && { customers: this.wrapCustomers(stores.customers) }),
+      ...(stores.addresses && { addresses: this.wrapAddresses(stores.addresses) }),
     };
   }
 

@@ -1,0 +1,100 @@
+/**
+ * Medusa v1's database (MEDUSA_DATABASE_URL): its customer and address stores, once its tables
+ * are found to be the ones Gatehouse knows (Medusa 1.x: `customer` and `address` with the columns
+ * of schema.ts). Nothing here creates or changes a table of Medusa's.
+ */
+import { sql } from "kysely";
+import { openPostgres } from "../sql/postgres.js";
+import type { SqlRuntime } from "../sql/runtime.js";
+import { MedusaAddressStore } from "./address-store.js";
+import { MedusaCustomerStore } from "./customer-store.js";
+
+const REQUIRED: Record<string, string[]> = {
+  customer: [
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "billing_address_id",
+    "password_hash",
+    "phone",
+    "has_account",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "metadata",
+  ],
+  address: [
+    "id",
+    "customer_id",
+    "company",
+    "first_name",
+    "last_name",
+    "address_1",
+    "address_2",
+    "city",
+    "country_code",
+    "province",
+    "postal_code",
+    "phone",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "metadata",
+  ],
+};
+
+/** Tables only Medusa v2 has: a v2 database is refused with a message saying so. */
+const MEDUSA_V2_TABLES = ["customer_address", "auth_identity", "provider_identity"];
+
+/** Why the database is not a Medusa v1 database Gatehouse can use, or null when it is. */
+export async function medusaV1Problem(runtime: SqlRuntime): Promise<string | null> {
+  const { rows } = await sql<{ table_name: string; column_name: string }>`
+    select table_name, column_name from information_schema.columns
+    where table_schema = current_schema()
+      and table_name in ('customer', 'address', ${sql.join(MEDUSA_V2_TABLES)})`.execute(runtime.db);
+  const found = new Map<string, Set<string>>();
+  for (const { table_name, column_name } of rows) {
+    if (!found.has(table_name)) found.set(table_name, new Set());
+    found.get(table_name)!.add(column_name);
+  }
+  const v2 = MEDUSA_V2_TABLES.filter((table) => found.has(table));
+  if (v2.length > 0) {
+    return `it is a Medusa v2 database (it has ${v2.join(", ")}); Gatehouse fronts Medusa v1 (1.x) databases`;
+  }
+  const problems: string[] = [];
+  for (const [table, columns] of Object.entries(REQUIRED)) {
+    const have = found.get(table);
+    if (!have) {
+      problems.push(`no table "${table}"`);
+      continue;
+    }
+    const missing = columns.filter((column) => !have.has(column));
+    if (missing.length > 0) problems.push(`table "${table}" lacks ${missing.join(", ")}`);
+  }
+  if (problems.length === 0) return null;
+  return (
+    `${problems.join("; ")}: is it Medusa's database, migrated (npx medusa migrations run), ` +
+    "and a Medusa 1.x version?"
+  );
+}
+
+export interface MedusaV1Stores {
+  runtime: SqlRuntime;
+  customers: MedusaCustomerStore;
+  addresses: MedusaAddressStore;
+}
+
+export function medusaV1Stores(databaseUrl: string, poolSize: number): MedusaV1Stores {
+  const runtime = openPostgres({
+    databaseUrl,
+    databasePoolSize: poolSize,
+    databaseListenUrl: undefined,
+    databaseSchema: undefined,
+  });
+  return {
+    runtime,
+    customers: new MedusaCustomerStore(runtime),
+    addresses: new MedusaAddressStore(runtime),
+  };
+}
