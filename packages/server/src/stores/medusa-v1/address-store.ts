@@ -40,17 +40,16 @@ export class MedusaAddressStore implements AddressStore {
   async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
     // The customer's row, locked: concurrent additions queue, each counting after the last.
     return this.runtime.readModifyWrite({
+      lock: [
+        this.runtime.forUpdate(
+          this.db.selectFrom("customer").select("id").where("id", "=", address.customer_id),
+        ),
+      ],
       read: this.db
-        .selectFrom("customer")
-        .select((eb) =>
-          eb
-            .selectFrom("address")
-            .select(eb.fn.countAll<number>().as("live"))
-            .where("address.customer_id", "=", address.customer_id)
-            .where("address.deleted_at", "is", null)
-            .as("live"),
-        )
-        .where("customer.id", "=", address.customer_id),
+        .selectFrom("address")
+        .select((eb) => eb.fn.countAll<number>().as("live"))
+        .where("customer_id", "=", address.customer_id)
+        .where("deleted_at", "is", null),
       decide: (rows) =>
         Number(rows[0]?.live ?? 0) >= limit
           ? { result: false, write: null }

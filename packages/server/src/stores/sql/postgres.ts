@@ -101,8 +101,8 @@ export function openPostgres(
     readModifyWrite: ({ lock, read, decide }) =>
       retryDeadlocks(() =>
         db.transaction().execute(async (trx) => {
-          if (lock) await trx.executeQuery(lock.compile());
-          const { rows } = await trx.executeQuery(read.forUpdate().compile());
+          for (const statement of lock ?? []) await trx.executeQuery(statement.compile());
+          const { rows } = await trx.executeQuery(read.compile());
           const { result, write } = decide(rows);
           if (write) await trx.executeQuery(write.compile());
           return result;

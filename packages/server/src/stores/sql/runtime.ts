@@ -64,13 +64,15 @@ export interface SqlRuntime {
   ): SelectQueryBuilder<DB, TB, O>;
   /**
    * Reads `read`'s rows, lets `decide` choose a write, and runs it, as one step no other
-   * `readModifyWrite` on the same rows interleaves with: SQLite, one `BEGIN IMMEDIATE`
-   * transaction run synchronously; PostgreSQL, one transaction holding the rows read locked
-   * (after `lock` has created any that must exist to be locked), retried on deadlock.
+   * `readModifyWrite` on the same rows interleaves with. SQLite: one `BEGIN IMMEDIATE`
+   * transaction, run synchronously (`lock` is not needed: one write at a time). PostgreSQL: one
+   * transaction that first runs `lock` (statements that take row locks, `forUpdate`, or create
+   * the rows to lock), then `read` in a statement of its own, so that it sees what the
+   * transactions it waited for committed; retried on deadlock.
    */
   readModifyWrite<Row, T>(step: {
-    lock?: Compilable<unknown>;
-    read: Compilable<Row> & { forUpdate(): Compilable<Row> };
+    lock?: Array<Compilable<unknown>>;
+    read: Compilable<Row>;
     decide: (rows: Row[]) => Decision<T>;
   }): Promise<T>;
   /**

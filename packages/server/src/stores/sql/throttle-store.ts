@@ -76,11 +76,15 @@ export class SqlThrottleStore implements ThrottleStore {
     const keys = rules.map((rule) => rule.key).sort();
     return this.runtime.readModifyWrite({
       // Rows to lock, even for keys never hit: concurrent first attempts wait for each other.
-      lock: this.db
-        .insertInto("throttle")
-        .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
-        .onConflict((conflict) => conflict.column("key").doNothing()),
-      read: this.db.selectFrom("throttle").selectAll().where("key", "in", keys).orderBy("key"),
+      lock: [
+        this.db
+          .insertInto("throttle")
+          .values(keys.map((key) => ({ key, count: 0, window_started_at: now, blocked_until: 0 })))
+          .onConflict((conflict) => conflict.column("key").doNothing()),
+      ],
+      read: this.runtime.forUpdate(
+        this.db.selectFrom("throttle").selectAll().where("key", "in", keys).orderBy("key"),
+      ),
       decide: (rows) => {
         const { waitMs, next } = reserveAll(
           rules,
