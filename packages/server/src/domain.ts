@@ -89,17 +89,7 @@ export const ADDRESS_FIELDS = fieldsOf<Address>()([
   "updated_at",
   "deleted_at",
   "customer_id",
-  "company",
-  "first_name",
-  "last_name",
-  "address_1",
-  "address_2",
-  "city",
-  "country_code",
-  "province",
-  "postal_code",
-  "phone",
-  "metadata",
+  ...ADDRESS_EDITABLE_FIELDS,
 ]);
 
 /** The editable fields of an address. */

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
+import { ADDRESS } from "../../../../testing/expect.js";
 import { STRONG_PASSWORD, client, login } from "../../../../testing/http.js";
 import { queryMedusa, startGateway, testMedusa } from "../../../../testing/medusa.js";
 import {
@@ -132,15 +133,7 @@ for (const layout of ["own database", "Medusa's database, schema gatehouse"] as 
       const added = await api.post(
         "/store/customers/me/addresses",
         {
-          address: {
-            first_name: "Alec",
-            last_name: "Reynolds",
-            address_1: "Nørregade 1",
-            city: "København",
-            country_code: "DK",
-            postal_code: "1165",
-            metadata: { floor: 3 },
-          },
+          address: { ...ADDRESS, metadata: { floor: 3 } },
         },
         { cookie },
       );

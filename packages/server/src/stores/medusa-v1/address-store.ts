@@ -4,6 +4,7 @@ import { ADDRESS_FIELDS, type Address, type Metadata } from "../../domain.js";
 import { writeMerged } from "../sql/json.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import type { AddressPatch, AddressStore } from "../types.js";
+import { addToBook } from "../sql/customer-queries.js";
 import { addressRow, toAddress, toDate } from "./rows.js";
 import type { MedusaV1Database } from "./schema.js";
 
@@ -38,23 +39,13 @@ export class MedusaAddressStore implements AddressStore {
   }
 
   async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
-    // The customer's row, locked: concurrent additions queue, each counting after the last.
-    return this.runtime.readModifyWrite({
-      lock: [
-        this.runtime.forUpdate(
-          this.db.selectFrom("customer").select("id").where("id", "=", address.customer_id),
-        ),
-      ],
-      read: this.db
-        .selectFrom("address")
-        .select((eb) => eb.fn.countAll<number>().as("live"))
-        .where("customer_id", "=", address.customer_id)
-        .where("deleted_at", "is", null),
-      decide: (rows) =>
-        Number(rows[0]?.live ?? 0) >= limit
-          ? { result: false, write: null }
-          : { result: true, write: this.db.insertInto("address").values(this.insertable(address)) },
-    });
+    return addToBook(
+      this.runtime,
+      this.db,
+      address.customer_id,
+      limit,
+      this.db.insertInto("address").values(this.insertable(address)),
+    );
   }
 
   async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {

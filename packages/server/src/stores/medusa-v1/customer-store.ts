@@ -1,6 +1,7 @@
 /** Customers in Medusa v1's own `customer` table, with their addresses from its `address` table. */
 import { sql, type Kysely, type Selectable } from "kysely";
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type Customer, type Metadata } from "../../domain.js";
+import { CUSTOMER_FIELDS, type Customer, type Metadata } from "../../domain.js";
+import { customerWithAddresses } from "../sql/customer-queries.js";
 import { param, prepare } from "../sql/prepared.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import { writeMerged } from "../sql/json.js";
@@ -25,7 +26,6 @@ export class MedusaCustomerStore implements CustomerStore {
 
   constructor(runtime: SqlRuntime) {
     const db = (this.db = runtime.db as unknown as Kysely<MedusaV1Database>);
-    const { jsonArrayFrom, jsonObjectFrom } = runtime;
     const live = () => db.selectFrom("customer").where("customer.deleted_at", "is", null);
     this.byId = prepare<CustomerRow, [string]>(runtime, () =>
       live().select(CUSTOMER_FIELDS).where("id", "=", param(0)),
@@ -33,31 +33,8 @@ export class MedusaCustomerStore implements CustomerStore {
     // The customer, its address book and its billing address in one statement.
     this.withAddresses = runtime.readerByKey(
       "customer.id",
-      (matches) =>
-        live()
-          .select(CUSTOMER_FIELDS)
-          .select((eb) =>
-            jsonArrayFrom(
-              eb
-                .selectFrom("address")
-                .select(ADDRESS_FIELDS)
-                .whereRef("address.customer_id", "=", "customer.id")
-                .where("address.deleted_at", "is", null)
-                .orderBy("address.created_at")
-                .orderBy("address.id"),
-            ).as("addresses"),
-          )
-          .select((eb) =>
-            jsonObjectFrom(
-              eb
-                .selectFrom("address as billing")
-                .select(ADDRESS_FIELDS)
-                .whereRef("billing.id", "=", "customer.billing_address_id")
-                .where("billing.deleted_at", "is", null),
-            ).as("billing_address"),
-          )
-          .where(matches) as never,
-      (row: ViewRow) => row.id,
+      customerWithAddresses<ViewRow>(runtime, db),
+      (row) => row.id,
     );
     // Medusa's login lookup: the lower-cased email among accounts (services/auth.js).
     this.accountByEmail = runtime.readerByKey(

@@ -4,44 +4,16 @@
  * of schema.ts). Nothing here creates or changes a table of Medusa's.
  */
 import { sql } from "kysely";
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
 import { openPostgres } from "../sql/postgres.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import { MedusaAddressStore } from "./address-store.js";
 import { MedusaCustomerStore } from "./customer-store.js";
 
-const REQUIRED: Record<string, string[]> = {
-  customer: [
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "billing_address_id",
-    "password_hash",
-    "phone",
-    "has_account",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "metadata",
-  ],
-  address: [
-    "id",
-    "customer_id",
-    "company",
-    "first_name",
-    "last_name",
-    "address_1",
-    "address_2",
-    "city",
-    "country_code",
-    "province",
-    "postal_code",
-    "phone",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "metadata",
-  ],
+/** The columns Gatehouse reads and writes: the domain's fields, and the password hash. */
+const REQUIRED: Record<string, readonly string[]> = {
+  customer: [...CUSTOMER_FIELDS, "password_hash"],
+  address: ADDRESS_FIELDS,
 };
 
 /** Tables only Medusa v2 has: a v2 database is refused with a message saying so. */

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { ADDRESS_FIELDS, type Address } from "../../domain.js";
 import type { AddressPatch, AddressStore } from "../types.js";
+import { addToBook } from "./customer-queries.js";
 import { readMetadata, writeMerged, writeMetadata } from "./json.js";
 import type { SqlRuntime } from "./runtime.js";
 import type { AddressTable, Database } from "./schema.js";
@@ -40,23 +41,13 @@ export class SqlAddressStore implements AddressStore {
 
   async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
     const row = { ...address, metadata: writeMetadata(address.metadata) };
-    // The customer's row, locked: concurrent additions queue, each counting after the last.
-    return this.runtime.readModifyWrite({
-      lock: [
-        this.runtime.forUpdate(
-          this.db.selectFrom("customer").select("id").where("id", "=", address.customer_id),
-        ),
-      ],
-      read: this.db
-        .selectFrom("address")
-        .select((eb) => eb.fn.countAll<number>().as("live"))
-        .where("customer_id", "=", address.customer_id)
-        .where("deleted_at", "is", null),
-      decide: (rows) =>
-        Number(rows[0]?.live ?? 0) >= limit
-          ? { result: false, write: null }
-          : { result: true, write: this.db.insertInto("address").values(row) },
-    });
+    return addToBook(
+      this.runtime,
+      this.db,
+      address.customer_id,
+      limit,
+      this.db.insertInto("address").values(row),
+    );
   }
 
   async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {

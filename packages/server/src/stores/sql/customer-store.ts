@@ -5,7 +5,8 @@ import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlRuntime } from "./runtime.js";
 import { readMetadata, writeMerged } from "./json.js";
 import { param, prepare } from "./prepared.js";
-import { ADDRESS_COLUMNS, toAddress } from "./address-store.js";
+import { toAddress } from "./address-store.js";
+import { customerWithAddresses } from "./customer-queries.js";
 import type { AddressTable, CustomerTable, Database } from "./schema.js";
 
 const columns = CUSTOMER_FIELDS;
@@ -57,32 +58,6 @@ export class SqlCustomerStore implements CustomerStore {
     );
     // The customer, its address book and its billing address in one statement (one round trip
     // on PostgreSQL).
-    const { jsonArrayFrom, jsonObjectFrom } = runtime;
-    const view = () =>
-      db
-        .selectFrom("customer")
-        .select(columns)
-        .select((eb) =>
-          jsonArrayFrom(
-            eb
-              .selectFrom("address")
-              .select(ADDRESS_COLUMNS)
-              .whereRef("address.customer_id", "=", "customer.id")
-              .where("address.deleted_at", "is", null)
-              .orderBy("address.created_at")
-              .orderBy("address.id"),
-          ).as("addresses"),
-        )
-        .select((eb) =>
-          jsonObjectFrom(
-            eb
-              .selectFrom("address as billing")
-              .select(ADDRESS_COLUMNS)
-              .whereRef("billing.id", "=", "customer.billing_address_id")
-              .where("billing.deleted_at", "is", null),
-          ).as("billing_address"),
-        )
-        .where("customer.deleted_at", "is", null);
     const account = () =>
       db
         .selectFrom("customer")
@@ -101,7 +76,7 @@ export class SqlCustomerStore implements CustomerStore {
 
     this.withAddresses = runtime.readerByKey(
       "customer.id",
-      (matches) => view().where(matches),
+      customerWithAddresses<ViewRow>(runtime, db),
       (row) => row.id,
     );
     this.accountByEmail = runtime.readerByKey(
