@@ -29,10 +29,12 @@ function errorMessage(error) {
 let customer = null;
 let region = null;
 
-/** `amount` (minor units) in the region's currency. */
-function money(amount) {
-  const currency = region?.currency_code?.toUpperCase() || "EUR";
-  return new Intl.NumberFormat("en", { style: "currency", currency }).format(amount / 100);
+/** `amount` (minor units) in `currency`, by default the region's. */
+function money(amount, currency = region?.currency_code || "eur") {
+  return new Intl.NumberFormat("en", {
+    style: "currency",
+    currency: currency.toUpperCase(),
+  }).format(amount / 100);
 }
 
 /** A list item with `text`, and `button` after it when given. */
@@ -79,14 +81,14 @@ async function refresh() {
   }
 }
 
-/** The customer's orders, newest first (Medusa's `GET /store/customers/me/orders`). */
+/** The customer's orders (Medusa's `GET /store/customers/me/orders`). */
 async function loadOrders() {
   const list = element("order-list");
   try {
     const { orders } = await store("GET", "/store/customers/me/orders");
     list.replaceChildren(
       ...orders.map((order) => {
-        const li = item(`#${order.display_id}: ${money(order.total)}`);
+        const li = item(`#${order.display_id}: ${money(order.total, order.currency_code)}`);
         li.dataset.orderId = order.id;
         return li;
       }),
