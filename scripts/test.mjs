@@ -6,13 +6,15 @@
  * Under CI=true those backends are mandatory: a missing one fails the run instead of being skipped.
  * GATEHOUSE_TEST_BACKENDS=sqlite,postgres limits the run; extra arguments are test files.
  * Files named *.unit.test.ts (no PostgreSQL or Redis) and *.once.test.ts (they start their own
- * PostgreSQL or Redis) run once, with the first backend.
+ * PostgreSQL or Redis, or prove nothing per backend, like the browser tests) run once, with the
+ * first backend.
  * GATEHOUSE_TEST_PLAIN_BACKEND=postgres+redis (.ci/run sets it) runs the other files once more on
  * that backend with the performance layer off (PLAIN_SWITCHES), so that the plain path stays
  * correct. READ_CACHE and RESPONSE_WRITES in this environment reach every test server.
- * When gateway tests (test/gateway/) are selected, a real Medusa v1 is installed and started once
- * for the whole run (scripts/medusa-harness.mjs) and stopped at the end; if it cannot be set up,
- * those tests are skipped with a notice, except under CI=true, where the run fails.
+ * When gateway tests (test/gateway/, *.once.test.ts included) are selected, a real Medusa v1 is
+ * installed and started once for the whole run (scripts/medusa-harness.mjs) and stopped at the
+ * end; if it cannot be set up, those tests are skipped with a notice, except under CI=true, where
+ * the run fails.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
