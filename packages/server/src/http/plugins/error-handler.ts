@@ -114,7 +114,11 @@ const ROUTE_METHODS: HTTPMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DEL
 export const errorHandler = fp<ErrorHandlerOptions>(
   async (fastify, { bodyLimit }) => {
     // The routes' paths in a router of their own (Fastify's options): which methods a path has.
-    const paths = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1000 });
+    const paths = FindMyWay({
+      ignoreTrailingSlash: true,
+      caseSensitive: false,
+      maxParamLength: 1000,
+    });
     fastify.addHook("onRoute", ({ method, url }) => {
       for (const one of [method].flat()) {
         if (!ROUTE_METHODS.includes(one as HTTPMethod)) continue;

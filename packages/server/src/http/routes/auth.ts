@@ -30,6 +30,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "PostAuth",
+        security: [],
         summary: "Log in with email and password (cookie session)",
         description: "Starts a new session (a new id every time) and sets the session cookie.",
         body: StorePostAuthReq,
@@ -58,6 +60,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "GetAuth",
         summary: "The logged-in customer",
         security: [{ cookie: [] }, { bearer: [] }],
         response: { 200: AuthCustomer, ...errors(401, 404) },
@@ -77,6 +80,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "DeleteAuth",
+        security: [{}, { cookie: [] }, { bearer: [] }],
         summary: "Log out",
         description:
           "Revokes the session of the cookie and of the bearer token sent (if any) and clears the cookie. Always 200.",
@@ -99,6 +104,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "GetAuthEmail",
+        security: [],
         summary: "Whether an email belongs to a registered customer",
         description:
           "Guests count as not registered. Can be switched to always-false with AUTH_EXISTS_ENABLED=false.",
@@ -127,6 +134,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "PostToken",
+        security: [],
         summary: "Log in and get a bearer token (JWT)",
         description:
           "The token names a server-side session: logging out with it, revoking the session or changing the password ends it.",
