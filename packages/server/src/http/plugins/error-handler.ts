@@ -122,7 +122,12 @@ export const errorHandler = fp<ErrorHandlerOptions>(
     fastify.addHook("onRoute", ({ method, url }) => {
       for (const one of [method].flat()) {
         if (!ROUTE_METHODS.includes(one as HTTPMethod)) continue;
-        if (!paths.hasRoute(one as HTTPMethod, url)) paths.on(one as HTTPMethod, url, () => {});
+        // A path this router cannot take only loses its 405 (it stays a 404).
+        try {
+          if (!paths.hasRoute(one as HTTPMethod, url)) paths.on(one as HTTPMethod, url, () => {});
+        } catch {
+          /* ignored */
+        }
       }
     });
     const allowedMethods = (path: string) =>
