@@ -8,7 +8,30 @@ import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
 import { CustomerWithOrders, errors } from "../schemas/responses.js";
 import { signedIn } from "../plugins/authenticate.js";
 
-const AuthCustomer = Type.Object({ customer: CustomerWithOrders });
+const AuthCustomer = Type.Object(
+  { customer: CustomerWithOrders },
+  {
+    examples: [
+      {
+        customer: {
+          id: "cus_01JF3Z9Q8G7W2N5K4M6P1R0S3T",
+          created_at: "2026-12-01T10:00:00.000Z",
+          updated_at: "2026-12-01T10:00:00.000Z",
+          deleted_at: null,
+          email: "jane@example.com",
+          first_name: "Jane",
+          last_name: "Doe",
+          billing_address_id: null,
+          phone: null,
+          has_account: true,
+          metadata: null,
+          orders: [],
+          shipping_addresses: [],
+        },
+      },
+    ],
+  },
+);
 const MAX_EMAIL_LENGTH = 320;
 const tags = ["Auth"];
 
@@ -141,11 +164,18 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
           "The token names a server-side session: logging out with it, revoking the session or changing the password ends it.",
         body: StorePostAuthReq,
         response: {
-          200: Type.Object({
-            access_token: Type.String(),
-            token_type: Type.Literal("Bearer"),
-            expires_in: Type.Integer({ description: "Seconds until the token expires" }),
-          }),
+          200: Type.Object(
+            {
+              access_token: Type.String(),
+              token_type: Type.Literal("Bearer"),
+              expires_in: Type.Integer({ description: "Seconds until the token expires" }),
+            },
+            {
+              examples: [
+                { access_token: "eyJhbGciOiJFZERTQSJ9…", token_type: "Bearer", expires_in: 604800 },
+              ],
+            },
+          ),
           ...errors(400, 401, 429),
         },
       },
