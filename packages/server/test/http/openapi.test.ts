@@ -64,6 +64,10 @@ describe("GET /openapi.json", () => {
         assert.ok(media?.example, `${method.toUpperCase()} ${path}: example`);
       }
     }
+    const login = doc.paths["/store/auth"]!.post! as Operation & {
+      responses: Record<string, { content: Record<string, { example?: { customer?: unknown } }> }>;
+    };
+    assert.ok(login.responses["200"]!.content["application/json"]!.example?.customer);
     assert.deepEqual(
       doc.paths["/store/auth"]!.post!.requestBody!.content["application/json"]!.example,
       {
