@@ -114,7 +114,7 @@ async function main(): Promise<void> {
 
   // Fastify logs a line per address it listens on; the one line below says it all.
   const level = app.log.level;
-  app.log.level = "warn";
+  if (["trace", "debug", "info"].includes(level)) app.log.level = "warn";
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
