@@ -125,7 +125,19 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         },
       },
     },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
   });
+  if (config.apiDocs) {
+    // The reference page; its scripts and styles are served from the package, not a CDN.
+    const { default: swaggerUi } = await import("@fastify/swagger-ui");
+    await fastify.register(swaggerUi, {
+      routePrefix: "/docs",
+      uiConfig: { deepLinking: true, tryItOutEnabled: false },
+    });
+  }
+  // Shared schemas are named by their $id in the document's components (not def-0, def-1).
   fastify.addSchema(Address);
   fastify.addSchema(ErrorBody);
 

@@ -103,6 +103,8 @@ export interface Config {
   };
   bodyLimitBytes: number;
   authExistsEnabled: boolean;
+  /** The browsable API reference at /docs (API_DOCS; off in production by default). */
+  apiDocs: boolean;
   /** The store's name, which new passwords must not be made of (STORE_NAME). */
   storeName: string | undefined;
   /** Account events (events.ts): where they are POSTed, how they are signed and retried. */
@@ -516,6 +518,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
+    apiDocs: boolean("API_DOCS", !production),
     storeName: read("STORE_NAME"),
     webhook: {
       url: webhookUrl ?? resetWebhookUrl,

@@ -39,6 +39,9 @@ export class HttpError extends Error {
   }
 }
 
+/** `1 second`, `2 seconds`: a number of something as a message shows it. */
+export const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+
 export const invalidData = (message: string) => new HttpError(400, "invalid_data", message);
 export const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
 export const forbidden = (message: string) => new HttpError(403, "not_allowed", message);
@@ -53,7 +56,7 @@ export const rateLimited = (message: string, retryAfterMs: number, production: b
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const text = production
     ? message
-    : `${message} (development: retry in ${seconds} seconds, or set RATE_LIMIT=false to switch the limits off)`;
+    : `${message} (development: retry in ${count(seconds, "second")}, or set RATE_LIMIT=false to switch the limits off)`;
   return new HttpError(429, "not_allowed", text, "rate_limited", {
     "retry-after": String(seconds),
   });

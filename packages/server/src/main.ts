@@ -112,7 +112,27 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
 
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify logs a line per address it listens on; the one line below says it all.
+  const level = app.log.level;
+  if (["trace", "debug", "info"].includes(level)) app.log.level = "warn";
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw error;
+    const reason =
+      code === "EADDRINUSE"
+        ? `port ${config.port} is already in use (by Medusa, or another server?): set PORT to a free port`
+        : code === "EACCES"
+          ? `port ${config.port} needs privileges this process does not have: set PORT to a port above 1023`
+          : `HOST ${config.host} is not an address of this machine: set HOST (or PORT) to one it has`;
+    process.stderr.write(`Gatehouse cannot start: ${reason}.\n`);
+    await app.close().catch(() => {});
+    await gatehouse.close().catch(() => {});
+    process.exit(1);
+  } finally {
+    app.log.level = level;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;

@@ -3,7 +3,7 @@
  * passwords cost the same Argon2 work and give the same answer.
  */
 import type { Customer, Session, SessionKind } from "../domain.js";
-import { invalidData, unauthorized } from "../errors.js";
+import { count, invalidData, unauthorized } from "../errors.js";
 import type { CustomerStore } from "../stores/types.js";
 import type { DeviceCookies } from "./devices.js";
 import { normalizeEmail } from "./emails.js";
@@ -79,7 +79,7 @@ export class AuthService {
       // A refused attempt answers after what a check takes, without taking a place to hash.
       await this.deps.passwords.waitLikeVerify();
       throw this.deps.throttle.rateLimited(
-        `Too many failed login attempts; try again in ${Math.ceil(wait / 1000)} seconds`,
+        `Too many failed login attempts; try again in ${count(Math.ceil(wait / 1000), "second")}`,
         wait,
       );
     }

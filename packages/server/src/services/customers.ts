@@ -1,7 +1,9 @@
 /** Registration, profile, address book and password reset. */
+import countries from "i18n-iso-countries";
 import type { Address, AddressFields, Customer, Metadata, Session } from "../domain.js";
 import {
   DUPLICATE_ACCOUNT_MESSAGE,
+  count,
   duplicate,
   forbidden,
   invalidData,
@@ -59,10 +61,10 @@ const RESET_TOKEN_TTL_MS = 15 * 60_000;
 /** Stands in for the customer when a reset names an unknown email: no customer has this id. */
 const NO_CUSTOMER = "cus_00000000000000000000000000";
 
-/** `90 seconds`, `10 minutes`: a duration as a message shows it. */
+/** `90 seconds`, `1 minute`: a duration as a message shows it. */
 function describeDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
-  return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
+  return seconds % 60 === 0 ? count(seconds / 60, "minute") : count(seconds, "second");
 }
 
 /** Medusa's metadata rule: keys are merged in, and a key set to "" is removed. */
@@ -261,7 +263,7 @@ export class CustomerService {
     const wait = await this.deps.throttle.reserveLogin(caller.ip, customer.email, null);
     if (wait > 0) {
       throw this.deps.throttle.rateLimited(
-        `Too many failed login attempts; try again in ${Math.ceil(wait / 1000)} seconds`,
+        `Too many failed login attempts; try again in ${count(Math.ceil(wait / 1000), "second")}`,
         wait,
       );
     }
@@ -440,6 +442,11 @@ function names(customer: Customer) {
   return { id, email, first_name, last_name };
 }
 
+/** An assigned ISO 3166-1 alpha-2 code (and Kosovo's XK), in either case. */
+function isCountryCode(code: string): boolean {
+  return code.length === 2 && countries.isValid(code);
+}
+
 /**
  * Country codes are stored lower-case (as Medusa); metadata merges like the customer's (`null`
  * clears it), bounded by ADDRESS_METADATA_LIMITS. `field` names the metadata in messages.
@@ -447,7 +454,16 @@ function names(customer: Customer) {
 function normalizeAddress(fields: AddressFields, field: string): AddressPatch {
   const { metadata, ...rest } = fields;
   const result: AddressPatch = rest;
-  if (typeof rest.country_code === "string") result.country_code = rest.country_code.toLowerCase();
+  if (typeof rest.country_code === "string") {
+    const code = rest.country_code;
+    if (!isCountryCode(code)) {
+      const name = field.replace(/metadata$/, "country_code");
+      throw invalidData(
+        `${name} must be an ISO 3166-1 alpha-2 country code (two letters, such as "us" or "DK"); ${JSON.stringify(code.slice(0, 20))} is not one`,
+      );
+    }
+    result.country_code = code.toLowerCase();
+  }
   if (metadata === null) result.metadata = () => null;
   else if (metadata) result.metadata = boundedMerge(metadata, field, ADDRESS_METADATA_LIMITS);
   return result;

@@ -33,7 +33,13 @@ describe("error responses", () => {
 
   it("unknown routes and methods: 404 JSON naming the route", async () => {
     assertJsonError(await api.get("/nothing/here"), 404, "not_found", /GET \/nothing\/here/);
-    assertJsonError(await api.request("PUT", "/store/auth"), 404, "not_found", /PUT \/store\/auth/);
+    // A known path with another method: 405 with Allow (test/http/first-minutes.test.ts).
+    assertJsonError(
+      await api.request("PUT", "/store/auth"),
+      405,
+      "not_allowed",
+      /PUT \/store\/auth/,
+    );
     assertJsonError(await api.get("/store/customers/whatever"), 404, "not_found");
   });
 

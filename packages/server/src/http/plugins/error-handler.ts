@@ -4,6 +4,7 @@
  */
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
 import fp from "fastify-plugin";
 import {
   HttpError,
@@ -13,6 +14,7 @@ import {
   unknownError,
   type ErrorType,
 } from "../../errors.js";
+import { BoundedMap } from "../../runtime/bounded-map.js";
 import { isUnavailableError } from "../../stores/unavailable.js";
 import { describeInvalidBody } from "../validation.js";
 
@@ -95,9 +97,43 @@ export interface ErrorHandlerOptions {
   bodyLimit: number;
 }
 
-/** The error handler and the not-found handler (Fastify's own 404 answers in JSON too). */
+/**
+ * Refused origins already logged: each is logged once. Bounded so that requests naming ever new
+ * origins cannot grow memory (a thousand origins are tens of kilobytes); past it, the oldest
+ * may be logged again.
+ */
+const REFUSED_ORIGINS_REMEMBERED = 1000;
+
+const ROUTE_METHODS: HTTPMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+/**
+ * The error handler and the not-found handler (Fastify's own 404 answers in JSON too). A known
+ * path asked with another method is a 405 with `Allow`; a CORS preflight from an origin missing
+ * from STORE_CORS is Medusa's 204 without CORS headers (@fastify/cors hands those here).
+ */
 export const errorHandler = fp<ErrorHandlerOptions>(
   async (fastify, { bodyLimit }) => {
+    // The routes' paths in a router of their own (Fastify's options): which methods a path has.
+    const paths = FindMyWay({
+      ignoreTrailingSlash: true,
+      caseSensitive: false,
+      maxParamLength: 1000,
+    });
+    fastify.addHook("onRoute", ({ method, url }) => {
+      for (const one of [method].flat()) {
+        if (!ROUTE_METHODS.includes(one as HTTPMethod)) continue;
+        // A path this router cannot take only loses its 405 (it stays a 404).
+        try {
+          if (!paths.hasRoute(one as HTTPMethod, url)) paths.on(one as HTTPMethod, url, () => {});
+        } catch {
+          /* ignored */
+        }
+      }
+    });
+    const allowedMethods = (path: string) =>
+      ROUTE_METHODS.filter((method) => paths.find(method, path) !== null);
+    const refusedOrigins = new BoundedMap<string, true>(REFUSED_ORIGINS_REMEMBERED);
+
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       const httpError = toHttpError(error, request, bodyLimit);
       // Requests share the root logger unless request logging is on (see app.ts): name the request.
@@ -109,12 +145,38 @@ export const errorHandler = fp<ErrorHandlerOptions>(
       }
       return sendError(reply, httpError);
     });
-    fastify.setNotFoundHandler((request, reply) =>
-      sendError(
-        reply,
-        notFound(`Cannot ${request.method} ${request.url.split("?")[0]}: no such route`),
-      ),
-    );
+    fastify.setNotFoundHandler((request, reply) => {
+      const path = request.url.split("?")[0]!;
+      const origin = request.headers.origin;
+      if (
+        request.method === "OPTIONS" &&
+        origin !== undefined &&
+        request.headers["access-control-request-method"] !== undefined
+      ) {
+        if (!refusedOrigins.has(origin)) {
+          refusedOrigins.set(origin, true);
+          request.log.warn(
+            { origin },
+            `CORS: refused the origin ${origin}, which is not in STORE_CORS; add it to STORE_CORS to allow it`,
+          );
+        }
+        return reply.code(204).send();
+      }
+      const allowed = allowedMethods(path);
+      if (allowed.length > 0) {
+        return sendError(
+          reply,
+          new HttpError(
+            405,
+            "not_allowed",
+            `Cannot ${request.method} ${path}: this route answers ${allowed.join(", ")}`,
+            undefined,
+            { allow: allowed.join(", ") },
+          ),
+        );
+      }
+      return sendError(reply, notFound(`Cannot ${request.method} ${path}: no such route`));
+    });
   },
   { name: "gatehouse-error-handler" },
 );

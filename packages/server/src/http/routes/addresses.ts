@@ -22,6 +22,8 @@ const addressRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     {
       schema: {
         tags,
+        operationId: "PostCustomersCustomerAddresses",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "Add an address to the address book",
         body: StorePostCustomersCustomerAddressesReq,
         response: { 200: CustomerResponse, ...errors(400, 401, 403) },
@@ -43,6 +45,8 @@ const addressRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     {
       schema: {
         tags,
+        operationId: "PostCustomersCustomerAddressesAddress",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "Update an address",
         params: IdParams,
         body: AddressPayload,
@@ -66,6 +70,8 @@ const addressRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     {
       schema: {
         tags,
+        operationId: "DeleteCustomersCustomerAddressesAddress",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "Delete an address",
         params: IdParams,
         response: { 200: CustomerResponse, ...errors(401, 403, 404) },

@@ -8,7 +8,30 @@ import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
 import { CustomerWithOrders, errors } from "../schemas/responses.js";
 import { signedIn } from "../plugins/authenticate.js";
 
-const AuthCustomer = Type.Object({ customer: CustomerWithOrders });
+const AuthCustomer = Type.Object(
+  { customer: CustomerWithOrders },
+  {
+    examples: [
+      {
+        customer: {
+          id: "cus_01JF3Z9Q8G7W2N5K4M6P1R0S3T",
+          created_at: "2026-12-01T10:00:00.000Z",
+          updated_at: "2026-12-01T10:00:00.000Z",
+          deleted_at: null,
+          email: "jane@example.com",
+          first_name: "Jane",
+          last_name: "Doe",
+          billing_address_id: null,
+          phone: null,
+          has_account: true,
+          metadata: null,
+          orders: [],
+          shipping_addresses: [],
+        },
+      },
+    ],
+  },
+);
 const MAX_EMAIL_LENGTH = 320;
 const tags = ["Auth"];
 
@@ -30,6 +53,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "PostAuth",
+        security: [],
         summary: "Log in with email and password (cookie session)",
         description: "Starts a new session (a new id every time) and sets the session cookie.",
         body: StorePostAuthReq,
@@ -58,6 +83,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "GetAuth",
         summary: "The logged-in customer",
         security: [{ cookie: [] }, { bearer: [] }],
         response: { 200: AuthCustomer, ...errors(401, 404) },
@@ -77,6 +103,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "DeleteAuth",
+        security: [{}, { cookie: [] }, { bearer: [] }],
         summary: "Log out",
         description:
           "Revokes the session of the cookie and of the bearer token sent (if any) and clears the cookie. Always 200.",
@@ -99,6 +127,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "GetAuthEmail",
+        security: [],
         summary: "Whether an email belongs to a registered customer",
         description:
           "Guests count as not registered. Can be switched to always-false with AUTH_EXISTS_ENABLED=false.",
@@ -127,16 +157,25 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     {
       schema: {
         tags,
+        operationId: "PostToken",
+        security: [],
         summary: "Log in and get a bearer token (JWT)",
         description:
           "The token names a server-side session: logging out with it, revoking the session or changing the password ends it.",
         body: StorePostAuthReq,
         response: {
-          200: Type.Object({
-            access_token: Type.String(),
-            token_type: Type.Literal("Bearer"),
-            expires_in: Type.Integer({ description: "Seconds until the token expires" }),
-          }),
+          200: Type.Object(
+            {
+              access_token: Type.String(),
+              token_type: Type.Literal("Bearer"),
+              expires_in: Type.Integer({ description: "Seconds until the token expires" }),
+            },
+            {
+              examples: [
+                { access_token: "eyJhbGciOiJFZERTQSJ9…", token_type: "Bearer", expires_in: 604800 },
+              ],
+            },
+          ),
           ...errors(400, 401, 429),
         },
       },

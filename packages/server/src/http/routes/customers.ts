@@ -19,6 +19,8 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
     {
       schema: {
         tags,
+        operationId: "PostCustomers",
+        security: [],
         summary: "Register a customer (and log in)",
         body: StorePostCustomersReq,
         response: { 200: CustomerResponse, ...errors(400, 422, 429) },
@@ -39,6 +41,8 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
     {
       schema: {
         tags,
+        operationId: "GetCustomersCustomer",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "The logged-in customer's profile",
         response: { 200: CustomerResponse, ...errors(401, 404) },
       },
@@ -58,6 +62,8 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
     {
       schema: {
         tags,
+        operationId: "PostCustomersCustomer",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "Update the profile",
         description:
           "A new password or email needs old_password (the current password) or a session less than FRESH_SESSION_AGE old (10 minutes by default), else 403; a wrong old_password is 401. Email changes are limited per customer (429). A new password keeps this session signed in and revokes every other session and token.",

@@ -18,6 +18,8 @@ const passwordResetRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, {
     {
       schema: {
         tags,
+        operationId: "PostCustomersCustomerPasswordToken",
+        security: [],
         summary: "Request a password-reset token",
         description:
           "Always 204, whether or not the email is registered. The token goes to WEBHOOK_URL in a signed customer.password_reset_requested event.",
@@ -49,6 +51,8 @@ const passwordResetRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, {
     {
       schema: {
         tags,
+        operationId: "PostCustomersResetPassword",
+        security: [],
         summary: "Set a new password with a reset token",
         description:
           "The token is single-use and lives 15 minutes. Every session of the customer is revoked. A password that breaks the policy is 400, and every token or email failure the same 401, whether or not the email is registered. Limited per client IP (429).",

@@ -17,6 +17,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     {
       schema: {
         tags,
+        operationId: "GetAuthSessions",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "The customer's live sessions (cookie and bearer)",
         response: { 200: Type.Object({ sessions: Type.Array(SessionInfo) }), ...errors(401) },
       },
@@ -34,6 +36,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     {
       schema: {
         tags,
+        operationId: "DeleteAuthSessionsSession",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "Revoke one of the customer's sessions",
         params: IdParams,
         response: {
@@ -62,6 +66,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     {
       schema: {
         tags,
+        operationId: "DeleteAuthSessions",
+        security: [{ cookie: [] }, { bearer: [] }],
         summary: "Revoke every session of the customer except the current one",
         response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors(401, 403) },
       },

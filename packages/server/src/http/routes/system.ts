@@ -17,6 +17,8 @@ const systemRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
     {
       schema: {
         tags,
+        operationId: "GetHealth",
+        security: [],
         summary: "Liveness: the process answers",
         response: { 200: Type.Object({ status: Type.Literal("ok") }) },
       },
@@ -29,6 +31,8 @@ const systemRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
     {
       schema: {
         tags,
+        operationId: "GetReady",
+        security: [],
         summary: "Readiness: the database (and Redis, if configured) answer",
         response: {
           200: Type.Object({
@@ -65,6 +69,8 @@ const systemRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
     {
       schema: {
         tags,
+        operationId: "GetJwks",
+        security: [],
         summary: "Public keys that verify Gatehouse's bearer tokens (empty with HS256)",
         response: {
           200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }),

@@ -63,10 +63,17 @@ export const Opt = <T extends TSchema>(schema: T) => {
 };
 
 /** A closed object (unknown properties are refused, as Medusa's forbidNonWhitelisted does). */
+/** A request body: only the listed fields; `examples` show in the OpenAPI document. */
 export const Body = <T extends Parameters<typeof Type.Object>[0]>(
   properties: T,
   description?: string,
-) => Type.Object(properties, { additionalProperties: false, ...(description && { description }) });
+  examples?: Array<Record<string, unknown>>,
+) =>
+  Type.Object(properties, {
+    additionalProperties: false,
+    ...(description && { description }),
+    ...(examples && { examples }),
+  });
 
 export const Nested = <T extends TSchema>(schema: T) =>
   Type.Unsafe<T["static"]>({ ...schema, ...checks(["isObject"]) });

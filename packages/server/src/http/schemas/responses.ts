@@ -74,7 +74,10 @@ export const ErrorBody = Type.Object(
     }),
     message: Type.String(),
   },
-  { $id: "Error" },
+  {
+    $id: "Error",
+    examples: [{ type: "unauthorized", message: "Wrong email or password" }],
+  },
 );
 
 export const SessionInfo = Type.Object({
