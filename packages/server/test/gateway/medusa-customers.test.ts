@@ -213,6 +213,36 @@ for (const layout of ["own database", "Medusa's database, schema gatehouse"] as 
       );
     });
 
+    it("bursts on Medusa's tables: 50 registrations of one email give one account; 60 additions fill a book of 50", async () => {
+      const email = uniqueEmail("burst");
+      const registrations = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          api.post("/store/customers", { email, password: STRONG_PASSWORD }),
+        ),
+      );
+      assert.deepEqual(registrations.map((res) => res.status).sort(), [
+        200,
+        ...Array.from({ length: 49 }, () => 422),
+      ]);
+      const accounts = await queryMedusa("SELECT id FROM customer WHERE email = $1", [email]);
+      assert.equal(accounts.length, 1);
+
+      const { cookie } = await login(server.url, email);
+      const added = await Promise.all(
+        Array.from({ length: 60 }, () =>
+          api.post("/store/customers/me/addresses", { address: ADDRESS }, { cookie }),
+        ),
+      );
+      const statuses = added.map((res) => res.status);
+      assert.equal(statuses.filter((status) => status === 200).length, 50);
+      assert.equal(statuses.filter((status) => status === 400).length, 10);
+      const [book] = await queryMedusa<{ live: string }>(
+        "SELECT count(*) AS live FROM address WHERE customer_id = $1 AND deleted_at IS NULL",
+        [accounts[0]!.id],
+      );
+      assert.equal(Number(book?.live), 50);
+    });
+
     it("a guest row Medusa made and a registration with the same email are two rows, as in Medusa", async () => {
       const email = uniqueEmail("guest");
       const regions = await medusa.get("/store/regions");
