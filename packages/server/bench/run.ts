@@ -1004,6 +1004,23 @@ interface CompareLine {
   ratio: number;
   /** B / A of each round (a measurement of B against the A just before it). */
   roundRatios: number[];
+  /**
+   * The server's CPU time per answered request, in µs (median of each build's measurements):
+   * its cost, which other processes on the machine change less than its throughput.
+   */
+  aCpuUs: number | null;
+  bCpuUs: number | null;
+}
+
+/** The server's CPU time per 2xx answer in µs, or null when it was not measured. */
+const cpuPerRequestUs = (result: LoadResult) =>
+  result.targetCpuPercent === null || result.requestsPerSec === 0
+    ? null
+    : ((result.targetCpuPercent / 100) * 1e6) / result.requestsPerSec;
+
+function medianCpuUs(results: LoadResult[]): number | null {
+  const values = results.map(cpuPerRequestUs);
+  return values.includes(null) ? null : median(values as number[]);
 }
 
 interface CompareReport {
@@ -1079,6 +1096,8 @@ async function runCompareSuite(
         bMedian,
         ratio: bMedian / aMedian,
         roundRatios: results.b.map((r, i) => r.requestsPerSec / results.a[i]!.requestsPerSec),
+        aCpuUs: medianCpuUs(results.a),
+        bCpuUs: medianCpuUs(results.b),
       });
     }
     return {
@@ -1142,6 +1161,7 @@ function printComparisons(
         "B/A",
         "B/A by round",
         "p50 ms A/B",
+        "srv µs/req A/B",
         "non-2xx",
         "disturbed",
       ],
@@ -1157,14 +1177,19 @@ function printComparisons(
         line.ratio.toFixed(3),
         line.roundRatios.map((r) => r.toFixed(2)).join(" "),
         `${fmtMs(median(line.a.map((r) => r.latencyMs.p50)))}/${fmtMs(median(line.b.map((r) => r.latencyMs.p50)))}`,
+        line.aCpuUs === null || line.bCpuUs === null
+          ? "–"
+          : `${line.aCpuUs.toFixed(1)}/${line.bCpuUs.toFixed(1)} (${(line.bCpuUs / line.aCpuUs).toFixed(3)})`,
         fmtInt(failures),
         `${disturbed(line.a) + disturbed(line.b)}`,
       ]);
     }
-    out.push(table(rows, new Set([1, 2, 3, 4, 5, 8, 9])));
+    out.push(table(rows, new Set([1, 2, 3, 4, 5, 9, 10])));
   }
   out.push(
-    "\nreq/s: the median of the build's measurements. disturbed: measurements during which other " +
+    "\nreq/s: the median of the build's measurements. srv µs/req: the server's CPU time per answer " +
+      "(medians; B/A in brackets): on a machine others use, the server gets less CPU and answers " +
+      "less, while its cost per answer moves less. disturbed: measurements during which other " +
       `processes used more than ${NOISY_CPU_PERCENT}% of a core (the least disturbed of up to 4 tries is kept).`,
   );
   for (const notice of skipped) out.push(`\n${notice}`);
