@@ -20,6 +20,8 @@ export interface LoadSpec {
   durationSec: number;
   /** The requests, cycled through; each connection starts at a different offset. */
   requests: BenchRequest[];
+  /** Each connection cycles through a share of its own instead (no request sent by two). */
+  disjoint?: boolean;
   /** Requests per second over all connections (open loop); unlimited by default. */
   overallRate?: number;
   /** Process whose RSS and CPU are sampled during the run. */
@@ -212,7 +214,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     setupClient(client) {
       const offset = nextOffset % requests.length;
       nextOffset += step;
-      client.setRequests([...requests.slice(offset), ...requests.slice(0, offset)]);
+      client.setRequests(
+        spec.disjoint
+          ? requests.slice(offset, offset + step)
+          : [...requests.slice(offset), ...requests.slice(0, offset)],
+      );
     },
   });
   instance.on("response", (_client: unknown, status: number, _bytes: number, time: number) => {

@@ -73,6 +73,8 @@ export interface GatehouseProcess {
 export interface GatehouseOptions {
   /** Environment of the storage backend (DATABASE_URL, REDIS_URL, REDIS_PREFIX), if any. */
   backendEnv: Record<string, string>;
+  /** The server's entry point (default: this tree's packages/server/dist/start.cjs). */
+  entry?: string;
   /** Extra `node` flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
   env?: Record<string, string>;
@@ -96,7 +98,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Gatehou
   const inherited: Record<string, string> = { PATH: process.env.PATH ?? "" };
   if (process.env.UV_THREADPOOL_SIZE) inherited.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE;
   const child = track(
-    spawn(process.execPath, [...(options.nodeArgs ?? []), serverEntry], {
+    spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? serverEntry], {
       env: { ...inherited, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     }),

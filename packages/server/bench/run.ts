@@ -5,8 +5,8 @@
  * that separates the framework's cost from Gatehouse's. See docs/benchmarks.md.
  *
  *   node --import tsx packages/server/bench/run.ts [--quick] [--customers N] [--compare-sizes]
- *     [--duration S] [--warmup S] [--connections N] [--backends sqlite,postgres+redis]
- *     [--only get-cookie,get-bearer,get-exists,login,token,storm,baselines]
+ *     [--duration S] [--warmup S] [--connections N] [--backends sqlite,postgres,postgres+redis]
+ *     [--only get-cookie,get-bearer,get-exists,…] [--compare REF [--rounds N]]
  *     [--json FILE] [--cpu-prof DIR]
  *
  * The server runs from its built output (packages/server/dist/start.cjs) as a separate process;
@@ -37,7 +37,16 @@ import {
   type Argon2Baseline,
   type GatehouseProcess,
 } from "./processes.js";
-import { BENCH_PASSWORD, benchEmail, benchPasswordHash, seedPostgres, seedSqlite } from "./seed.js";
+import { buildOtherRef, type OtherBuild } from "./compare.js";
+import {
+  BENCH_PASSWORD,
+  benchEmail,
+  benchPasswordHash,
+  seedCookieSessions,
+  seedPostgres,
+  seedSqlite,
+  setSessionsLastSeen,
+} from "./seed.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
 
@@ -48,6 +57,10 @@ const SCENARIO_IDS = [
   "get-cookie",
   "get-bearer",
   "get-exists",
+  "get-cookie-many",
+  "get-bearer-many",
+  "get-exists-many",
+  "get-cookie-touch",
   "login",
   "token",
   "storm",
@@ -76,8 +89,18 @@ interface Options {
   cpuProf: string | undefined;
   /** Before each measurement, wait until the machine is quiet; re-measure runs disturbed by others. */
   waitQuiet: boolean;
+  /** The longest wait for quiet CPUs, in seconds. */
+  waitQuietMaxSec: number;
   /** Extra environment variables for the server (e.g. UV_THREADPOOL_SIZE=2). */
   serverEnv: Record<string, string>;
+  /** Cookie sessions seeded for get-cookie-many. */
+  manySessions: number;
+  /** Client addresses the *-many scenarios send requests from (X-Forwarded-For). */
+  addresses: number;
+  /** A git ref whose build runs beside this one, measured in alternation. */
+  compare: string | undefined;
+  /** With --compare: measurements of each scenario on each build. */
+  rounds: number;
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -88,7 +111,13 @@ const USAGE = `Usage: npm run bench -- [options]
   --duration S          seconds measured per scenario (default 10; 3 with --quick)
   --warmup S            seconds of warm-up before each scenario (default 3; 1 with --quick)
   --connections N       concurrent connections per scenario (default 16)
-  --backends LIST       sqlite,postgres+redis (default), or postgres
+  --backends LIST       sqlite,postgres,postgres+redis (default), or some of them
+  --many-sessions N     cookie sessions seeded for get-cookie-many (default 4096)
+  --addresses N         client addresses of the *-many scenarios (default 4096; 1 in 8 IPv6)
+  --compare REF         also build the git ref REF in a temporary worktree and run its server
+                        beside this one: each scenario measured on A (this tree) and B (REF) in
+                        turn, A B A B …, and reported as medians and the ratio B/A
+  --rounds N            with --compare: measurements per build and scenario (default 3)
   --only LIST           ${SCENARIO_IDS.join(",")}
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
@@ -97,6 +126,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --wait-quiet          on a shared machine: before each measurement wait (up to 10 min) until
                         other processes leave the CPUs alone, and measure again (up to 3 times)
                         when they used more than 15% of a core meanwhile
+  --wait-quiet-max S    wait at most S seconds for quiet CPUs (default 600); when they never
+                        came, the measurement is taken once, disturbed, and marked so
   --help`;
 
 function parseOptions(argv: string[]): Options {
@@ -114,7 +145,12 @@ function parseOptions(argv: string[]): Options {
       json: { type: "string" },
       "cpu-prof": { type: "string" },
       "wait-quiet": { type: "boolean", default: false },
+      "wait-quiet-max": { type: "string" },
       "server-env": { type: "string", multiple: true },
+      "many-sessions": { type: "string" },
+      addresses: { type: "string" },
+      compare: { type: "string" },
+      rounds: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -132,7 +168,7 @@ function parseOptions(argv: string[]): Options {
   };
   const quick = values.quick;
   const compareSizes = values["compare-sizes"];
-  const backends = (values.backends ?? "sqlite,postgres+redis").split(",").map((name) => {
+  const backends = (values.backends ?? "sqlite,postgres,postgres+redis").split(",").map((name) => {
     if (name !== "sqlite" && name !== "postgres" && name !== "postgres+redis") {
       throw new Error(`--backends: unknown backend ${JSON.stringify(name)}`);
     }
@@ -166,6 +202,11 @@ function parseOptions(argv: string[]): Options {
     json: values.json,
     cpuProf: values["cpu-prof"],
     waitQuiet: values["wait-quiet"],
+    waitQuietMaxSec: number("wait-quiet-max", values["wait-quiet-max"], 600, 0),
+    manySessions: number("many-sessions", values["many-sessions"], 4096, 1),
+    addresses: number("addresses", values.addresses, 4096, 1),
+    compare: values.compare,
+    rounds: number("rounds", values.rounds, 3, 1),
     serverEnv: Object.fromEntries(
       (values["server-env"] ?? []).map((pair) => {
         const equals = pair.indexOf("=");
@@ -194,6 +235,16 @@ const RATE_LIMIT_ENV = {
   RATE_LIMIT_LOGIN_IP_ACCOUNT: "1000000000/1m",
   RATE_LIMIT_EXISTS: "1000000000/1m",
 };
+/**
+ * The load generator stands for a proxy in front of the server: X-Forwarded-For from loopback
+ * is believed, so the *-many scenarios' requests count under their own client addresses.
+ */
+const PROXY_ENV = { TRUST_PROXY: "127.0.0.1" };
+/** The touch scenario's sessions and idle timeout (touch interval: a quarter); docs/benchmarks.md. */
+const TOUCH_SESSIONS = 32_768;
+const TOUCH_IDLE_TIMEOUT_MS = 40_000;
+/** Scenarios that run in a suite of their own (their server has other settings). */
+const OWN_SUITE: ReadonlySet<ScenarioId> = new Set(["get-cookie-touch"]);
 
 /** CPU (% of one core) other processes may use during a measurement before it counts as disturbed. */
 const NOISY_CPU_PERCENT = 15;
@@ -414,6 +465,9 @@ function spread(count: number, sample: number): number[] {
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
+/** The build of --compare, whose worktree is removed at the end (or on Ctrl-C). */
+let other: OtherBuild | undefined;
+
 /** Backends whose database and Redis keys still have to be dropped. */
 const liveBackends = new Set<Backend>();
 
@@ -436,8 +490,37 @@ interface Prepared {
   existsRequests: BenchRequest[];
   loginRequests: BenchRequest[];
   tokenRequests: BenchRequest[];
+  /** The same, from many client addresses (and many cookie sessions); built when wanted. */
+  cookieManyRequests: BenchRequest[];
+  bearerManyRequests: BenchRequest[];
+  existsManyRequests: BenchRequest[];
+  touchRequests: BenchRequest[];
   sampleBody: string;
   sampleContentType: string;
+}
+
+/**
+ * The client addresses of the *-many scenarios: IPv4 from 198.18.0.0/15 (set aside for
+ * benchmarks, RFC 2544) and, one in eight, IPv6 from 2001:db8::/32 (documentation), each in a /64
+ * of its own, since rate limits count IPv6 clients by /64 (RATE_LIMIT_IPV6_PREFIX).
+ */
+export function clientAddresses(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    i % 8 === 7
+      ? `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::${(i % 250) + 1}`
+      : `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`,
+  );
+}
+
+/** `requests`, as many as `addresses` at least, each from the next client address in turn. */
+function fromAddresses(requests: BenchRequest[], addresses: string[]): BenchRequest[] {
+  return Array.from({ length: Math.max(requests.length, addresses.length) }, (_, i) => {
+    const request = requests[i % requests.length]!;
+    return {
+      ...request,
+      headers: { ...request.headers, "x-forwarded-for": addresses[i % addresses.length]! },
+    };
+  });
 }
 
 /** The node flags `npm start` runs the server with, so that the benchmark measures the same. */
@@ -456,10 +539,13 @@ async function prepare(
   options: Options,
   customers: number,
   passwordHash: string,
+  suite: { wanted: (id: ScenarioId) => boolean; env: Record<string, string>; entry?: string },
 ): Promise<{ prepared: Prepared; seedSeconds: number }> {
+  const { wanted } = suite;
   const server = await startGatehouse({
     backendEnv: backend.env,
-    env: { ...RATE_LIMIT_ENV, ...options.serverEnv },
+    env: { ...RATE_LIMIT_ENV, ...PROXY_ENV, ...suite.env, ...options.serverEnv },
+    ...(suite.entry && { entry: suite.entry }),
     nodeArgs: [
       ...startScriptNodeFlags(),
       ...(options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProf)}`] : []),
@@ -487,27 +573,54 @@ async function prepare(
     const sample = await request(server.url, "GET", "/store/auth", { cookie: cookies[0] });
     if (sample.status !== 200) throw new Error(`GET /store/auth answered ${sample.status}`);
 
+    // Many cookie sessions are written straight into the store: a login each would take minutes.
+    const seededCount = wanted("get-cookie-touch")
+      ? TOUCH_SESSIONS
+      : wanted("get-cookie-many")
+        ? options.manySessions
+        : 0;
+    const cookieName = cookies[0]!.slice(0, cookies[0]!.indexOf("="));
+    const seeded =
+      seededCount === 0
+        ? []
+        : (
+            await seedCookieSessions(
+              { dataDir: server.dataDir, env: backend.env },
+              customers,
+              seededCount,
+              server.env.COOKIE_SECRET!,
+            )
+          ).map((token) => `${cookieName}=${token}`);
+    if (seeded.length > 0) log(`  ${fmtInt(seeded.length)} cookie sessions seeded`);
+
     const emails = spread(customers, EMAIL_SAMPLE).map(benchEmail);
     const json = { "content-type": "application/json" };
     const credentials = (email: string) => JSON.stringify({ email, password: BENCH_PASSWORD });
+    const cookieGet = (cookie: string): BenchRequest => ({
+      method: "GET",
+      path: "/store/auth",
+      headers: { cookie },
+    });
+    const cookieRequests = cookies.map(cookieGet);
+    const bearerRequests = tokens.map((token): BenchRequest => ({
+      method: "GET",
+      path: "/store/auth",
+      headers: { authorization: `Bearer ${token}` },
+    }));
+    const existsRequests = emails.map((email): BenchRequest => ({
+      method: "GET",
+      path: `/store/auth/${encodeURIComponent(email)}`,
+    }));
+    const addresses = clientAddresses(options.addresses);
+    const many = (id: ScenarioId, requests: BenchRequest[]) =>
+      wanted(id) && requests.length > 0 ? fromAddresses(requests, addresses) : [];
     return {
       seedSeconds,
       prepared: {
         server,
-        cookieRequests: cookies.map((cookie) => ({
-          method: "GET",
-          path: "/store/auth",
-          headers: { cookie },
-        })),
-        bearerRequests: tokens.map((token) => ({
-          method: "GET",
-          path: "/store/auth",
-          headers: { authorization: `Bearer ${token}` },
-        })),
-        existsRequests: emails.map((email) => ({
-          method: "GET",
-          path: `/store/auth/${encodeURIComponent(email)}`,
-        })),
+        cookieRequests,
+        bearerRequests,
+        existsRequests,
         loginRequests: emails.map((email) => ({
           method: "POST",
           path: "/store/auth",
@@ -520,6 +633,10 @@ async function prepare(
           headers: json,
           body: credentials(email),
         })),
+        cookieManyRequests: many("get-cookie-many", seeded.map(cookieGet)),
+        bearerManyRequests: many("get-bearer-many", bearerRequests),
+        existsManyRequests: many("get-exists-many", existsRequests),
+        touchRequests: wanted("get-cookie-touch") ? seeded.map(cookieGet) : [],
         sampleBody: sample.text,
         sampleContentType: sample.headers.get("content-type") ?? "application/json",
       },
@@ -530,8 +647,11 @@ async function prepare(
   }
 }
 
-/** Waits until the machine has been quiet for 5 s in a row (at most `maxSec`). */
-async function waitForQuiet(maxSec = 600): Promise<void> {
+/**
+ * Waits until the machine has been quiet for 5 s in a row (at most `maxSec`); false when it
+ * never was.
+ */
+async function waitForQuiet(maxSec = 600): Promise<boolean> {
   const deadline = Date.now() + maxSec * 1000;
   let quietSeconds = 0;
   let announced = false;
@@ -539,7 +659,7 @@ async function waitForQuiet(maxSec = 600): Promise<void> {
     const sample = hostCpu();
     await new Promise((done) => setTimeout(done, 1000));
     const busy = sample.stop();
-    if (busy === null) return;
+    if (busy === null) return true;
     if (busy < NOISY_CPU_PERCENT) {
       quietSeconds += 1;
     } else {
@@ -548,6 +668,8 @@ async function waitForQuiet(maxSec = 600): Promise<void> {
       announced = true;
     }
   }
+  if (quietSeconds < 5) log(`    the CPUs stayed busy for ${maxSec} s; measuring anyway`);
+  return quietSeconds >= 5;
 }
 
 /**
@@ -561,11 +683,12 @@ async function measure<T>(
 ): Promise<T> {
   let best: T | undefined;
   for (let attempt = 0; attempt < (options.waitQuiet ? 4 : 1); attempt++) {
-    if (options.waitQuiet) await waitForQuiet();
+    const quiet = options.waitQuiet ? await waitForQuiet(options.waitQuietMaxSec) : true;
     const result = await run();
     const other = otherCpu(result) ?? 0;
     if (best === undefined || other < (otherCpu(best) ?? 0)) best = result;
-    if (other <= NOISY_CPU_PERCENT) break;
+    // Measuring again on a machine that stayed busy would only wait longer for the same.
+    if (other <= NOISY_CPU_PERCENT || !quiet) break;
     if (options.waitQuiet && attempt < 3) {
       log(`    other processes used ${fmtInt(other)}% of a core meanwhile; measuring again`);
     }
@@ -671,11 +794,104 @@ async function runStormOnce(options: Options, prepared: Prepared): Promise<Storm
   };
 }
 
+interface ScenarioDefinition {
+  id: ScenarioId;
+  label: string;
+  requests: BenchRequest[];
+  /** Runs before the warm-up and again before the measured run. */
+  beforeRun?: () => Promise<void>;
+  /** Each connection sends a share of the requests of its own. */
+  disjoint?: boolean;
+}
+
+function scenarioDefinitions(
+  prepared: Prepared,
+  backend: Backend,
+  options: Options,
+): ScenarioDefinition[] {
+  const many = `${fmtInt(options.addresses)} addresses`;
+  return [
+    { id: "get-cookie", label: "GET /store/auth (cookie)", requests: prepared.cookieRequests },
+    { id: "get-bearer", label: "GET /store/auth (Bearer)", requests: prepared.bearerRequests },
+    { id: "get-exists", label: "GET /store/auth/:email", requests: prepared.existsRequests },
+    {
+      id: "get-cookie-many",
+      label: `GET /store/auth (cookie), ${fmtInt(options.manySessions)} sessions, ${many}`,
+      requests: prepared.cookieManyRequests,
+    },
+    {
+      id: "get-bearer-many",
+      label: `GET /store/auth (Bearer), ${many}`,
+      requests: prepared.bearerManyRequests,
+    },
+    {
+      id: "get-exists-many",
+      label: `GET /store/auth/:email, ${many}`,
+      requests: prepared.existsManyRequests,
+    },
+    {
+      id: "get-cookie-touch",
+      label: `GET /store/auth (cookie), ${fmtInt(TOUCH_SESSIONS)} sessions, each touched`,
+      requests: prepared.touchRequests,
+      disjoint: true,
+      // Every session last seen just over a touch interval ago: its next request writes it.
+      beforeRun: async () => {
+        await setSessionsLastSeen(
+          { dataDir: prepared.server.dataDir, env: backend.env },
+          Date.now() - TOUCH_IDLE_TIMEOUT_MS / 4 - 500,
+        );
+        // Time for the server to hear of the change (PostgreSQL's triggers) before the load.
+        await new Promise((done) => setTimeout(done, 1000));
+      },
+    },
+    { id: "login", label: "POST /store/auth (login)", requests: prepared.loginRequests },
+    { id: "token", label: "POST /store/auth/token", requests: prepared.tokenRequests },
+  ];
+}
+
+/** One measurement of a scenario on a server (warm-up, then the measured run). */
+function measureScenario(
+  options: Options,
+  server: GatehouseProcess,
+  definition: ScenarioDefinition,
+): Promise<LoadResult> {
+  return measure(
+    options,
+    async () => {
+      const spec = {
+        url: server.url,
+        connections: options.connections,
+        durationSec: options.durationSec,
+        requests: definition.requests,
+        ...(definition.disjoint && { disjoint: true }),
+        pid: server.pid,
+      };
+      const { beforeRun } = definition;
+      if (!beforeRun) return warmThenRun(spec, options.warmupSec);
+      await beforeRun();
+      if (options.warmupSec > 0) {
+        await runLoad({ ...spec, durationSec: options.warmupSec, pid: undefined });
+      }
+      await beforeRun();
+      return runLoad(spec);
+    },
+    otherOf,
+  );
+}
+
+/** The settings a suite's server gets beyond the usual ones. */
+function suiteEnv(ids: ScenarioId[]): Record<string, string> {
+  return ids.includes("get-cookie-touch")
+    ? { SESSION_IDLE_TIMEOUT: `${TOUCH_IDLE_TIMEOUT_MS / 1000}s` }
+    : {};
+}
+
 async function runSuite(
   name: BackendName,
   customers: number,
   options: Options,
   passwordHash: string,
+  ids: ScenarioId[],
 ): Promise<SuiteReport> {
   const label = BACKEND_LABELS[name];
   log(`\n${label}, ${fmtInt(customers)} customers`);
@@ -684,22 +900,18 @@ async function runSuite(
   const profilesBefore = listProfiles(options.cpuProf);
   let prepared: Prepared | undefined;
   try {
-    const ready = await prepare(backend, options, customers, passwordHash);
+    const wanted = (id: ScenarioId) => ids.includes(id);
+    const ready = await prepare(backend, options, customers, passwordHash, {
+      wanted,
+      env: suiteEnv(ids),
+    });
     prepared = ready.prepared;
-    const wanted = (id: ScenarioId) => options.only === null || options.only.has(id);
 
     const baselines: SuiteBaselines = {};
 
     const { server } = prepared;
     const scenarios: ScenarioReport[] = [];
-    const definitions: Array<{ id: ScenarioId; label: string; requests: BenchRequest[] }> = [
-      { id: "get-cookie", label: "GET /store/auth (cookie)", requests: prepared.cookieRequests },
-      { id: "get-bearer", label: "GET /store/auth (Bearer)", requests: prepared.bearerRequests },
-      { id: "get-exists", label: "GET /store/auth/:email", requests: prepared.existsRequests },
-      { id: "login", label: "POST /store/auth (login)", requests: prepared.loginRequests },
-      { id: "token", label: "POST /store/auth/token", requests: prepared.tokenRequests },
-    ];
-    for (const definition of definitions) {
+    for (const definition of scenarioDefinitions(prepared, backend, options)) {
       if (!wanted(definition.id)) continue;
       const isGet = definition.id.startsWith("get-");
       const isLogin = definition.id === "login" || definition.id === "token";
@@ -712,21 +924,7 @@ async function runSuite(
         baselines.argon2 = await runArgon2(options);
       }
       log(`  ${definition.label}`);
-      const result = await measure(
-        options,
-        () =>
-          warmThenRun(
-            {
-              url: server.url,
-              connections: options.connections,
-              durationSec: options.durationSec,
-              requests: definition.requests,
-              pid: server.pid,
-            },
-            options.warmupSec,
-          ),
-        otherOf,
-      );
+      const result = await measureScenario(options, server, definition);
       const report: ScenarioReport = {
         id: definition.id,
         label: definition.label,
@@ -797,6 +995,213 @@ async function runSuite(
     await backend.drop();
     liveBackends.delete(backend);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing two builds
+
+interface CompareLine {
+  id: ScenarioId;
+  label: string;
+  /** Each build's measurements, in the order taken (A and B alternating). */
+  a: LoadResult[];
+  b: LoadResult[];
+  aMedian: number;
+  bMedian: number;
+  /** Median B / median A (requests per second). */
+  ratio: number;
+  /** B / A of each round (a measurement of B against the A just before it). */
+  roundRatios: number[];
+  /**
+   * The server's CPU time per answered request, in µs (median of each build's measurements):
+   * its cost, which other processes on the machine change less than its throughput.
+   */
+  aCpuUs: number | null;
+  bCpuUs: number | null;
+}
+
+/** The server's CPU time per 2xx answer in µs, or null when it was not measured. */
+const cpuPerRequestUs = (result: LoadResult) =>
+  result.targetCpuPercent === null || result.requestsPerSec === 0
+    ? null
+    : ((result.targetCpuPercent / 100) * 1e6) / result.requestsPerSec;
+
+function medianCpuUs(results: LoadResult[]): number | null {
+  const values = results.map(cpuPerRequestUs);
+  return values.includes(null) ? null : median(values as number[]);
+}
+
+interface CompareReport {
+  backend: BackendName;
+  label: string;
+  customers: number;
+  ref: string;
+  commitB: string;
+  rounds: number;
+  lines: CompareLine[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Both builds on the backend, each with its own database; scenarios measured A B A B … */
+async function runCompareSuite(
+  name: BackendName,
+  customers: number,
+  options: Options,
+  passwordHash: string,
+  ids: ScenarioId[],
+  other: OtherBuild,
+): Promise<CompareReport> {
+  const label = BACKEND_LABELS[name];
+  log(`\n${label}, ${fmtInt(customers)} customers: A (this tree) against B (${other.ref})`);
+  const wanted = (id: ScenarioId) => ids.includes(id);
+  const sides: Array<{ backend: Backend; prepared: Prepared | undefined }> = [];
+  try {
+    for (const entry of [undefined, other.entry]) {
+      const backend = await createBackend(name);
+      liveBackends.add(backend);
+      const side: { backend: Backend; prepared: Prepared | undefined } = {
+        backend,
+        prepared: undefined,
+      };
+      sides.push(side);
+      log(`  ${entry ? "B" : "A"}:`);
+      side.prepared = (
+        await prepare(backend, options, customers, passwordHash, {
+          wanted,
+          env: suiteEnv(ids),
+          ...(entry && { entry }),
+        })
+      ).prepared;
+    }
+    const [a, b] = sides.map(({ backend, prepared }) => ({
+      prepared: prepared!,
+      definitions: scenarioDefinitions(prepared!, backend, options),
+    }));
+    const lines: CompareLine[] = [];
+    for (const definition of a!.definitions) {
+      if (!wanted(definition.id) || definition.requests.length === 0) continue;
+      const definitionB = b!.definitions.find((d) => d.id === definition.id)!;
+      const results: { a: LoadResult[]; b: LoadResult[] } = { a: [], b: [] };
+      for (let round = 1; round <= options.rounds; round++) {
+        log(`  ${definition.label}: round ${round} of ${options.rounds}, A`);
+        results.a.push(await measureScenario(options, a!.prepared.server, definition));
+        log(`  ${definition.label}: round ${round} of ${options.rounds}, B`);
+        results.b.push(await measureScenario(options, b!.prepared.server, definitionB));
+      }
+      const rps = (list: LoadResult[]) => list.map((result) => result.requestsPerSec);
+      const aMedian = median(rps(results.a));
+      const bMedian = median(rps(results.b));
+      lines.push({
+        id: definition.id,
+        label: definition.label,
+        ...results,
+        aMedian,
+        bMedian,
+        ratio: bMedian / aMedian,
+        roundRatios: results.b.map((r, i) => r.requestsPerSec / results.a[i]!.requestsPerSec),
+        aCpuUs: medianCpuUs(results.a),
+        bCpuUs: medianCpuUs(results.b),
+      });
+    }
+    return {
+      backend: name,
+      label,
+      customers,
+      ref: other.ref,
+      commitB: other.commit,
+      rounds: options.rounds,
+      lines,
+    };
+  } finally {
+    for (const side of sides) {
+      await side.prepared?.server.stop();
+      await side.backend.drop();
+      liveBackends.delete(side.backend);
+    }
+  }
+}
+
+function printComparisons(
+  info: ReturnType<typeof machineInfo>,
+  options: Options,
+  reports: CompareReport[],
+  skipped: string[],
+): void {
+  const out: string[] = [""];
+  out.push(
+    `Gatehouse benchmark, A/B — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  );
+  out.push(
+    `A: this tree${info.commit ? ` (commit ${info.commit}, plus any uncommitted changes)` : ""}; ` +
+      `B: ${options.compare} (${reports[0]?.commitB ?? "?"})`,
+  );
+  out.push(
+    `Machine: ${info.nproc} × ${info.cpuModel}, Node ${info.node}; ${options.connections} connections, ` +
+      `${options.warmupSec} s warm-up + ${options.durationSec} s per measurement, ${options.rounds} ` +
+      "rounds of A then B per scenario" +
+      (options.waitQuiet ? ", each measurement after quiet CPUs (--wait-quiet)." : "."),
+  );
+  if (busyBeforeStart !== null && busyBeforeStart > 25) {
+    out.push(
+      `Machine CPU use before the run: ${fmtInt(busyBeforeStart)}% of one core — OTHER PROCESSES WERE RUNNING.`,
+    );
+  }
+  const spread = (list: LoadResult[]) => {
+    const values = list.map((r) => r.requestsPerSec);
+    return `${fmtRate(Math.min(...values))}–${fmtRate(Math.max(...values))}`;
+  };
+  const disturbed = (list: LoadResult[]) => list.filter((r) => noisy(r) !== "").length;
+  for (const report of reports) {
+    out.push("");
+    out.push(`${report.label}, ${fmtInt(report.customers)} customers`);
+    const rows: string[][] = [
+      [
+        "scenario",
+        "A req/s",
+        "A min–max",
+        "B req/s",
+        "B min–max",
+        "B/A",
+        "B/A by round",
+        "p50 ms A/B",
+        "srv µs/req A/B",
+        "non-2xx",
+        "disturbed",
+      ],
+    ];
+    for (const line of report.lines) {
+      const failures = [...line.a, ...line.b].reduce((n, r) => n + r.non2xx + r.errors, 0);
+      rows.push([
+        line.label,
+        fmtRate(line.aMedian),
+        spread(line.a),
+        fmtRate(line.bMedian),
+        spread(line.b),
+        line.ratio.toFixed(3),
+        line.roundRatios.map((r) => r.toFixed(2)).join(" "),
+        `${fmtMs(median(line.a.map((r) => r.latencyMs.p50)))}/${fmtMs(median(line.b.map((r) => r.latencyMs.p50)))}`,
+        line.aCpuUs === null || line.bCpuUs === null
+          ? "–"
+          : `${line.aCpuUs.toFixed(1)}/${line.bCpuUs.toFixed(1)} (${(line.bCpuUs / line.aCpuUs).toFixed(3)})`,
+        fmtInt(failures),
+        `${disturbed(line.a) + disturbed(line.b)}`,
+      ]);
+    }
+    out.push(table(rows, new Set([1, 2, 3, 4, 5, 9, 10])));
+  }
+  out.push(
+    "\nreq/s: the median of the build's measurements. srv µs/req: the server's CPU time per answer " +
+      "(medians; B/A in brackets): on a machine others use, the server gets less CPU and answers " +
+      "less, while its cost per answer moves less. disturbed: measurements during which other " +
+      `processes used more than ${NOISY_CPU_PERCENT}% of a core (the least disturbed of up to 4 tries is kept).`,
+  );
+  for (const notice of skipped) out.push(`\n${notice}`);
+  console.log(out.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1127,6 +1532,7 @@ async function main(): Promise<void> {
     void (async () => {
       await stopAll();
       await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
+      other?.cleanup();
       process.exit(130);
     })();
   };
@@ -1150,25 +1556,56 @@ async function main(): Promise<void> {
   const passwordHash = await benchPasswordHash();
   const sizes = options.compareSizes ? [1000, options.customers] : [options.customers];
   const suites: SuiteReport[] = [];
+  const comparisons: CompareReport[] = [];
   const skipped: string[] = [];
-  for (const name of options.backends) {
-    const reason = await unavailableReason(name);
-    if (reason) {
-      const notice = `${BACKEND_LABELS[name]}: skipped — ${reason}.`;
-      log(notice);
-      skipped.push(notice);
-      continue;
+  // The scenarios asked for (all but the touch scenario by default), in suites: those that need
+  // a server of their own run apart.
+  const ids = options.only
+    ? [...options.only]
+    : SCENARIO_IDS.filter((id) => id !== "get-cookie-touch");
+  const shared = ids.filter((id) => !OWN_SUITE.has(id));
+  const groups = [
+    ...(shared.length > 0 ? [shared] : []),
+    ...ids.filter((id) => OWN_SUITE.has(id)).map((id) => [id]),
+  ];
+  if (options.compare) other = buildOtherRef(root, options.compare, log);
+  try {
+    for (const name of options.backends) {
+      const reason = await unavailableReason(name);
+      if (reason) {
+        const notice = `${BACKEND_LABELS[name]}: skipped — ${reason}.`;
+        log(notice);
+        skipped.push(notice);
+        continue;
+      }
+      for (const group of groups) {
+        if (group.includes("get-cookie-touch") && name === "postgres+redis") {
+          const notice = `${BACKEND_LABELS[name]}: get-cookie-touch skipped — it needs sessions in SQL.`;
+          log(notice);
+          skipped.push(notice);
+          continue;
+        }
+        for (const customers of sizes) {
+          if (interrupted) break;
+          if (other) {
+            comparisons.push(
+              await runCompareSuite(name, customers, options, passwordHash, group, other),
+            );
+            continue;
+          }
+          const suite = await runSuite(name, customers, options, passwordHash, group);
+          for (const file of suite.cpuProfiles ?? []) log(`  CPU profile: ${file}`);
+          suites.push(suite);
+        }
+      }
     }
-    for (const customers of sizes) {
-      if (interrupted) break;
-      const suite = await runSuite(name, customers, options, passwordHash);
-      for (const file of suite.cpuProfiles ?? []) log(`  CPU profile: ${file}`);
-      suites.push(suite);
-    }
+  } finally {
+    other?.cleanup();
   }
   if (interrupted) return;
 
-  const targets = printReport(info, options, suites, skipped);
+  const targets = other ? [] : printReport(info, options, suites, skipped);
+  if (other) printComparisons(info, options, comparisons, skipped);
   const report = {
     date: new Date().toISOString(),
     machine: { ...info, busyBeforeStartPercent: busyAtStart },
@@ -1183,6 +1620,10 @@ async function main(): Promise<void> {
       backends: options.backends,
       only: options.only ? [...options.only] : null,
       serverEnv: options.serverEnv,
+      manySessions: options.manySessions,
+      addresses: options.addresses,
+      compare: options.compare ?? null,
+      rounds: options.rounds,
       probe: { connections: PROBE_CONNECTIONS, rate: PROBE_RATE },
       argon2: {
         memoryKib: ARGON2_OPTIONS.memoryCost,
@@ -1191,6 +1632,7 @@ async function main(): Promise<void> {
       },
     },
     suites,
+    comparisons,
     sizeComparison: sizeComparison(suites),
     skipped,
     targets,
@@ -1210,5 +1652,6 @@ main().catch(async (error: unknown) => {
   process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
   await stopAll();
   await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
+  other?.cleanup();
   process.exit(1);
 });

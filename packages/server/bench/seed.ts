@@ -10,7 +10,10 @@ import pg from "pg";
 import { ulid } from "ulid";
 import { hash } from "@node-rs/argon2";
 import { ARGON2_OPTIONS } from "./argon2-options.js";
-import { ADDRESS_FIELDS as ADDRESS_COLUMNS, CUSTOMER_FIELDS } from "../src/domain.js";
+import { Redis } from "ioredis";
+import { ADDRESS_FIELDS as ADDRESS_COLUMNS, CUSTOMER_FIELDS, type Session } from "../src/domain.js";
+import { RedisSessionStore } from "../src/stores/redis/session-store.js";
+import { hashSecretToken, newId, newSecretToken } from "../src/services/ids.js";
 
 export const BENCH_PASSWORD = "correct horse battery staple";
 
@@ -152,4 +155,134 @@ export async function seedPostgres(
   } finally {
     await client.end();
   }
+}
+
+/** Where a benchmark server keeps its data: its SQLite directory, or PostgreSQL (and Redis). */
+export interface SeedTarget {
+  dataDir: string;
+  env: Record<string, string>;
+}
+
+/**
+ * Cookie sessions written straight into the store (as a login would write them, without the
+ * Argon2id hash each login costs), spread over the first `customers` seeded customers; returns
+ * their cookie values. Sessions live in Redis when the server uses it, otherwise in SQL.
+ */
+export async function seedCookieSessions(
+  target: SeedTarget,
+  customers: number,
+  count: number,
+  cookieSecret: string,
+): Promise<string[]> {
+  const emails = Array.from({ length: count }, (_, i) =>
+    benchEmail(Math.floor((i * customers) / count)),
+  );
+  const now = Date.now();
+  const sessions: Array<{ session: Session; tokenHash: string; token: string }> = [];
+  const idByEmail = await customerIds(target, [...new Set(emails)]);
+  for (const email of emails) {
+    const token = newSecretToken();
+    sessions.push({
+      token,
+      tokenHash: hashSecretToken(cookieSecret, token),
+      session: {
+        id: newId("sess"),
+        customer_id: idByEmail.get(email)!,
+        kind: "cookie",
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + 7 * 24 * 3_600_000,
+        user_agent: "bench",
+      },
+    });
+  }
+  const { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl } = target.env;
+  if (redisUrl) {
+    const redis = new Redis(redisUrl);
+    try {
+      const store = new RedisSessionStore(redis, prefix ?? "", 24 * 3_600_000);
+      for (let i = 0; i < sessions.length; i += 256) {
+        await Promise.all(
+          sessions.slice(i, i + 256).map((s) => store.create(s.session, s.tokenHash)),
+        );
+      }
+    } finally {
+      redis.disconnect();
+    }
+  } else {
+    const rows: Row[] = sessions.map(({ session, tokenHash }) => ({
+      ...session,
+      token_hash: tokenHash,
+    }));
+    const columns = Object.keys(rows[0]!);
+    if (databaseUrl) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        await insertBatches(client, "session", columns, rows);
+        await client.query("ANALYZE session");
+      } finally {
+        await client.end();
+      }
+    } else {
+      const db = new Database(join(target.dataDir, "gatehouse.sqlite"));
+      try {
+        db.pragma("busy_timeout = 5000");
+        const insert = db.prepare(
+          `INSERT INTO session (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`,
+        );
+        db.transaction(() => rows.forEach((row) => insert.run(row)))();
+      } finally {
+        db.close();
+      }
+    }
+  }
+  return sessions.map(({ token }) => token);
+}
+
+/** Sets every SQL session's last-seen time to `lastSeenAt` (the touch scenario's reset). */
+export async function setSessionsLastSeen(target: SeedTarget, lastSeenAt: number): Promise<void> {
+  if (target.env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: target.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query("UPDATE session SET last_seen_at = $1", [lastSeenAt]);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const db = new Database(join(target.dataDir, "gatehouse.sqlite"));
+  try {
+    db.pragma("busy_timeout = 5000");
+    db.prepare("UPDATE session SET last_seen_at = ?").run(lastSeenAt);
+  } finally {
+    db.close();
+  }
+}
+
+async function customerIds(target: SeedTarget, emails: string[]): Promise<Map<string, string>> {
+  let rows: Array<{ id: string; email: string }>;
+  if (target.env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: target.env.DATABASE_URL });
+    await client.connect();
+    try {
+      rows = (
+        await client.query<{ id: string; email: string }>(
+          "SELECT id, email FROM customer WHERE email = any($1)",
+          [emails],
+        )
+      ).rows;
+    } finally {
+      await client.end();
+    }
+  } else {
+    const db = new Database(join(target.dataDir, "gatehouse.sqlite"), { readonly: true });
+    try {
+      rows = db.prepare("SELECT id, email FROM customer").all() as typeof rows;
+    } finally {
+      db.close();
+    }
+  }
+  return new Map(rows.map((row) => [row.email, row.id]));
 }
