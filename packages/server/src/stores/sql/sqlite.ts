@@ -9,7 +9,7 @@ import { Kysely, SqliteDialect, sql, type Compilable } from "kysely";
 import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/sqlite";
 import SqliteDatabase from "better-sqlite3";
 import { writesPerTurn } from "../../runtime/sqlite-group-commit.js";
-import { changeCounter, dataVersionFeed } from "../cache/sqlite-data-version.js";
+import { dataVersionFeed } from "../cache/sqlite-data-version.js";
 import { prepare, param } from "./prepared.js";
 import type { SqlRuntime } from "./runtime.js";
 import type { Database } from "./schema.js";
@@ -46,8 +46,8 @@ export function openSqlite(dataDir: string): SqlRuntime {
   const statements = cachingStatements(sqlite);
   const batchedWrites = writesPerTurn(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  // Moves whenever another connection has committed to the file since the last call.
   const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
-  const changes = changeCounter(file, () => dataVersion.get() as number);
   const runNow = (text: string, parameters: readonly unknown[]): unknown[] => {
     const statement = statements.prepare(text);
     return statement.reader ? statement.all(parameters) : (statement.run(parameters), []);
@@ -96,15 +96,11 @@ export function openSqlite(dataDir: string): SqlRuntime {
         return Promise.reject(error as Error);
       }
     },
-    changes: () => dataVersionFeed(changes),
+    changes: () => dataVersionFeed(() => dataVersion.get() as number),
     async ping() {
       await sql`select 1`.execute(db);
     },
-    async close() {
-      await db.destroy();
-      // After the connection: closing a descriptor of -shm drops SQLite's locks on it.
-      changes.close();
-    },
+    close: () => db.destroy(),
   };
   return runtime;
 }
