@@ -1,5 +1,5 @@
 /**
- * SQLite group commit: the writes queued in a turn of the event loop run at its end (turn.ts) in
+ * SQLite group commit: the writes queued in a turn of the event loop run at its end (end-of-turn.ts) in
  * one `BEGIN IMMEDIATE … COMMIT`, in order; each settles once committed, a failing statement is
  * rejected alone, and a failed transaction rejects them all. Only for writes nobody caches; a
  * store that then reads or writes the same rows unbatched calls `flush` first. The reason and its

@@ -7,7 +7,7 @@
  * tens of microseconds between two writes, the peer goes back to sleep each time and every write
  * pays for a wake-up, which on a virtual machine is an exit to the hypervisor. Written one after
  * the other, the responses of one turn wake the peer once. A response waits at most for the
- * other requests read in the same turn (turn.ts), not for the loop to poll for more. Order on a
+ * other requests read in the same turn (runtime/end-of-turn.ts), not for the loop to poll for more. Order on a
  * connection is kept (one queue, first in, first out). Figures in docs/architecture.md.
  */
 import type { FastifyInstance, FastifyReply, onSendHookHandler } from "fastify";

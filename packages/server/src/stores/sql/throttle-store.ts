@@ -25,7 +25,7 @@ export class SqlThrottleStore implements ThrottleStore {
   private readonly clearQueries = new Map<number, (...keys: string[]) => Promise<unknown[]>>();
   /**
    * Hits are counted at the end of the turn, one upsert per key however many hits it got
-   * (hits-per-turn.ts). On SQLite the turn's upserts also share one commit (write-batch.ts).
+   * (hits-per-turn.ts). On SQLite the turn's upserts also share one commit (runtime/sqlite-group-commit.ts).
    */
   private readonly hits: HitsPerTurn;
 
