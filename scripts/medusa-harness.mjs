@@ -20,10 +20,13 @@ export const installDir = resolve(
 /** The harness's default jwt_secret (setup.sh writes it into medusa-config.js). */
 export const medusaJwtSecret = "gatehouse-medusa-v1-jwt-secret-test-only";
 
-/** Medusa's own database, next to the test databases: created by setup.sh, kept between runs. */
-export function medusaDatabaseUrl(adminUrl) {
+/**
+ * Medusa's own database, next to the test databases: created by setup.sh, kept between runs.
+ * The benchmark names one of its own, so that it never shares a store with a test run.
+ */
+export function medusaDatabaseUrl(adminUrl, database = "gatehouse_test_medusa_v1") {
   const url = new URL(adminUrl);
-  url.pathname = "/gatehouse_test_medusa_v1";
+  url.pathname = `/${database}`;
   return url.toString();
 }
 
@@ -56,8 +59,8 @@ function freePort() {
 }
 
 /** Installs (idempotent), migrates, seeds and starts Medusa; returns its address and `stop`. */
-export async function startMedusa(adminDatabaseUrl) {
-  const databaseUrl = medusaDatabaseUrl(adminDatabaseUrl);
+export async function startMedusa(adminDatabaseUrl, database) {
+  const databaseUrl = medusaDatabaseUrl(adminDatabaseUrl, database);
   const env = { MEDUSA_DATABASE_URL: databaseUrl, MEDUSA_JWT_SECRET: medusaJwtSecret };
   const t0 = Date.now();
   await run("setup.sh", [installDir], env);

@@ -26,6 +26,8 @@ export interface LoadSpec {
   overallRate?: number;
   /** Process whose RSS and CPU are sampled during the run. */
   pid?: number;
+  /** Processes behind the target (the Medusa behind Gatehouse): their CPU counts with storage's. */
+  backendPids?: number[];
 }
 
 export interface LoadResult {
@@ -54,7 +56,10 @@ export interface LoadResult {
    * server, the load generator, PostgreSQL/Redis, and anything else running.
    */
   hostCpuPercent: number | null;
-  /** CPU used by PostgreSQL and Redis processes on this machine, in % of one core. */
+  /**
+   * CPU used by PostgreSQL and Redis processes on this machine (and by `backendPids`), in % of
+   * one core.
+   */
   storageCpuPercent: number | null;
   /**
    * CPU used by everything else (host − target − generator − storage), in % of one core: other
@@ -200,6 +205,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const generatorCpuBefore = process.cpuUsage();
   const host = hostCpu();
   const storageCpuBefore = readStorageCpuMs();
+  const backendCpuBefore = (spec.backendPids ?? []).map((pid) => readCpuMs(pid));
   const started = process.hrtime.bigint();
 
   const instance = autocannon({
@@ -233,10 +239,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const maxRssMb = rss.stop();
   const hostCpuPercent = host.stop();
   const storageCpuAfter = readStorageCpuMs();
+  const backendCpuMs = (spec.backendPids ?? []).reduce(
+    (sum, pid, i) => sum + Math.max(0, (readCpuMs(pid) ?? 0) - (backendCpuBefore[i] ?? 0)),
+    0,
+  );
   const storageCpuPercent =
     storageCpuBefore === null || storageCpuAfter === null
       ? null
-      : (storageCpuDelta(storageCpuBefore, storageCpuAfter) / elapsedMs) * 100;
+      : ((storageCpuDelta(storageCpuBefore, storageCpuAfter) + backendCpuMs) / elapsedMs) * 100;
   const targetCpuPercent =
     targetCpuBefore === null || targetCpuAfter === null
       ? null

@@ -39,6 +39,13 @@ import {
 } from "./processes.js";
 import { buildOtherRef, type OtherBuild } from "./compare.js";
 import {
+  MEDUSA_TARGETS,
+  medusaUnavailableReason,
+  runMedusaScenario,
+  stopMedusaScenario,
+  type MedusaReport,
+} from "./medusa.js";
+import {
   BENCH_PASSWORD,
   benchEmail,
   benchPasswordHash,
@@ -65,6 +72,7 @@ const SCENARIO_IDS = [
   "token",
   "storm",
   "baselines",
+  "medusa",
 ] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -119,6 +127,8 @@ const USAGE = `Usage: npm run bench -- [options]
                         turn, A B A B …, and reported as medians and the ratio B/A
   --rounds N            with --compare: measurements per build and scenario (default 3)
   --only LIST           ${SCENARIO_IDS.join(",")}
+                        (medusa: the real Medusa v1 and Gatehouse in front of it, once per run,
+                        whatever --backends says; skipped when its harness is not installed)
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
   --server-env K=V      an environment variable for the server (repeatable), to try a setting
@@ -1212,6 +1222,7 @@ function printReport(
   options: Options,
   suites: SuiteReport[],
   skipped: string[],
+  medusa?: MedusaReport,
 ): TargetLine[] {
   const targets: TargetLine[] = [];
   const out: string[] = [];
@@ -1424,6 +1435,8 @@ function printReport(
     }
   }
 
+  if (medusa) printMedusa(medusa, out, targets);
+
   const comparison = sizeComparison(suites);
   if (comparison.length > 0) {
     out.push("");
@@ -1456,6 +1469,16 @@ function printReport(
       ...suite.scenarios.map((scenario) => scenario.result),
       ...(suite.storm ? [suite.storm.idle, suite.storm.underLogin] : []),
     ]),
+    ...(medusa
+      ? [
+          medusa.productsMedusa,
+          medusa.productsGatehouse,
+          medusa.probeMedusa,
+          medusa.probeGatehouse,
+          medusa.authMedusa,
+          medusa.authGatehouse,
+        ]
+      : []),
   ].some((result) => noisy(result) !== "");
   const argon2Disturbed = suites.some(
     (suite) => (suite.baselines.argon2?.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT,
@@ -1477,6 +1500,117 @@ function printReport(
   }
   console.log(out.join("\n"));
   return targets;
+}
+
+/** The Medusa scenario's table: each Gatehouse row right under the Medusa row it is compared with. */
+function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[]): void {
+  out.push("");
+  out.push(
+    `Medusa v1 (@medusajs/medusa 1.20.11) and Gatehouse in front of it — ${medusa.database}; ` +
+      `${medusa.connections} connections, the paced rows ${medusa.probe.connections} connections ` +
+      `at ${medusa.probe.rate} req/s. srv = the server the row measures (Medusa, or Gatehouse with ` +
+      "Medusa's CPU under db).",
+  );
+  const rows: string[][] = [
+    [
+      "scenario",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "RSS MB",
+      "CPU % srv (loop)/gen/db+Medusa/other",
+      "non-2xx",
+      "ratio",
+      "target",
+      "",
+    ],
+  ];
+  const row = (
+    label: string,
+    result: LoadResult,
+    ratio = "",
+    target = "",
+    pass?: boolean,
+  ): string[] => [
+    label + noisy(result),
+    fmtRate(result.requestsPerSec),
+    fmtMs(result.latencyMs.p50),
+    fmtMs(result.latencyMs.p99),
+    result.maxRssMb === null ? "–" : fmtInt(result.maxRssMb),
+    cpu(result),
+    fmtInt(result.non2xx + result.errors),
+    ratio,
+    target,
+    pass === undefined ? "" : passMiss(pass),
+  ];
+  const t = MEDUSA_TARGETS;
+  const added = `${medusa.addedP50Ms >= 0 ? "+" : ""}${medusa.addedP50Ms.toFixed(2)} ms p50`;
+  rows.push(row("GET /store/products, Medusa", medusa.productsMedusa));
+  rows.push(
+    row(
+      "GET /store/products, through Gatehouse",
+      medusa.productsGatehouse,
+      `${fmtRatio(medusa.productsRatio)} Medusa`,
+      `≥ ${t.productsVsMedusa}×`,
+      medusa.productsPass,
+    ),
+  );
+  rows.push(row(`GET /store/products, ${medusa.probe.rate} req/s, Medusa`, medusa.probeMedusa));
+  rows.push(
+    row(
+      `GET /store/products, ${medusa.probe.rate} req/s, through Gatehouse`,
+      medusa.probeGatehouse,
+      added,
+      `≤ +${t.addedP50Ms} ms`,
+      medusa.addedP50Pass,
+    ),
+  );
+  rows.push(row("GET /store/auth (connect.sid), Medusa", medusa.authMedusa));
+  rows.push(
+    row(
+      "GET /store/auth (cookie), Gatehouse in front of Medusa",
+      medusa.authGatehouse,
+      `${fmtRatio(medusa.authRatio)} Medusa`,
+      `≥ ${t.authVsMedusa}×`,
+      medusa.authPass,
+    ),
+  );
+  out.push(table(rows, new Set([1, 2, 3, 4, 5, 6])));
+  targets.push(
+    {
+      name: "Medusa v1: GET /store/products through Gatehouse vs Medusa",
+      value: fmtRatio(medusa.productsRatio),
+      target: `≥ ${t.productsVsMedusa}×`,
+      pass: medusa.productsPass,
+    },
+    {
+      name: `Medusa v1: GET /store/products p50 added by Gatehouse at ${medusa.probe.rate} req/s`,
+      value: `${medusa.addedP50Ms.toFixed(2)} ms`,
+      target: `≤ ${t.addedP50Ms} ms`,
+      pass: medusa.addedP50Pass,
+    },
+    {
+      name: "Medusa v1: GET /store/auth, Gatehouse in front vs Medusa's own",
+      value: fmtRatio(medusa.authRatio),
+      target: `≥ ${t.authVsMedusa}×`,
+      pass: medusa.authPass,
+    },
+  );
+  const results: Array<[string, LoadResult]> = [
+    ["Medusa products", medusa.productsMedusa],
+    ["Gatehouse products", medusa.productsGatehouse],
+    ["Medusa products (paced)", medusa.probeMedusa],
+    ["Gatehouse products (paced)", medusa.probeGatehouse],
+    ["Medusa GET /store/auth", medusa.authMedusa],
+    ["Gatehouse GET /store/auth", medusa.authGatehouse],
+  ];
+  for (const [label, result] of results) {
+    if (result.non2xx + result.errors > 0) {
+      out.push(
+        `  ! ${label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodes)}), ${result.errors} errors`,
+      );
+    }
+  }
 }
 
 interface SizeLine {
@@ -1530,6 +1664,7 @@ async function main(): Promise<void> {
     interrupted = true;
     log(`\n${signal}: stopping the processes this run started and dropping its databases…`);
     void (async () => {
+      await stopMedusaScenario();
       await stopAll();
       await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
       other?.cleanup();
@@ -1539,8 +1674,9 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
+  const runsSuites = !options.only || [...options.only].some((id) => id !== "medusa");
   log(
-    `Gatehouse benchmark: ${options.backends.map((name) => BACKEND_LABELS[name]).join(", then ")}; ` +
+    `Gatehouse benchmark: ${runsSuites ? options.backends.map((name) => BACKEND_LABELS[name]).join(", then ") : "Medusa v1 only"}; ` +
       `${options.connections} connections, ${options.warmupSec} s warm-up + ${options.durationSec} s per scenario`,
   );
   const quiet = hostCpu();
@@ -1558,12 +1694,13 @@ async function main(): Promise<void> {
   const suites: SuiteReport[] = [];
   const comparisons: CompareReport[] = [];
   const skipped: string[] = [];
+  let medusa: MedusaReport | undefined;
   // The scenarios asked for (all but the touch scenario by default), in suites: those that need
   // a server of their own run apart.
   const ids = options.only
     ? [...options.only]
     : SCENARIO_IDS.filter((id) => id !== "get-cookie-touch");
-  const shared = ids.filter((id) => !OWN_SUITE.has(id));
+  const shared = ids.filter((id) => !OWN_SUITE.has(id) && id !== "medusa");
   const groups = [
     ...(shared.length > 0 ? [shared] : []),
     ...ids.filter((id) => OWN_SUITE.has(id)).map((id) => [id]),
@@ -1599,12 +1736,32 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (ids.includes("medusa") && !interrupted) {
+      const reason = other
+        ? "not measured with --compare"
+        : (medusaUnavailableReason() ?? (await unavailableReason("postgres")));
+      if (reason) {
+        const notice = `Medusa v1: skipped — ${reason}.`;
+        log(notice);
+        skipped.push(notice);
+      } else {
+        medusa = await runMedusaScenario({
+          adminDatabaseUrl,
+          durationSec: options.durationSec,
+          warmupSec: options.warmupSec,
+          serverEnv: options.serverEnv,
+          nodeArgs: startScriptNodeFlags(),
+          log,
+          measure: (run) => measure(options, run, otherOf),
+        });
+      }
+    }
   } finally {
     other?.cleanup();
   }
   if (interrupted) return;
 
-  const targets = other ? [] : printReport(info, options, suites, skipped);
+  const targets = other ? [] : printReport(info, options, suites, skipped, medusa);
   if (other) printComparisons(info, options, comparisons, skipped);
   const report = {
     date: new Date().toISOString(),
@@ -1632,6 +1789,7 @@ async function main(): Promise<void> {
       },
     },
     suites,
+    medusa: medusa ?? null,
     comparisons,
     sizeComparison: sizeComparison(suites),
     skipped,
@@ -1650,6 +1808,7 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  await stopMedusaScenario();
   await stopAll();
   await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
   other?.cleanup();
