@@ -1237,7 +1237,7 @@ function printReport(
   );
   out.push(
     `Load: autocannon in the benchmark process, sharing the same ${info.nproc} cores with the ` +
-      `server (and PostgreSQL/Redis); ${options.connections} connections, ${options.warmupSec} s ` +
+      `server (and PostgreSQL/Redis); ${suites.length > 0 ? `${options.connections} connections, ` : ""}${options.warmupSec} s ` +
       `warm-up + ${options.durationSec} s per scenario.`,
   );
   out.push(
@@ -1677,7 +1677,7 @@ async function main(): Promise<void> {
   const runsSuites = !options.only || [...options.only].some((id) => id !== "medusa");
   log(
     `Gatehouse benchmark: ${runsSuites ? options.backends.map((name) => BACKEND_LABELS[name]).join(", then ") : "Medusa v1 only"}; ` +
-      `${options.connections} connections, ${options.warmupSec} s warm-up + ${options.durationSec} s per scenario`,
+      `${runsSuites ? `${options.connections} connections, ` : ""}${options.warmupSec} s warm-up + ${options.durationSec} s per scenario`,
   );
   const quiet = hostCpu();
   await new Promise((done) => setTimeout(done, 2000));
