@@ -2,7 +2,8 @@
  * `npm run bench`: Gatehouse's throughput and latency on SQLite, then on PostgreSQL + Redis,
  * compared in the same run with a bare node:http server sending the same customer JSON and with
  * raw Argon2id hashing, beside a Fastify reference (Gatehouse's plugins and hooks, no storage)
- * that separates the framework's cost from Gatehouse's. See docs/benchmarks.md.
+ * that separates the framework's cost from Gatehouse's; and the real Medusa v1 with Gatehouse in
+ * front of it (./medusa.ts), when its harness is installed. See docs/benchmarks.md.
  *
  *   node --import tsx packages/server/bench/run.ts [--quick] [--customers N] [--compare-sizes]
  *     [--duration S] [--warmup S] [--connections N] [--backends sqlite,postgres,postgres+redis]
