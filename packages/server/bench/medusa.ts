@@ -63,7 +63,8 @@ export function medusaUnavailableReason(): string | undefined {
   if (existsSync(join(installDir, "package.json"))) return undefined;
   if (existsSync(join(harnessDir, "setup.sh"))) return undefined;
   return (
-    "the Medusa v1 harness is neither installed (node_modules/.cache/medusa-v1) nor reachable " +
+    "the Medusa v1 harness is neither installed (node_modules/.cache/medusa-v1; GATEHOUSE_MEDUSA_DIR " +
+    "overrides) nor reachable " +
     "(../shared/medusa-v1; GATEHOUSE_MEDUSA_HARNESS overrides)"
   );
 }
