@@ -6,28 +6,20 @@
  * skipped, except under CI=true, where it must run.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { request } from "../../testing/http.js";
 import { startServer, type TestServer } from "../../testing/server.js";
+import { chromiumSkip, launchChromium } from "../../testing/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== "true"
-    ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium); mandatory under CI=true`
-    : false;
+const skip = chromiumSkip;
 
 describe("the API reference at /docs, in Chromium", { skip }, () => {
   let server: TestServer;
   let browser: Browser;
 
   before(async () => {
-    [server, browser] = await Promise.all([
-      startServer(),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
-    ]);
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
   });
   after(async () => {
     await browser?.close();

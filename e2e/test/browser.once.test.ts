@@ -12,7 +12,6 @@
  * skipped, except under CI=true, where it must run.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,27 +19,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { build } from "esbuild";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createStorefrontServer, installedClientDir } from "../../examples/storefront/serve.mjs";
 import { request } from "../../testing/http.js";
 import { freePort } from "../../testing/services.js";
 import { startServer, uniqueEmail, type TestServer } from "../../testing/server.js";
+import { chromiumSkip, launchChromium } from "../../testing/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== "true"
-    ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium); these browser tests are mandatory under CI=true`
-    : false;
+const skip = chromiumSkip;
 
 const PASSWORD = "a storefront passphrase 31";
 
@@ -88,10 +74,7 @@ describe("the example storefront in headless Chromium", () => {
   let medusaJsDir: string;
 
   before(async () => {
-    [browser, medusaJsDir] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
-      bundleMedusaJs(),
-    ]);
+    [browser, medusaJsDir] = await Promise.all([launchChromium(), bundleMedusaJs()]);
   });
 
   after(async () => {

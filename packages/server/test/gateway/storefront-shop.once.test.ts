@@ -9,10 +9,9 @@
  * the suite is skipped, except under CI=true, where it must run.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   createStorefrontServer,
   installedClientDir,
@@ -21,22 +20,9 @@ import { STRONG_PASSWORD, request } from "../../../../testing/http.js";
 import { queryMedusa, startGateway, testMedusa } from "../../../../testing/medusa.js";
 import { freePort } from "../../../../testing/services.js";
 import { uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { chromiumSkip, launchChromium } from "../../../../testing/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== "true"
-    ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium); this browser test is mandatory under CI=true`
-    : false;
+const skip = chromiumSkip;
 
 function close(server: Server | undefined): Promise<void> {
   if (!server?.listening) return Promise.resolve();
@@ -85,11 +71,7 @@ describe("the example shop in headless Chromium, in front of Medusa v1", () => {
       site.once("error", reject);
       site.listen(sitePort, "127.0.0.1", () => resolve());
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -1,11 +1,11 @@
 /** Addresses in Medusa v1's own `address` table. */
-import { sql, type Kysely } from "kysely";
-import { ADDRESS_FIELDS, type Address, type Metadata } from "../../domain.js";
+import type { Kysely } from "kysely";
+import { ADDRESS_FIELDS, type Address } from "../../domain.js";
 import { writeMerged } from "../sql/json.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import type { AddressPatch, AddressStore } from "../types.js";
 import { addToBook } from "../sql/customer-queries.js";
-import { addressRow, toAddress, toDate } from "./rows.js";
+import { addressRow, asJsonb, metadataStill, metadataText, toAddress, toDate } from "./rows.js";
 import type { MedusaV1Database } from "./schema.js";
 
 export class MedusaAddressStore implements AddressStore {
@@ -13,14 +13,6 @@ export class MedusaAddressStore implements AddressStore {
 
   constructor(private readonly runtime: SqlRuntime) {
     this.db = runtime.db as unknown as Kysely<MedusaV1Database>;
-  }
-
-  private insertable(address: Address) {
-    const { metadata, ...row } = addressRow(address);
-    return {
-      ...row,
-      metadata: metadata === null ? null : sql<Metadata>`cast(${metadata} as jsonb)`,
-    };
   }
 
   async findById(id: string): Promise<Address | null> {
@@ -34,7 +26,7 @@ export class MedusaAddressStore implements AddressStore {
   }
 
   async create(address: Address): Promise<Address> {
-    await this.db.insertInto("address").values(this.insertable(address)).execute();
+    await this.db.insertInto("address").values(addressRow(address)).execute();
     return address;
   }
 
@@ -44,7 +36,7 @@ export class MedusaAddressStore implements AddressStore {
       this.db,
       address.customer_id,
       limit,
-      this.db.insertInto("address").values(this.insertable(address)),
+      this.db.insertInto("address").values(addressRow(address)),
     );
   }
 
@@ -63,19 +55,15 @@ export class MedusaAddressStore implements AddressStore {
       () =>
         this.db
           .selectFrom("address")
-          .select(sql<string | null>`metadata::text`.as("metadata"))
+          .select(metadataText())
           .where("id", "=", id)
           .where("deleted_at", "is", null)
           .executeTakeFirst(),
       metadata,
       async (merged, expected) => {
         const row = await live
-          .set({ ...values, metadata: sql<Metadata | null>`cast(${merged} as jsonb)` })
-          .where(
-            expected === null
-              ? sql<boolean>`metadata is null`
-              : sql<boolean>`metadata::text = ${expected}`,
-          )
+          .set({ ...values, metadata: asJsonb(merged) })
+          .where(metadataStill(expected))
           .returning(ADDRESS_FIELDS)
           .executeTakeFirst();
         return row && toAddress(row);

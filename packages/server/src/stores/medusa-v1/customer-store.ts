@@ -1,12 +1,12 @@
 /** Customers in Medusa v1's own `customer` table, with their addresses from its `address` table. */
-import { sql, type Kysely, type Selectable } from "kysely";
-import { CUSTOMER_FIELDS, type Customer, type Metadata } from "../../domain.js";
+import type { Kysely, Selectable } from "kysely";
+import { CUSTOMER_FIELDS, type Customer } from "../../domain.js";
 import { customerWithAddresses } from "../sql/customer-queries.js";
 import { param, prepare } from "../sql/prepared.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import { writeMerged } from "../sql/json.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
-import { toAddress, toCustomer, toDate } from "./rows.js";
+import { asJsonb, metadataStill, metadataText, toAddress, toCustomer, toDate } from "./rows.js";
 import type { MedusaAddressTable, MedusaCustomerTable, MedusaV1Database } from "./schema.js";
 
 type CustomerRow = Omit<Selectable<MedusaCustomerTable>, "password_hash">;
@@ -119,24 +119,19 @@ export class MedusaCustomerStore implements CustomerStore {
         const row = await live.set(values).returning(CUSTOMER_FIELDS).executeTakeFirst();
         return row ? toCustomer(row) : null;
       }
-      // jsonb has one text form per value, so comparing it is comparing the value.
       return await writeMerged(
         () =>
           this.db
             .selectFrom("customer")
-            .select(sql<string | null>`metadata::text`.as("metadata"))
+            .select(metadataText())
             .where("id", "=", id)
             .where("deleted_at", "is", null)
             .executeTakeFirst(),
         metadata,
         async (merged, expected) => {
           const row = await live
-            .set({ ...values, metadata: sql<Metadata | null>`cast(${merged} as jsonb)` })
-            .where(
-              expected === null
-                ? sql<boolean>`metadata is null`
-                : sql<boolean>`metadata::text = ${expected}`,
-            )
+            .set({ ...values, metadata: asJsonb(merged) })
+            .where(metadataStill(expected))
             .returning(CUSTOMER_FIELDS)
             .executeTakeFirst();
           return row && toCustomer(row);

@@ -1,6 +1,6 @@
 /** Medusa's rows ↔ Gatehouse's domain objects (times as epoch ms). */
-import type { Selectable } from "kysely";
-import type { Address, Customer } from "../../domain.js";
+import { sql, type Selectable } from "kysely";
+import type { Address, Customer, Metadata } from "../../domain.js";
 import type { MedusaAddressTable, MedusaCustomerTable } from "./schema.js";
 
 /** A time as node-postgres returns it (a Date), or as JSON built in a query returns it (text). */
@@ -57,5 +57,14 @@ export const addressRow = (address: Address) => ({
   created_at: toDate(address.created_at),
   updated_at: toDate(address.updated_at),
   deleted_at: address.deleted_at === null ? null : toDate(address.deleted_at),
-  metadata: address.metadata === null ? null : JSON.stringify(address.metadata),
+  metadata: asJsonb(address.metadata === null ? null : JSON.stringify(address.metadata)),
 });
+
+/**
+ * Metadata for a compare-and-set merge (sql/json.ts, writeMerged) on a `jsonb` column: read as
+ * text, which is one text per jsonb value, so comparing texts compares values; written back cast.
+ */
+export const metadataText = () => sql<string | null>`metadata::text`.as("metadata");
+export const asJsonb = (text: string | null) => sql<Metadata | null>`cast(${text} as jsonb)`;
+export const metadataStill = (expected: string | null) =>
+  expected === null ? sql<boolean>`metadata is null` : sql<boolean>`metadata::text = ${expected}`;
