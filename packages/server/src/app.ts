@@ -23,6 +23,10 @@ import customerRoutes from "./http/routes/customers.js";
 import passwordResetRoutes from "./http/routes/password-reset.js";
 import sessionRoutes from "./http/routes/sessions.js";
 import systemRoutes from "./http/routes/system.js";
+import authRoutesV2 from "./http/routes/v2/auth.js";
+import customerRoutesV2 from "./http/routes/v2/customers.js";
+import { publishableKey } from "./http/plugins/publishable-key.js";
+import { AddressV2, CustomerAddressV2, CustomerV2 } from "./http/schemas/v2.js";
 import { EMAIL_FORMAT } from "./http/schemas/fields.js";
 import { Address, ErrorBody } from "./http/schemas/responses.js";
 import {
@@ -32,6 +36,7 @@ import {
   isValidEmail,
   withWellFormedStrings,
 } from "./http/validation.js";
+import { V2_KEYWORD } from "./http/validation-v2.js";
 
 export interface BuildOptions extends AppContext {
   logger: FastifyBaseLogger;
@@ -72,7 +77,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         removeAdditional: false,
         useDefaults: false,
         formats: { [EMAIL_FORMAT]: isValidEmail },
-        keywords: [CHECKS_KEYWORD, "x-object"],
+        keywords: [CHECKS_KEYWORD, "x-object", V2_KEYWORD],
       },
     },
     frameworkErrors: (error, request, reply) => {
@@ -115,8 +120,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       info: {
         title: "Gatehouse Store Auth API",
         version: "0.1.0",
-        description:
-          "Medusa v1's Store Auth API and customer routes, secure by default. Every error is JSON {type, message, code?}.",
+        description: `Medusa v${config.medusaVersion}'s Store Auth API and customer routes, secure by default. Every error is JSON {type, message, code?}.`,
       },
       components: {
         securitySchemes: {
@@ -140,6 +144,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Shared schemas are named by their $id in the document's components (not def-0, def-1).
   fastify.addSchema(Address);
   fastify.addSchema(ErrorBody);
+  if (config.medusaVersion === 2) {
+    for (const schema of [CustomerAddressV2, AddressV2, CustomerV2]) fastify.addSchema(schema);
+  }
 
   let closing = false;
   fastify.addHook("preClose", async () => {
@@ -168,17 +175,25 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   await fastify.register(sessionCookie, { config: config.session });
   await fastify.register(authentication, context);
+  // Medusa v2's key rule for /store/*, forwarded routes included.
+  if (config.medusaVersion === 2) {
+    await fastify.register(publishableKey, { keys: context.stores.publishableKeys });
+  }
   // In front of Medusa: the forwarding routes, Medusa in /ready, the customer's orders.
   const routeContext = await withMedusa(fastify, context);
   // One plugin per route file; this order is the order of the OpenAPI document's paths.
-  for (const routes of [
-    authRoutes,
-    sessionRoutes,
-    customerRoutes,
-    addressRoutes,
-    passwordResetRoutes,
-    systemRoutes,
-  ]) {
+  const routeFiles =
+    config.medusaVersion === 2
+      ? [authRoutesV2, customerRoutesV2, sessionRoutes, systemRoutes]
+      : [
+          authRoutes,
+          sessionRoutes,
+          customerRoutes,
+          addressRoutes,
+          passwordResetRoutes,
+          systemRoutes,
+        ];
+  for (const routes of routeFiles) {
     await fastify.register(routes, routeContext);
   }
   return fastify;

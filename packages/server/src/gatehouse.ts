@@ -14,6 +14,7 @@ import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { ThrottleService } from "./services/throttle.js";
 import { DeviceCookies } from "./services/devices.js";
+import { IdentityService } from "./services/identities.js";
 import { TokenService } from "./services/tokens.js";
 import { openStores } from "./stores/open-stores.js";
 import type { Stores } from "./stores/types.js";
@@ -22,6 +23,8 @@ import type { Stores } from "./stores/types.js";
 export interface Services {
   auth: AuthService;
   customers: CustomerService;
+  /** Medusa v2's identities and tokens (MEDUSA_VERSION=2). */
+  identities: IdentityService;
   sessions: SessionService;
   tokens: TokenService;
   throttle: ThrottleService;
@@ -78,6 +81,7 @@ export async function createGatehouse(
     store: stores.signingKeys,
     clock,
     warn: (message) => logger.warn(message),
+    api: config.medusaVersion,
   });
   await tokens.init();
   const throttle = new ThrottleService({
@@ -87,17 +91,19 @@ export async function createGatehouse(
     secret: config.cookieSecret,
     production: config.production,
   });
+  const auth = new AuthService({
+    customers: stores.customers,
+    identities: config.medusaVersion === 2 ? stores.identities : undefined,
+    passwords,
+    sessions,
+    throttle,
+    devices: new DeviceCookies(config.cookieSecret),
+    loginMaxLength: config.password.loginMaxLength,
+    bearerTtlMs: config.jwt.ttlMs,
+    hashQueue: config.password.hashing.maxQueue,
+  });
   const services: Services = {
-    auth: new AuthService({
-      customers: stores.customers,
-      passwords,
-      sessions,
-      throttle,
-      devices: new DeviceCookies(config.cookieSecret),
-      loginMaxLength: config.password.loginMaxLength,
-      bearerTtlMs: config.jwt.ttlMs,
-      hashQueue: config.password.hashing.maxQueue,
-    }),
+    auth,
     customers: new CustomerService({
       customers: stores.customers,
       addresses: stores.addresses,
@@ -110,6 +116,17 @@ export async function createGatehouse(
       throttle,
       freshSessionAgeMs: config.session.freshAgeMs,
       oldPasswordMaxLength: config.password.loginMaxLength,
+    }),
+    identities: new IdentityService({
+      identities: stores.identities,
+      customers: stores.customers,
+      auth,
+      passwords,
+      sessions,
+      tokens,
+      events,
+      clock,
+      bearerTtlMs: config.jwt.ttlMs,
     }),
     sessions,
     tokens,

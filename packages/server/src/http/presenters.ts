@@ -85,3 +85,11 @@ export function serializedOnce(): (reply: FastifyReply, body: object) => Fastify
     return reply.type("application/json; charset=utf-8").send(json);
   };
 }
+
+/** (v2) `{customer}` with its address book as `addresses` (v2 has no separate billing address). */
+export const presentCustomerV2 = presentedOnce((view: CustomerWithAddresses) => ({
+  customer: frozen({
+    ...presentCustomer(view.customer),
+    addresses: frozen(view.shippingAddresses.map(presentAddress)),
+  }),
+}));

@@ -2,9 +2,9 @@
  * Logging in: one path for cookie sessions and bearer tokens. Unknown emails, guests and wrong
  * passwords cost the same Argon2 work and give the same answer.
  */
-import type { Customer, Session, SessionKind } from "../domain.js";
+import type { AuthIdentity, Customer, Session, SessionKind } from "../domain.js";
 import { count, invalidData, unauthorized } from "../errors.js";
-import type { CustomerStore } from "../stores/types.js";
+import type { CustomerStore, IdentityStore } from "../stores/types.js";
 import type { DeviceCookies } from "./devices.js";
 import { normalizeEmail } from "./emails.js";
 import type { PasswordService } from "./passwords.js";
@@ -21,6 +21,7 @@ export const INVALID_CREDENTIALS = "Wrong email or password";
 export const CLIENT_SHARE_OF_HASH_QUEUE = 1 / 8;
 
 export interface LoginResult {
+  identity?: undefined;
   customer: Customer;
   session: Session;
   token: string | null;
@@ -28,9 +29,16 @@ export interface LoginResult {
   device: string;
 }
 
+/** (v2) Credentials that belong to an auth identity without a customer yet. */
+export interface IdentityLogin {
+  identity: AuthIdentity;
+}
+
 /** What AuthService works with. */
 export interface AuthServiceDeps {
   customers: CustomerStore;
+  /** (v2) Identities without a customer, which may log in too. */
+  identities?: IdentityStore;
   passwords: PasswordService;
   sessions: SessionService;
   throttle: ThrottleService;
@@ -65,6 +73,33 @@ export class AuthService {
     ip: string,
     deviceCookie: string | undefined,
   ): Promise<LoginResult> {
+    const result = await this.attempt(email, password, kind, userAgent, ip, deviceCookie, false);
+    return result as LoginResult;
+  }
+
+  /**
+   * (v2) As `login`, and the credentials may also be those of an auth identity that has no
+   * customer yet (registered, customer not created): then no session starts.
+   */
+  loginOrIdentity(
+    email: string,
+    password: unknown,
+    userAgent: string | undefined,
+    ip: string,
+    deviceCookie: string | undefined,
+  ): Promise<LoginResult | IdentityLogin> {
+    return this.attempt(email, password, "bearer", userAgent, ip, deviceCookie, true);
+  }
+
+  private async attempt(
+    email: string,
+    password: unknown,
+    kind: SessionKind,
+    userAgent: string | undefined,
+    ip: string,
+    deviceCookie: string | undefined,
+    identities: boolean,
+  ): Promise<LoginResult | IdentityLogin> {
     if (typeof password === "string" && password.length > this.deps.loginMaxLength) {
       throw invalidData(
         `password must be shorter than or equal to ${this.deps.loginMaxLength} characters`,
@@ -93,11 +128,14 @@ export class AuthService {
     }
     try {
       const account = await this.deps.customers.findAccountByEmail(normalizeEmail(email));
-      const result = await this.deps.passwords.verify(account?.passwordHash ?? null, candidate);
-      if (!account || !result.ok || typeof password !== "string") {
+      const pending = account ? null : await this.pendingIdentity(email, identities);
+      const hash = account?.passwordHash ?? pending?.passwordHash ?? null;
+      const result = await this.deps.passwords.verify(hash, candidate);
+      if (!(account ?? pending) || !result.ok || typeof password !== "string") {
         throw unauthorized(INVALID_CREDENTIALS);
       }
       await this.deps.throttle.loginSucceeded(ip, email, device);
+      if (!account) return { identity: pending!.identity };
       // The hash this login proved the password against (its own upgrade, when that was stored).
       let proven = account.passwordHash!;
       if (result.needsRehash) {
@@ -121,6 +159,13 @@ export class AuthService {
     } finally {
       done();
     }
+  }
+
+  /** The identity with this email that has no customer yet, when `wanted` and there is one. */
+  private async pendingIdentity(email: string, wanted: boolean) {
+    if (!wanted || !this.deps.identities) return null;
+    const found = await this.deps.identities.findByEmail(normalizeEmail(email));
+    return found && found.identity.customer_id === null ? found : null;
   }
 
   /**

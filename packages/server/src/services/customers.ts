@@ -43,6 +43,8 @@ export interface ProfileUpdate {
   first_name?: string | null;
   last_name?: string | null;
   phone?: string | null;
+  /** (v2) */
+  company_name?: string | null;
   metadata?: Metadata | null;
   billing_address?: string | AddressFields | null;
   /** The current password: proof for a new password or email (a Gatehouse addition). */
@@ -89,7 +91,7 @@ export const ADDRESS_METADATA_LIMITS: MetadataLimits = { maxBytes: 4_096, maxKey
 export const ADDRESS_BOOK_LIMIT = 50;
 
 /** Merges `update` into the stored metadata, refusing a result beyond `limits`. */
-function boundedMerge(update: Metadata, field: string, limits: MetadataLimits): MetadataMerge {
+export function boundedMerge(update: Metadata, field: string, limits: MetadataLimits): MetadataMerge {
   return (stored) => {
     const merged = mergeMetadata(stored, update);
     const keys = Object.keys(merged).length;
@@ -200,6 +202,7 @@ export class CustomerService {
     if (update.first_name !== undefined) patch.first_name = update.first_name;
     if (update.last_name !== undefined) patch.last_name = update.last_name;
     if (update.phone !== undefined) patch.phone = update.phone;
+    if (update.company_name !== undefined) patch.company_name = update.company_name;
     if (newEmail !== undefined) patch.email = newEmail;
     if (update.metadata != null) {
       patch.metadata = boundedMerge(update.metadata, "metadata", CUSTOMER_METADATA_LIMITS);
@@ -359,6 +362,36 @@ export class CustomerService {
     if (!(await this.deps.resets.consume(tokenHash, customerId, now))) {
       throw unauthorized(INVALID_RESET_TOKEN);
     }
+    return this.setResetPassword(customerId, password);
+  }
+
+  /**
+   * (v2) Sets a new password with a reset token alone: Medusa v2's update route sends no email.
+   * The token is consumed first; a password the policy then refuses (it holds the customer's
+   * name) puts the token back for another try within its 15 minutes.
+   */
+  async resetPasswordByToken(token: string, password: string): Promise<Customer> {
+    this.assertPolicy(password, {});
+    if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
+    const tokenHash = hashSecretToken(this.deps.secret, token);
+    const now = this.deps.clock.now();
+    const customerId = await this.deps.resets.consumeAny(tokenHash, now);
+    if (customerId === null) throw unauthorized(INVALID_RESET_TOKEN);
+    const customer = await this.deps.customers.findById(customerId);
+    if (!customer) throw unauthorized(INVALID_RESET_TOKEN);
+    const problem = this.deps.passwords.policyProblem(password, {
+      emails: [customer.email],
+      names: [customer.first_name, customer.last_name],
+    });
+    if (problem) {
+      await this.deps.resets.create(tokenHash, customerId, now, now + RESET_TOKEN_TTL_MS);
+      throw invalidData(problem);
+    }
+    return this.setResetPassword(customerId, password);
+  }
+
+  /** A reset's new password: stored, every session ended, every other reset token dropped. */
+  private async setResetPassword(customerId: string, password: string): Promise<Customer> {
     const updated = await this.deps.customers.update(customerId, {
       password_hash: await this.deps.passwords.hash(password),
       updated_at: this.deps.clock.now(),

@@ -16,7 +16,7 @@ function randomFraction(): number {
 }
 
 /** Medusa-style ids: a prefix and a ULID. */
-export const newId = (prefix: "cus" | "addr" | "sess" | "msg") =>
+export const newId = (prefix: "cus" | "addr" | "sess" | "msg" | "authid" | "cuaddr") =>
   `${prefix}_${ulid(undefined, randomFraction)}`;
 
 /** 256 random bits, base64url: a session cookie value or a password-reset token. */

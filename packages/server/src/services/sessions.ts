@@ -55,6 +55,7 @@ export class SessionService {
       last_seen_at: now,
       expires_at: now + absoluteTtlMs,
       user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+      token_version: 0,
     };
     const token = kind === "cookie" ? newSecretToken() : null;
     await this.deps.store.create(
@@ -76,11 +77,35 @@ export class SessionService {
     return session?.kind === "cookie" ? this.keepAlive(session) : null;
   }
 
-  /** The live bearer session a verified JWT names, or null. */
-  async fromBearer(sessionId: string, customerId: string): Promise<Session | null> {
+  /**
+   * The live bearer session a verified JWT names, or null. A token of an earlier version (one a
+   * refresh has replaced) presented again means the token was copied: the session is revoked.
+   */
+  async fromBearer(
+    sessionId: string,
+    customerId: string,
+    tokenVersion = 0,
+  ): Promise<Session | null> {
     const session = await this.deps.store.findById(sessionId);
     if (!session || session.kind !== "bearer" || session.customer_id !== customerId) return null;
+    if (tokenVersion !== session.token_version) {
+      if (tokenVersion < session.token_version) await this.deps.store.delete(session.id);
+      return null;
+    }
     return this.keepAlive(session);
+  }
+
+  /**
+   * Moves a bearer session on to its next token version (a refresh). Null when another refresh
+   * of the same token got there first: that token is then an old one, and its session is revoked
+   * as a replay would be.
+   */
+  async rotate(session: Session): Promise<Session | null> {
+    if (await this.deps.store.rotateToken(session.id, session.token_version)) {
+      return { ...session, token_version: session.token_version + 1 };
+    }
+    await this.deps.store.delete(session.id);
+    return null;
   }
 
   revoke(id: string): Promise<boolean> {

@@ -2,6 +2,9 @@
  * Bearer JWTs. Each token names a server-side session (`sid`), so revoking the session revokes
  * the token. Default signing is EdDSA (Ed25519) with keys kept in the database — every instance
  * shares them — and published at /.well-known/jwks.json; HS256 with JWT_SECRET is the alternative.
+ * The claims are those of the API spoken: Medusa v1's `{customer_id, domain}`, or Medusa v2's
+ * `{actor_id, actor_type, auth_identity_id, app_metadata, …}` plus the token's version (`tv`),
+ * which a refresh moves on (services/sessions.ts).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import {
@@ -13,20 +16,37 @@ import {
   type CryptoKey,
   type JWK,
   type JWTHeaderParameters,
+  type JWTPayload,
   type KeyObject,
 } from "jose";
 import type { Config } from "../config.js";
-import type { Session, SigningKey } from "../domain.js";
+import type { AuthIdentity, Session, SigningKey } from "../domain.js";
 import type { SigningKeyStore } from "../stores/types.js";
 import { BoundedMap } from "../runtime/bounded-map.js";
 import type { Clock } from "./clock.js";
 
 type Key = CryptoKey | KeyObject | Uint8Array;
 
-export interface VerifiedToken {
-  customerId: string;
-  sessionId: string;
-}
+/** What a valid token says: a customer's session, or (v2) an identity that has no customer yet. */
+export type VerifiedToken =
+  | { kind: "session"; customerId: string; sessionId: string; tokenVersion: number }
+  | { kind: "registration"; identityId: string };
+
+/**
+ * Lifetime of a v2 registration token (`actor_id: ""`): it can only create the customer of its
+ * identity, once. Half an hour covers a sign-up form's second step; Medusa's day is far more
+ * than a token that needs no session needs.
+ */
+export const REGISTRATION_TOKEN_TTL_MS = 30 * 60_000;
+
+/** The claims every Medusa v2 token has besides its actor (generate-jwt-token.js). */
+const V2_CLAIMS = {
+  actor_type: "customer",
+  auth_provider: "emailpass",
+  mfa_enabled: false,
+  mfa_challenge_completed_at: null,
+  user_metadata: {},
+};
 
 interface LoadedKey {
   kid: string;
@@ -60,7 +80,8 @@ function isCanonical(token: string): boolean {
     .every((segment) => Buffer.from(segment, "base64url").toString("base64url") === segment);
 }
 
-interface CachedVerification extends VerifiedToken {
+interface CachedVerification {
+  verified: VerifiedToken;
   expiresAt: number;
   key: LoadedKey;
 }
@@ -74,6 +95,8 @@ export interface TokenServiceDeps {
   clock: Clock;
   /** Where a key that no longer decrypts is reported. */
   warn?: (message: string) => void;
+  /** Which Medusa generation's claims tokens carry (MEDUSA_VERSION). */
+  api: 1 | 2;
 }
 
 export class TokenService {
@@ -135,33 +158,62 @@ export class TokenService {
     return loaded;
   }
 
-  /** Signs a token for a bearer session. */
-  async sign(session: Session): Promise<{ token: string; expiresIn: number }> {
-    const key = this.keys[0];
-    if (!key) throw new Error("token service not initialised");
+  /**
+   * Signs a token for a bearer session. With v2's claims it also names the customer's auth
+   * identity, and carries the session's token version.
+   */
+  async sign(session: Session, authIdentityId = ""): Promise<{ token: string; expiresIn: number }> {
     const iat = Math.floor(session.created_at / 1000);
     const exp = Math.floor(session.expires_at / 1000);
-    const token = await new SignJWT({
-      customer_id: session.customer_id,
-      domain: "store",
-      sid: session.id,
-    })
+    const claims =
+      this.deps.api === 1
+        ? { customer_id: session.customer_id, domain: "store", sid: session.id }
+        : {
+            actor_id: session.customer_id,
+            ...V2_CLAIMS,
+            auth_identity_id: authIdentityId,
+            app_metadata: { customer_id: session.customer_id },
+            sid: session.id,
+            tv: session.token_version,
+          };
+    // A refreshed token is issued now, for the rest of the session's life.
+    const issuedAt = session.token_version > 0 ? Math.floor(this.deps.clock.now() / 1000) : iat;
+    return { token: await this.signClaims(claims, issuedAt, exp), expiresIn: exp - issuedAt };
+  }
+
+  /** A v2 registration token: an identity without a customer (`actor_id: ""`), unbound to a session. */
+  signRegistration(identity: AuthIdentity): Promise<string> {
+    const now = Math.floor(this.deps.clock.now() / 1000);
+    const claims = {
+      actor_id: "",
+      ...V2_CLAIMS,
+      auth_identity_id: identity.id,
+      app_metadata: {},
+    };
+    return this.signClaims(claims, now, now + REGISTRATION_TOKEN_TTL_MS / 1000);
+  }
+
+  private signClaims(claims: Record<string, unknown>, iat: number, exp: number): Promise<string> {
+    const key = this.keys[0];
+    if (!key) throw new Error("token service not initialised");
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: this.deps.config.algorithm, typ: "JWT", kid: key.kid })
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .setIssuer(this.deps.config.issuer)
       .sign(key.signKey);
-    return { token, expiresIn: exp - iat };
   }
 
   /**
-   * Verifies signature, algorithm, `exp`, `iss`, `domain` and the claims' types. Returns null for
+   * Verifies signature, algorithm, `exp`, `iss` and the claims of the API spoken. Returns null for
    * any failure; the caller still has to check that the named session is live.
    */
   async verify(token: string): Promise<VerifiedToken | null> {
     const cached = this.verified.get(token);
     if (cached) {
-      if (this.deps.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) return cached;
+      if (this.deps.clock.now() < cached.expiresAt && this.keys.includes(cached.key)) {
+        return cached.verified;
+      }
       this.verified.delete(token);
     }
     if (!isCanonical(token)) return null;
@@ -174,19 +226,17 @@ export class TokenService {
           algorithms: [this.deps.config.algorithm],
           issuer: this.deps.config.issuer,
           currentDate: new Date(this.deps.clock.now()),
-          requiredClaims: ["exp", "iat", "sid", "customer_id"],
+          requiredClaims: ["exp", "iat"],
         },
       );
-      const { customer_id: customerId, sid: sessionId, domain } = payload;
-      if (domain !== "store" || typeof customerId !== "string" || typeof sessionId !== "string") {
-        return null;
-      }
-      if (key && payload.exp !== undefined)
+      const verified = this.deps.api === 1 ? v1Claims(payload) : v2Claims(payload);
+      if (verified && key && payload.exp !== undefined) {
         this.verified.set(
           token,
-          Object.freeze({ customerId, sessionId, expiresAt: payload.exp * 1000, key }),
+          Object.freeze({ verified, expiresAt: payload.exp * 1000, key }),
         );
-      return { customerId, sessionId };
+      }
+      return verified;
     } catch {
       return null;
     }
@@ -275,4 +325,37 @@ export class TokenService {
       decipher.final(),
     ]).toString("utf8");
   }
+}
+
+const isString = (value: unknown): value is string => typeof value === "string";
+
+/** Medusa v1's claims: `{customer_id, domain: "store"}` and the session. */
+function v1Claims(payload: JWTPayload): VerifiedToken | null {
+  const { customer_id: customerId, sid: sessionId, domain } = payload;
+  if (domain !== "store" || !isString(customerId) || !isString(sessionId)) return null;
+  return Object.freeze({ kind: "session", customerId, sessionId, tokenVersion: 0 });
+}
+
+/** Medusa v2's claims: a customer actor with its session and version, or a registration. */
+function v2Claims(payload: JWTPayload): VerifiedToken | null {
+  const { actor_id: actorId, actor_type: actorType, auth_identity_id: identityId } = payload;
+  if (actorType !== "customer" || !isString(actorId) || !isString(identityId)) return null;
+  if (actorId === "") {
+    return identityId === "" ? null : Object.freeze({ kind: "registration", identityId });
+  }
+  const { sid: sessionId, tv: tokenVersion, app_metadata: appMetadata } = payload;
+  if (
+    !isString(sessionId) ||
+    !Number.isSafeInteger(tokenVersion) ||
+    (tokenVersion as number) < 0 ||
+    (appMetadata as { customer_id?: unknown } | undefined)?.customer_id !== actorId
+  ) {
+    return null;
+  }
+  return Object.freeze({
+    kind: "session",
+    customerId: actorId,
+    sessionId,
+    tokenVersion: tokenVersion as number,
+  });
 }

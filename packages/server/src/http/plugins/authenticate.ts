@@ -27,6 +27,8 @@ export interface Credentials {
   staleCookie: boolean;
   /** An Authorization header was sent but is not a valid, live bearer token. */
   badBearer: boolean;
+  /** (v2) The auth identity a valid registration token names: it has no customer yet. */
+  registration: string | null;
 }
 
 /** What `requireCustomer` guarantees the handler. */
@@ -80,6 +82,9 @@ export function isAllowedOrigin(storeCors: Config["storeCors"], origin: string):
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Medusa v2's answer to any request its authentication refuses. */
+export const V2_UNAUTHORIZED = "Unauthorized";
+
 function parseUrl(text: string): URL | null {
   try {
     return new URL(text);
@@ -105,6 +110,7 @@ export const authentication = fp<AuthenticationOptions>(
         bearerSession: null,
         staleCookie: false,
         badBearer: false,
+        registration: null,
       };
       const cookieValue = request.sessionCookie;
       if (cookieValue) {
@@ -115,10 +121,18 @@ export const authentication = fp<AuthenticationOptions>(
       if (header !== undefined) {
         const token = bearerToken(header);
         const verified = token === null ? null : await tokens.verify(token);
-        result.bearerSession = verified
-          ? await sessions.fromBearer(verified.sessionId, verified.customerId)
-          : null;
-        result.badBearer = result.bearerSession === null;
+        if (verified?.kind === "registration") {
+          result.registration = verified.identityId;
+        } else {
+          result.bearerSession = verified
+            ? await sessions.fromBearer(
+                verified.sessionId,
+                verified.customerId,
+                verified.tokenVersion,
+              )
+            : null;
+          result.badBearer = result.bearerSession === null;
+        }
       }
       result.session = result.cookieSession ?? result.bearerSession;
       result.customerId = result.session?.customer_id ?? null;
@@ -168,6 +182,8 @@ export const authentication = fp<AuthenticationOptions>(
       const found = await credentialsOf(request);
       if (!found.customerId || !found.session) {
         if (found.staleCookie) reply.clearSessionCookie();
+        // Medusa v2 answers every authentication failure alike; storefronts match on it.
+        if (config.medusaVersion === 2) throw unauthorized(V2_UNAUTHORIZED);
         throw unauthorized(
           found.staleCookie
             ? "The session has expired or was revoked; log in again"

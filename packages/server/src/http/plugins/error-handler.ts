@@ -17,6 +17,7 @@ import {
 import { BoundedMap } from "../../runtime/bounded-map.js";
 import { isUnavailableError } from "../../stores/unavailable.js";
 import { describeInvalidBody } from "../validation.js";
+import { describeInvalidV2, isV2Schema } from "../validation-v2.js";
 
 /** Clear messages for Fastify's own 4xx errors, by code. */
 function frameworkMessage(error: FastifyError, request: FastifyRequest, bodyLimit: number): string {
@@ -55,6 +56,9 @@ export function toHttpError(
   if (error.validation) {
     const schema = request.routeOptions.schema?.[error.validationContext as "body"];
     const source = error.validationContext === "body" ? request.body : request.params;
+    if (isV2Schema(schema)) {
+      return invalidData(describeInvalidV2(schema, source) ?? `Invalid request: ${error.message}`);
+    }
     return invalidData(
       describeInvalidBody(schema, source) ?? `${error.validationContext} ${error.message}`,
     );

@@ -1,0 +1,291 @@
+/** Medusa v2's auth routes for customers (`sdk.auth.*`): register, login, session, refresh, reset. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import fp from "fastify-plugin";
+import { decodeJwt } from "jose";
+import type { AppContext } from "../../context.js";
+import { HttpError, unauthorized } from "../../../errors.js";
+import { V2_UNAUTHORIZED } from "../../plugins/authenticate.js";
+import { bearerToken } from "../../authorization.js";
+import { errors } from "../../schemas/responses.js";
+import {
+  EmailPassBody,
+  ResetPasswordBody,
+  SuccessResponse,
+  TokenResponse,
+  UpdatePasswordBody,
+} from "../../schemas/v2.js";
+import type { FastifyRequest } from "fastify";
+
+const tags = ["Auth (v2)"];
+const INVALID_TOKEN = "Invalid token";
+
+/** The one provider Gatehouse has, as `GET /auth/customer/providers` lists it. */
+const EMAILPASS = {
+  id: "emailpass",
+  identifier: "emailpass",
+  display_name: "Email/Password Authentication",
+  flow: "credentials",
+};
+
+/** Medusa's answer for a provider it does not know (the leading newline is Medusa's). */
+const unknownProvider = (id: string) =>
+  unauthorized(
+    `\nUnable to retrieve the auth provider with id: ${id}\nPlease make sure that the provider is registered in the container and it is configured correctly in your project configuration file.`,
+  );
+
+const ActorParams = Type.Object({ actor_type: Type.String(), auth_provider: Type.String() });
+
+const client = (request: FastifyRequest) => ({
+  ip: request.ip,
+  userAgent: request.headers["user-agent"],
+  deviceCookie: request.deviceCookie,
+});
+
+const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { services }) => {
+  const { identities, throttle } = services;
+
+  /** Customers and emailpass only: anything else answers as Medusa would for a missing provider. */
+  const assertCustomerEmailpass = (actorType: string, provider: string) => {
+    if (provider !== "emailpass") throw unknownProvider(provider);
+    if (actorType !== "customer") {
+      throw unauthorized(
+        `Gatehouse authenticates customers only (actor type "customer"), not "${actorType}"`,
+      );
+    }
+  };
+
+  app.post(
+    "/auth/:actor_type/:auth_provider/register",
+    {
+      schema: {
+        tags,
+        operationId: "PostActor_typeAuth_providerRegister",
+        security: [],
+        summary: "Register an identity (email and password) and get a registration token",
+        description:
+          "The token (`actor_id: \"\"`) can create the customer with POST /store/customers. The password policy applies (400).",
+        params: ActorParams,
+        body: EmailPassBody,
+        response: { 200: TokenResponse, ...errors(400, 401, 429) },
+      },
+    },
+    async (request) => {
+      const { actor_type, auth_provider } = request.params;
+      assertCustomerEmailpass(actor_type, auth_provider);
+      await throttle.request("register", request.ip);
+      const { email, password } = request.body;
+      return { token: await identities.register(email, password, client(request)) };
+    },
+  );
+
+  app.post(
+    "/auth/:actor_type/:auth_provider",
+    {
+      schema: {
+        tags,
+        operationId: "PostActor_typeAuth_provider",
+        security: [],
+        summary: "Log in and get a token",
+        description:
+          "The token names a new server-side session: DELETE /auth/session with it revokes it. A registered identity without a customer gets a registration token.",
+        params: ActorParams,
+        body: EmailPassBody,
+        response: { 200: TokenResponse, ...errors(400, 401, 429) },
+      },
+    },
+    async (request) => {
+      const { actor_type, auth_provider } = request.params;
+      assertCustomerEmailpass(actor_type, auth_provider);
+      const { email, password } = request.body;
+      return { token: await identities.login(email, password, client(request)) };
+    },
+  );
+
+  app.get(
+    "/auth/:actor_type/providers",
+    {
+      schema: {
+        tags,
+        operationId: "GetActor_typeProviders",
+        security: [],
+        summary: "The authentication providers",
+        params: Type.Object({ actor_type: Type.String() }),
+        response: {
+          200: Type.Object({
+            providers: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                identifier: Type.String(),
+                display_name: Type.String(),
+                flow: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => ({
+      providers: request.params.actor_type === "customer" ? [EMAILPASS] : [],
+    }),
+  );
+
+  app.post(
+    "/auth/session",
+    {
+      schema: {
+        tags,
+        operationId: "PostSession",
+        security: [{ bearer: [] }],
+        summary: "Start a cookie session from a token",
+        description:
+          "Sets a new session cookie (never the one presented: no fixation) and answers the token's claims.",
+        response: {
+          200: Type.Object({ user: Type.Record(Type.String(), Type.Unknown()) }),
+          ...errors(401, 403),
+        },
+      },
+      preHandler: app.checkOrigin,
+    },
+    async (request, reply) => {
+      const found = request.credentials!;
+      const token = bearerToken(request.headers.authorization ?? "");
+      const bearer = found.bearerSession;
+      if (!bearer || token === null) throw unauthorized(V2_UNAUTHORIZED);
+      await reply.startCookieSession(() =>
+        services.sessions.create(bearer.customer_id, "cookie", request.headers["user-agent"]),
+      );
+      return { user: decodeJwt(token) };
+    },
+  );
+
+  app.delete(
+    "/auth/session",
+    {
+      schema: {
+        tags,
+        operationId: "DeleteSession",
+        security: [{ cookie: [] }, { bearer: [] }],
+        summary: "Log out",
+        description:
+          "Revokes the cookie's session and the bearer token's (Medusa revokes only the cookie's), and clears the cookie.",
+        response: { 200: SuccessResponse, ...errors(401, 403) },
+      },
+      preHandler: app.checkOrigin,
+    },
+    async (request, reply) => {
+      const found = request.credentials!;
+      const ended = [found.cookieSession, found.bearerSession].filter((session) => session);
+      if (request.sessionCookie !== undefined) reply.clearSessionCookie();
+      if (ended.length === 0) throw unauthorized(V2_UNAUTHORIZED);
+      for (const session of ended) await services.sessions.revoke(session!.id);
+      return { success: true };
+    },
+  );
+
+  app.post(
+    "/auth/token/refresh",
+    {
+      schema: {
+        tags,
+        operationId: "PostTokenRefresh",
+        security: [{ bearer: [] }, { cookie: [] }],
+        summary: "Get a new token",
+        description:
+          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session.",
+        response: { 200: TokenResponse, ...errors(401, 403) },
+      },
+      preHandler: app.checkOrigin,
+    },
+    async (request) => {
+      const found = request.credentials!;
+      if (!found.session && found.registration === null) throw unauthorized(V2_UNAUTHORIZED);
+      return {
+        token: await identities.refresh(found, request.headers["user-agent"]),
+      };
+    },
+  );
+
+  app.post(
+    "/auth/:actor_type/:auth_provider/reset-password",
+    {
+      schema: {
+        tags,
+        operationId: "PostActor_typeAuth_providerResetPassword",
+        security: [],
+        summary: "Request a password-reset token",
+        description:
+          "Always 201 `Created`, whether or not the identifier is registered. The token (random, single use, 15 minutes) goes out in a signed customer.password_reset_requested event.",
+        params: ActorParams,
+        body: ResetPasswordBody,
+        response: { 201: Type.String(), ...errors(400, 401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { actor_type, auth_provider } = request.params;
+      assertCustomerEmailpass(actor_type, auth_provider);
+      await throttle.request("passwordToken", request.ip);
+      const { identifier } = request.body;
+      // After the answer is sent, so that a registered email answers no slower than another.
+      reply.raw.once("close", () => {
+        const send = async () => {
+          if (await throttle.allowResetEmail(identifier)) {
+            await services.customers.requestPasswordReset(identifier);
+          }
+        };
+        send().catch((error: unknown) =>
+          request.log.error({ err: error }, "password reset request failed"),
+        );
+      });
+      return reply.code(201).type("text/plain; charset=utf-8").send("Created");
+    },
+  );
+
+  app.post(
+    "/auth/:actor_type/:auth_provider/update",
+    {
+      schema: {
+        tags,
+        operationId: "PostActor_typeAuth_providerUpdate",
+        security: [{ bearer: [] }],
+        summary: "Set a new password",
+        description:
+          "With a reset token as the bearer token; or (a Gatehouse addition) with a login token and `old_password`. Either way every other session of the customer ends.",
+        params: ActorParams,
+        body: UpdatePasswordBody,
+        response: { 200: SuccessResponse, ...errors(400, 401, 403, 429) },
+      },
+      preHandler: app.checkOrigin,
+    },
+    async (request) => {
+      const { actor_type, auth_provider } = request.params;
+      assertCustomerEmailpass(actor_type, auth_provider);
+      await throttle.request("passwordReset", request.ip);
+      const { password, old_password } = request.body;
+      const found = request.credentials!;
+      if (found.bearerSession) {
+        await services.customers.update(
+          found.bearerSession.customer_id,
+          { password, old_password: old_password ?? null },
+          { session: found.bearerSession, ip: request.ip },
+        );
+        return { success: true };
+      }
+      const token = bearerToken(request.headers.authorization ?? "");
+      if (token === null) throw unauthorized(INVALID_TOKEN);
+      try {
+        await services.customers.resetPasswordByToken(token, password);
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 401) throw unauthorized(INVALID_TOKEN);
+        throw error;
+      }
+      return { success: true };
+    },
+  );
+};
+
+export default fp(authRoutesV2, {
+  name: "gatehouse-auth-routes-v2",
+  encapsulate: true,
+  dependencies: ["gatehouse-authentication"],
+});

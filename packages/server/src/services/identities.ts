@@ -1,0 +1,224 @@
+/**
+ * Medusa v2's two-step registration and its tokens: an auth identity (email and password) is
+ * registered first, then `POST /store/customers` creates its customer. Logins, refreshes and the
+ * customer's token all name the identity (`auth_identity_id`).
+ */
+import type { AuthIdentity, Customer, Metadata, Session } from "../domain.js";
+import { HttpError, duplicate, invalidData, unauthorized } from "../errors.js";
+import type { CustomerStore, IdentityStore } from "../stores/types.js";
+import type { AuthService } from "./auth.js";
+import type { Clock } from "./clock.js";
+import { normalizeEmail } from "./emails.js";
+import type { AccountEvents } from "./events.js";
+import { newId } from "./ids.js";
+import type { PasswordService } from "./passwords.js";
+import type { SessionService } from "./sessions.js";
+import type { TokenService } from "./tokens.js";
+import { CUSTOMER_METADATA_LIMITS, boundedMerge } from "./customers.js";
+
+/** Medusa v2's messages (auth-emailpass, core-flows); storefronts show or match them. */
+export const V2_MESSAGES = {
+  identityExists: "Identity with email already exists",
+  invalidCredentials: "Invalid email or password",
+  passwordNotString: "Password should be a string",
+  emailNotString: "Email should be a string",
+  customerExists: "Customer with this email already has an account",
+  alreadyCustomer: "Request already authenticated as a customer.",
+} as const;
+
+/** What a client calls from: for throttling, and the sessions' user agent. */
+export interface Client {
+  ip: string;
+  userAgent: string | undefined;
+  deviceCookie: string | undefined;
+}
+
+export interface NewCustomerProfile {
+  email?: string | null;
+  company_name?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  phone?: string | null;
+  metadata?: Metadata | null;
+}
+
+/** What IdentityService works with. */
+export interface IdentityServiceDeps {
+  identities: IdentityStore;
+  customers: CustomerStore;
+  auth: AuthService;
+  passwords: PasswordService;
+  sessions: SessionService;
+  tokens: TokenService;
+  events: AccountEvents;
+  clock: Clock;
+  /** Lifetime of the session behind a bearer token. */
+  bearerTtlMs: number;
+}
+
+export class IdentityService {
+  constructor(private readonly deps: IdentityServiceDeps) {}
+
+  /**
+   * Registers an identity and answers its registration token. Registering again with the same
+   * password, before the customer exists, answers a new registration token (as Medusa does);
+   * anything else with a known email is Medusa's 401 "Identity with email already exists". The
+   * password of a known email is checked as a login is (throttled), so this is no guessing oracle.
+   */
+  async register(email: unknown, password: unknown, client: Client): Promise<string> {
+    if (typeof password !== "string" || password === "") {
+      throw unauthorized(V2_MESSAGES.passwordNotString);
+    }
+    if (typeof email !== "string" || email === "") throw unauthorized(V2_MESSAGES.emailNotString);
+    const normalized = normalizeEmail(email);
+    if (
+      (await this.deps.customers.hasAccount(normalized)) ||
+      (await this.deps.identities.findByEmail(normalized))
+    ) {
+      return this.registerAgain(email, password, client);
+    }
+    const problem = this.deps.passwords.policyProblem(password, { emails: [email] });
+    if (problem) throw invalidData(problem);
+    const identity = await this.deps.identities.create(
+      { id: newId("authid"), email, customer_id: null, created_at: this.deps.clock.now() },
+      await this.deps.passwords.hash(password),
+    );
+    // The unique index decides between concurrent registrations of one email.
+    if (!identity) throw unauthorized(V2_MESSAGES.identityExists);
+    return this.deps.tokens.signRegistration(identity);
+  }
+
+  private async registerAgain(email: string, password: string, client: Client): Promise<string> {
+    try {
+      const result = await this.deps.auth.loginOrIdentity(
+        email,
+        password,
+        client.userAgent,
+        client.ip,
+        client.deviceCookie,
+      );
+      if (result.identity) return await this.deps.tokens.signRegistration(result.identity);
+      // The account exists: the session the check started is not wanted.
+      await this.deps.sessions.revoke(result.session.id);
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 401) throw error;
+    }
+    throw unauthorized(V2_MESSAGES.identityExists);
+  }
+
+  /**
+   * Logs in: a customer's token (a new bearer session), or a registration token when the
+   * identity has no customer yet. Every credential failure is Medusa's one message.
+   */
+  async login(email: unknown, password: unknown, client: Client): Promise<string> {
+    if (typeof password !== "string" || password === "") {
+      throw unauthorized(V2_MESSAGES.passwordNotString);
+    }
+    if (typeof email !== "string" || email === "") throw unauthorized(V2_MESSAGES.emailNotString);
+    let result;
+    try {
+      result = await this.deps.auth.loginOrIdentity(
+        email,
+        password,
+        client.userAgent,
+        client.ip,
+        client.deviceCookie,
+      );
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 401) {
+        throw unauthorized(V2_MESSAGES.invalidCredentials);
+      }
+      throw error;
+    }
+    if (result.identity) return this.deps.tokens.signRegistration(result.identity);
+    return this.tokenFor(result.session);
+  }
+
+  /** The token of a bearer session, naming the customer's identity. */
+  async tokenFor(session: Session): Promise<string> {
+    const identity = await this.deps.identities.findByCustomer(session.customer_id);
+    // A customer made by the v1 API has no identity row: it is named after the customer.
+    const identityId = identity?.id ?? `authid_${session.customer_id.replace(/^cus_/, "")}`;
+    return (await this.deps.tokens.sign(session, identityId)).token;
+  }
+
+  /**
+   * Creates the customer of a registration token's identity (`POST /store/customers`). The
+   * email must be the identity's (Medusa takes any; a Gatehouse difference): it may be left out.
+   */
+  async createCustomer(identityId: string, profile: NewCustomerProfile): Promise<Customer> {
+    const identity = await this.deps.identities.findById(identityId);
+    if (!identity) throw unauthorized("Unauthorized");
+    if (identity.customer_id !== null) throw duplicate(V2_MESSAGES.customerExists);
+    const email = normalizeEmail(identity.email);
+    if (profile.email != null && normalizeEmail(profile.email) !== email) {
+      throw invalidData(
+        "email must be the email the identity was registered with (or be left out)",
+      );
+    }
+    const metadata =
+      profile.metadata == null
+        ? null
+        : boundedMerge(profile.metadata, "metadata", CUSTOMER_METADATA_LIMITS)(null);
+    const created = await this.deps.identities.createCustomer(identity.id, {
+      id: newId("cus"),
+      email,
+      company_name: profile.company_name ?? null,
+      first_name: profile.first_name ?? null,
+      last_name: profile.last_name ?? null,
+      phone: profile.phone ?? null,
+      metadata,
+      created_at: this.deps.clock.now(),
+    });
+    if (created === null) throw unauthorized("Unauthorized");
+    if (created === "linked" || created === "duplicate") {
+      throw duplicate(V2_MESSAGES.customerExists);
+    }
+    const { id, first_name, last_name } = created;
+    await this.deps.events.emit("customer.created", {
+      id,
+      email: created.email,
+      first_name,
+      last_name,
+    });
+    return created;
+  }
+
+  /**
+   * `POST /auth/token/refresh`. A bearer session's token is rotated (the one presented stops
+   * working; presented again, it ends the session). A cookie session, or a registration token
+   * whose customer now exists, gets a token of a new bearer session; a registration token whose
+   * customer does not exist yet, a new registration token.
+   */
+  async refresh(
+    credentials: { session: Session | null; registration: string | null },
+    userAgent: string | undefined,
+  ): Promise<string> {
+    const { session, registration } = credentials;
+    if (session?.kind === "bearer") {
+      const rotated = await this.deps.sessions.rotate(session);
+      if (!rotated) throw unauthorized("Unauthorized");
+      return this.tokenFor(rotated);
+    }
+    let customerId = session?.customer_id ?? null;
+    if (!session && registration !== null) {
+      const identity = await this.deps.identities.findById(registration);
+      if (!identity) throw unauthorized("Unauthorized");
+      if (identity.customer_id === null) return this.deps.tokens.signRegistration(identity);
+      customerId = identity.customer_id;
+    }
+    if (customerId === null) throw unauthorized("Unauthorized");
+    const started = await this.deps.sessions.create(
+      customerId,
+      "bearer",
+      userAgent,
+      this.deps.bearerTtlMs,
+    );
+    return this.tokenFor(started.session);
+  }
+
+  /** The identity a registration token names, for `POST /auth/session` (`{user: claims}`). */
+  identity(id: string): Promise<AuthIdentity | null> {
+    return this.deps.identities.findById(id);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Medusa v2 mode's guarantees under concurrency (standalone, every backend): bursts against one
+ * registration, one refresh token and one reset token each have exactly one winner.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { useServer } from "../../../../testing/fixture.js";
+import { loggedResetToken, uniqueEmail } from "../../../../testing/server.js";
+
+const KEY = "pk_burst_test_key";
+const PASSWORD = "Correct-Horse-9-staple";
+const BURST = 20;
+
+describe("v2 mode under bursts", () => {
+  const app = useServer({ env: { MEDUSA_VERSION: "2", PUBLISHABLE_API_KEYS: KEY } });
+  const store = { "x-publishable-api-key": KEY };
+
+  async function registered(email: string, password = PASSWORD): Promise<string> {
+    const res = await app.api.post("/auth/customer/emailpass/register", {
+      body: { email, password },
+    });
+    assert.equal(res.status, 200, res.text);
+    return res.body.token as string;
+  }
+
+  async function customerWithToken(email: string): Promise<string> {
+    const registration = await registered(email);
+    const created = await app.api.post("/store/customers", {
+      token: registration,
+      headers: store,
+      body: { email },
+    });
+    assert.equal(created.status, 200, created.text);
+    const login = await app.api.post("/auth/customer/emailpass", {
+      body: { email, password: PASSWORD },
+    });
+    assert.equal(login.status, 200, login.text);
+    return login.body.token as string;
+  }
+
+  it(`${BURST} registrations of one email in case variants: exactly one identity`, async () => {
+    const email = uniqueEmail("burst-register");
+    const variants = Array.from({ length: BURST }, (_, i) =>
+      i % 2 === 0 ? email : email.toUpperCase(),
+    );
+    const answers = await Promise.all(
+      variants.map((variant, i) =>
+        app.api.post("/auth/customer/emailpass/register", {
+          body: { email: variant, password: `${PASSWORD}-${i}` },
+        }),
+      ),
+    );
+    const statuses = answers.map((res) => res.status);
+    assert.equal(statuses.filter((status) => status === 200).length, 1, String(statuses));
+    for (const res of answers.filter((one) => one.status !== 200)) {
+      assert.ok([401, 429].includes(res.status), res.text);
+      if (res.status === 401) assert.equal(res.body.message, "Identity with email already exists");
+    }
+  });
+
+  it(`${BURST} customer creations with one registration token: exactly one customer`, async () => {
+    const email = uniqueEmail("burst-create");
+    const registration = await registered(email);
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, () =>
+        app.api.post("/store/customers", { token: registration, headers: store, body: { email } }),
+      ),
+    );
+    const statuses = answers.map((res) => res.status).sort();
+    assert.deepEqual(statuses, [200, ...Array(BURST - 1).fill(422)], String(statuses));
+    const rows = await app.db.query("select id from customer where email = $1", [email]);
+    assert.equal(rows.length, 1);
+  });
+
+  it(`${BURST} refreshes of one token: one new token at most, and the session ends`, async () => {
+    const token = await customerWithToken(uniqueEmail("burst-refresh"));
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, () => app.api.post("/auth/token/refresh", { token })),
+    );
+    const fresh = answers.filter((res) => res.status === 200);
+    assert.ok(fresh.length <= 1, `${fresh.length} refreshes succeeded`);
+    for (const res of answers.filter((one) => one.status !== 200)) {
+      assert.deepEqual([res.status, res.body], [401, { type: "unauthorized", message: "Unauthorized" }]);
+    }
+    // Concurrent refreshes of one token are a replay: no token of that session works afterwards.
+    for (const used of [token, ...fresh.map((res) => res.body.token as string)]) {
+      const me = await app.api.get("/store/customers/me", { token: used, headers: store });
+      assert.equal(me.status, 401, me.text);
+    }
+  });
+
+  it(`${BURST} password updates with one reset token: exactly one succeeds`, async () => {
+    const email = uniqueEmail("burst-reset");
+    await customerWithToken(email);
+    const from = app.server.logs.length;
+    const requested = await app.api.post("/auth/customer/emailpass/reset-password", {
+      body: { identifier: email },
+    });
+    assert.equal(requested.status, 201);
+    const resetToken = await loggedResetToken(app.server, email, from);
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, (_, i) =>
+        app.api.post("/auth/customer/emailpass/update", {
+          token: resetToken,
+          body: { password: `A-new-passphrase-${i}-long` },
+        }),
+      ),
+    );
+    const statuses = answers.map((res) => res.status);
+    assert.equal(statuses.filter((status) => status === 200).length, 1, String(statuses));
+    for (const res of answers.filter((one) => one.status !== 200)) {
+      assert.ok([401, 429].includes(res.status), res.text);
+      if (res.status === 401) assert.equal(res.body.message, "Invalid token");
+    }
+    const winner = answers.findIndex((res) => res.status === 200);
+    const login = await app.api.post("/auth/customer/emailpass", {
+      body: { email, password: `A-new-passphrase-${winner}-long` },
+    });
+    assert.equal(login.status, 200, login.text);
+  });
+});
