@@ -36,7 +36,7 @@ export class MedusaAddressStore implements AddressStore {
       this.db,
       address.customer_id,
       limit,
-      this.db.insertInto("address").values(addressRow(address)),
+      [this.db.insertInto("address").values(addressRow(address))],
     );
   }
 

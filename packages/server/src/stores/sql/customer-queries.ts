@@ -64,22 +64,30 @@ export function customerWithAddresses<Row>(
       .where(matches) as unknown as Compilable<Row>;
 }
 
+/** The customer's row, locked until the transaction ends (PostgreSQL; SQLite: one writer anyway). */
+export const lockCustomer = (runtime: SqlRuntime, db: AnySchema, customerId: string) =>
+  runtime.forUpdate(
+    (db as unknown as Kysely<CustomerTables>)
+      .selectFrom("customer")
+      .select("id")
+      .where("id", "=", customerId),
+  );
+
 /**
- * Runs `insert` unless the customer's book already holds `limit` live addresses; true if it ran.
- * The customer's row is locked first: concurrent additions queue, each counting after the last.
+ * Runs `writes` (the insert, and what must change with it) unless the customer's book already
+ * holds `limit` live addresses; true if they ran. The customer's row is locked first: concurrent
+ * additions queue, each counting after the last.
  */
 export function addToBook(
   runtime: SqlRuntime,
   db: AnySchema,
   customerId: string,
   limit: number,
-  insert: Compilable<unknown>,
+  writes: Array<Compilable<unknown>>,
 ): Promise<boolean> {
   const tables = db as unknown as Kysely<CustomerTables>;
   return runtime.readModifyWrite({
-    lock: [
-      runtime.forUpdate(tables.selectFrom("customer").select("id").where("id", "=", customerId)),
-    ],
+    lock: [lockCustomer(runtime, db, customerId)],
     read: tables
       .selectFrom("address")
       .select((eb) => eb.fn.countAll<number>().as("live"))
@@ -88,6 +96,6 @@ export function addToBook(
     decide: (rows) =>
       Number(rows[0]?.live ?? 0) >= limit
         ? { result: false, write: null }
-        : { result: true, write: insert },
+        : { result: true, write: writes },
   });
 }
