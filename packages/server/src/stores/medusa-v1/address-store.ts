@@ -31,13 +31,9 @@ export class MedusaAddressStore implements AddressStore {
   }
 
   async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
-    return addToBook(
-      this.runtime,
-      this.db,
-      address.customer_id,
-      limit,
-      [this.db.insertInto("address").values(addressRow(address))],
-    );
+    return addToBook(this.runtime, this.db, address.customer_id, limit, [
+      this.db.insertInto("address").values(addressRow(address)),
+    ]);
   }
 
   async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {
