@@ -1,11 +1,11 @@
 /**
  * Queries both customer schemas answer alike (Gatehouse's own tables and Medusa v1's): the
  * customer with its address book and billing address in one statement, and an address added to
- * a book under the customer's lock. Only the columns named in domain.ts are used, which both
- * schemas have.
+ * a book under the customer's lock. Only the columns named in domain.ts are used: all of them in
+ * Gatehouse's schema, Medusa v1's lists in Medusa's.
  */
 import type { Compilable, Kysely, RawBuilder } from "kysely";
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
+import type { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
 import type { SqlRuntime } from "./runtime.js";
 
 /** Either schema's Kysely instance (their table types differ; the columns used do not). */
@@ -18,25 +18,33 @@ interface CustomerTables {
   address: Record<(typeof ADDRESS_FIELDS)[number], unknown>;
 }
 
+/** The columns a schema has: all of the domain's (Gatehouse's), or Medusa v1's. */
+export interface SchemaColumns {
+  customer: ReadonlyArray<(typeof CUSTOMER_FIELDS)[number]>;
+  address: ReadonlyArray<(typeof ADDRESS_FIELDS)[number]>;
+}
+
 /**
  * The live customer matching `matches`, its live addresses (as JSON, oldest first) and its live
- * billing address. `db` is either schema's Kysely instance; `Row` is how that schema's rows read.
+ * billing address. `db` is either schema's Kysely instance, `columns` the columns it has; `Row`
+ * is how that schema's rows read.
  */
 export function customerWithAddresses<Row>(
   runtime: SqlRuntime,
   db: AnySchema,
+  columns: SchemaColumns,
 ): (matches: RawBuilder<boolean>) => Compilable<Row> {
   const { jsonArrayFrom, jsonObjectFrom } = runtime;
   const tables = db as unknown as Kysely<CustomerTables>;
   return (matches) =>
     tables
       .selectFrom("customer")
-      .select(CUSTOMER_FIELDS)
+      .select(columns.customer)
       .select((eb) =>
         jsonArrayFrom(
           eb
             .selectFrom("address")
-            .select(ADDRESS_FIELDS)
+            .select(columns.address)
             .whereRef("address.customer_id", "=", "customer.id")
             .where("address.deleted_at", "is", null)
             .orderBy("address.created_at")
@@ -47,7 +55,7 @@ export function customerWithAddresses<Row>(
         jsonObjectFrom(
           eb
             .selectFrom("address as billing")
-            .select(ADDRESS_FIELDS)
+            .select(columns.address)
             .whereRef("billing.id", "=", "customer.billing_address_id")
             .where("billing.deleted_at", "is", null),
         ).as("billing_address"),
@@ -56,22 +64,30 @@ export function customerWithAddresses<Row>(
       .where(matches) as unknown as Compilable<Row>;
 }
 
+/** The customer's row, locked until the transaction ends (PostgreSQL; SQLite: one writer anyway). */
+export const lockCustomer = (runtime: SqlRuntime, db: AnySchema, customerId: string) =>
+  runtime.forUpdate(
+    (db as unknown as Kysely<CustomerTables>)
+      .selectFrom("customer")
+      .select("id")
+      .where("id", "=", customerId),
+  );
+
 /**
- * Runs `insert` unless the customer's book already holds `limit` live addresses; true if it ran.
- * The customer's row is locked first: concurrent additions queue, each counting after the last.
+ * Runs `writes` (the insert, and what must change with it) unless the customer's book already
+ * holds `limit` live addresses; true if they ran. The customer's row is locked first: concurrent
+ * additions queue, each counting after the last.
  */
 export function addToBook(
   runtime: SqlRuntime,
   db: AnySchema,
   customerId: string,
   limit: number,
-  insert: Compilable<unknown>,
+  writes: Array<Compilable<unknown>>,
 ): Promise<boolean> {
   const tables = db as unknown as Kysely<CustomerTables>;
   return runtime.readModifyWrite({
-    lock: [
-      runtime.forUpdate(tables.selectFrom("customer").select("id").where("id", "=", customerId)),
-    ],
+    lock: [lockCustomer(runtime, db, customerId)],
     read: tables
       .selectFrom("address")
       .select((eb) => eb.fn.countAll<number>().as("live"))
@@ -80,6 +96,6 @@ export function addToBook(
     decide: (rows) =>
       Number(rows[0]?.live ?? 0) >= limit
         ? { result: false, write: null }
-        : { result: true, write: insert },
+        : { result: true, write: writes },
   });
 }

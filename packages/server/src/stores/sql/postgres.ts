@@ -12,7 +12,7 @@ import { listenForChanges } from "../cache/postgres-notify-feed.js";
 import { redactUrl } from "../redact-url.js";
 import { StorageUnavailableError, isProgrammingError } from "../unavailable.js";
 import { param, prepare } from "./prepared.js";
-import { retryDeadlocks, type SqlRuntime } from "./runtime.js";
+import { retryDeadlocks, writesOf, type SqlRuntime } from "./runtime.js";
 import type { Database } from "./schema.js";
 
 const INT8_OID = 20;
@@ -103,9 +103,12 @@ export function openPostgres(
         db.transaction().execute(async (trx) => {
           for (const statement of lock ?? []) await trx.executeQuery(statement.compile());
           const { rows } = await trx.executeQuery(read.compile());
-          const { result, write } = decide(rows);
-          if (write) await trx.executeQuery(write.compile());
-          return result;
+          const decision = decide(rows);
+          let written: unknown[] = [];
+          for (const write of writesOf(decision)) {
+            written = (await trx.executeQuery(write.compile())).rows;
+          }
+          return decision.returned ? decision.returned(written) : decision.result;
         }),
       ),
     changes: (warn) =>

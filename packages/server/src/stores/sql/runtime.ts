@@ -18,11 +18,20 @@ import { migrationProvider } from "../../migrations/index.js";
 import type { ChangeFeed, Warn } from "../cache/change-feed.js";
 import type { Database } from "./schema.js";
 
-/** A write `decide` asks for, and what the call then answers. */
+/**
+ * The writes `decide` asks for (run in order, in the same transaction), and what the call then
+ * answers: `result`, or, when `returned` is given, what it makes of the rows the last write
+ * returned (RETURNING).
+ */
 export interface Decision<T> {
   result: T;
-  write: Compilable<unknown> | null;
+  write: Compilable<unknown> | Array<Compilable<unknown>> | null;
+  returned?: (rows: unknown[]) => T;
 }
+
+/** A decision's writes as a list. */
+export const writesOf = (decision: Decision<unknown>): Array<Compilable<unknown>> =>
+  decision.write === null ? [] : Array.isArray(decision.write) ? decision.write : [decision.write];
 
 export interface SqlRuntime {
   readonly db: Kysely<Database>;

@@ -11,7 +11,7 @@ import SqliteDatabase from "better-sqlite3";
 import { writesPerTurn } from "../../runtime/sqlite-group-commit.js";
 import { dataVersionFeed } from "../cache/sqlite-data-version.js";
 import { prepare, param } from "./prepared.js";
-import type { SqlRuntime } from "./runtime.js";
+import { writesOf, type SqlRuntime } from "./runtime.js";
 import type { Database } from "./schema.js";
 
 /** SQLite's page cache, in KiB (see configuration.md, "Fixed limits"). */
@@ -86,9 +86,10 @@ export function openSqlite(dataDir: string): SqlRuntime {
         return Promise.resolve(
           sqlite
             .transaction(() => {
-              const { result, write } = decide(run(read) as never);
-              if (write) run(write);
-              return result;
+              const decision = decide(run(read) as never);
+              let rows: unknown[] = [];
+              for (const write of writesOf(decision)) rows = run(write);
+              return decision.returned ? decision.returned(rows) : decision.result;
             })
             .immediate(),
         );

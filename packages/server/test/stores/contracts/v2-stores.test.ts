@@ -1,0 +1,391 @@
+/**
+ * The store contracts Medusa v2 mode added (stores/types.ts): auth identities, bearer-token
+ * rotation, consuming a reset token by its hash alone, and one default address of each kind per
+ * customer. Checked on Gatehouse's own storage (SQLite, PostgreSQL, PostgreSQL + Redis), with
+ * two store instances on one database where what one writes must be seen by the other at its
+ * next request (as two server processes would). One process runs both here: `nextTurn()` stands
+ * for "another request", as each request starts a turn of the event loop of its own, and the read
+ * cache fences once per turn. With a Medusa v1 in the run, the session and reset contracts
+ * run again with customers in Medusa's tables; identities and default flags do not apply there.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import pino from "pino";
+import { createBackend, type Backend } from "../../../../../testing/backend.js";
+import { runSwitches } from "../../../../../testing/server.js";
+import { loadConfig } from "../../../src/config.js";
+import type { Address, Session } from "../../../src/domain.js";
+import { openStores } from "../../../src/stores/open-stores.js";
+import type { Stores } from "../../../src/stores/types.js";
+
+let seq = 0;
+const id = (prefix: string) =>
+  `${prefix}_V2CONTRACT${String(Date.now())}${String(seq++).padStart(6, "0")}`;
+const email = () => `${id("v2").toLowerCase()}@example.com`;
+/** Concurrent callers in each race (as many as a burst of requests on one account). */
+const BURST = 20;
+
+const medusaDatabaseUrl = process.env.GATEHOUSE_TEST_MEDUSA_DATABASE_URL;
+contracts("v2 store contracts", {});
+if (medusaDatabaseUrl) {
+  contracts("v2 store contracts, customers in Medusa v1's tables", {
+    MEDUSA_DATABASE_URL: medusaDatabaseUrl,
+  });
+}
+
+function contracts(name: string, env: Record<string, string>) {
+  const inMedusaV1 = env.MEDUSA_DATABASE_URL !== undefined;
+  describe(name, () => {
+    let backend: Backend;
+    let dataDir: string;
+    /** Two instances on one storage: `stores` writes, `other` must see it. */
+    let stores: Stores;
+    let other: Stores;
+
+    before(async () => {
+      backend = await createBackend();
+      dataDir = await mkdtemp(join(tmpdir(), "gatehouse-v2-contract-"));
+      const config = loadConfig({
+        DATA_DIR: dataDir,
+        SESSION_IDLE_TIMEOUT: "1h",
+        ...runSwitches,
+        ...backend.env,
+        ...env,
+      });
+      stores = await openStores(config, pino({ level: "silent" }));
+      other = await openStores(config, pino({ level: "silent" }));
+    });
+    after(async () => {
+      await other.close();
+      await stores.close();
+      await backend.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    const newCustomer = async () => {
+      const customer = await stores.customers.create({
+        id: id("cus"),
+        email: email(),
+        first_name: null,
+        last_name: null,
+        phone: null,
+        has_account: true,
+        password_hash: "$argon2id$placeholder",
+        created_at: Date.now(),
+        company_name: null,
+        metadata: null,
+      });
+      assert.ok(customer);
+      return customer;
+    };
+
+    const newSession = (customerId: string): Session => {
+      const now = Date.now();
+      return {
+        id: id("sess"),
+        customer_id: customerId,
+        kind: "bearer",
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + 3_600_000,
+        user_agent: "contract-test",
+        token_version: 0,
+      };
+    };
+
+    const profile = (customerEmail: string) => ({
+      id: id("cus"),
+      email: customerEmail,
+      first_name: "Ada",
+      last_name: "Lovelace",
+      phone: null,
+      company_name: "Analytical Engines",
+      metadata: { source: "v2" },
+      created_at: Date.now(),
+    });
+
+    describe("identities", { skip: inMedusaV1 && "Medusa v1 has no auth identities" }, () => {
+      it("create: one success out of a burst of one email in different cases; found case-insensitively", async () => {
+        const base = email();
+        const spellings = Array.from({ length: BURST }, (_, i) =>
+          i % 3 === 0
+            ? base
+            : i % 3 === 1
+              ? base.toUpperCase()
+              : base[0]!.toUpperCase() + base.slice(1),
+        );
+        const created = await Promise.all(
+          spellings.map((spelling) =>
+            stores.identities.create(
+              { id: id("authid"), email: spelling, customer_id: null, created_at: Date.now() },
+              `$argon2id$${spelling}`,
+            ),
+          ),
+        );
+        const winners = created.filter((identity) => identity !== null);
+        assert.equal(winners.length, 1);
+        const winner = winners[0]!;
+        const found = await other.identities.findByEmail(base);
+        assert.deepEqual(found, { identity: winner, passwordHash: `$argon2id$${winner.email}` });
+        assert.equal(found?.identity.email, winner.email, "stored as given");
+        assert.deepEqual(await other.identities.findById(winner.id), winner);
+        assert.equal(await other.identities.findByEmail(`nobody-${base}`), null);
+        assert.equal(await other.identities.findById(id("authid")), null);
+      });
+
+      it('createCustomer: a burst links exactly one customer, the others get "linked"; the hash moves to the customer', async () => {
+        const identity = await stores.identities.create(
+          { id: id("authid"), email: email(), customer_id: null, created_at: Date.now() },
+          "$argon2id$identity",
+        );
+        assert.ok(identity);
+        assert.equal(await stores.customers.hasAccount(identity.email), false);
+        const results = await Promise.all(
+          Array.from({ length: BURST }, () =>
+            stores.identities.createCustomer(identity.id, profile(identity.email)),
+          ),
+        );
+        const customers = results.filter((result) => typeof result === "object" && result !== null);
+        assert.equal(customers.length, 1);
+        assert.deepEqual(
+          results.filter((result) => result === "linked").length,
+          BURST - 1,
+          String(results.filter((result) => typeof result !== "object")),
+        );
+        const customer = customers[0]!;
+        assert.equal(customer.has_account, true);
+        assert.equal(customer.company_name, "Analytical Engines");
+        assert.deepEqual(customer.metadata, { source: "v2" });
+
+        // Seen by the other instance: the link, the account, the password in the customer row.
+        await nextTurn();
+        assert.equal((await other.identities.findById(identity.id))?.customer_id, customer.id);
+        assert.equal((await other.identities.findByCustomer(customer.id))?.id, identity.id);
+        const account = await other.customers.findAccountByEmail(identity.email);
+        assert.equal(account?.passwordHash, "$argon2id$identity");
+        assert.deepEqual(account?.customer, customer);
+        assert.equal(await stores.customers.hasAccount(identity.email), true, "email check");
+        assert.equal(await other.customers.hasAccount(identity.email), true, "email check");
+        assert.equal(
+          (await other.identities.findByEmail(identity.email))?.passwordHash,
+          "$argon2id$identity",
+        );
+        // A later password change is the customer's, and the identity reports it.
+        await stores.customers.replacePasswordHash(
+          customer.id,
+          "$argon2id$identity",
+          "$argon2id$new",
+        );
+        assert.equal(
+          (await other.identities.findByEmail(identity.email))?.passwordHash,
+          "$argon2id$new",
+        );
+        assert.equal(await other.identities.findByCustomer(id("cus")), null);
+      });
+
+      it('createCustomer: "duplicate" when a registered customer has the email (identity left unlinked); null for no identity', async () => {
+        const existing = await newCustomer();
+        const identity = await stores.identities.create(
+          { id: id("authid"), email: existing.email, customer_id: null, created_at: Date.now() },
+          "$argon2id$identity",
+        );
+        assert.ok(identity);
+        assert.equal(
+          await stores.identities.createCustomer(identity.id, profile(existing.email)),
+          "duplicate",
+        );
+        assert.equal((await other.identities.findById(identity.id))?.customer_id, null);
+        assert.equal(
+          (await other.identities.findByEmail(existing.email))?.passwordHash,
+          "$argon2id$identity",
+        );
+        assert.equal(await stores.identities.createCustomer(id("authid"), profile(email())), null);
+      });
+    });
+
+    describe("sessions: token rotation", () => {
+      it("of a burst with one expected version exactly one rotates; the version is read back on every instance", async () => {
+        const customer = await newCustomer();
+        const session = newSession(customer.id);
+        await stores.sessions.create(session, null);
+        // Both instances have read (and may keep) version 0.
+        assert.equal((await stores.sessions.findById(session.id))?.token_version, 0);
+        assert.equal((await other.sessions.findById(session.id))?.token_version, 0);
+        const rotated = await Promise.all(
+          Array.from({ length: BURST }, (_, i) =>
+            (i % 2 ? other : stores).sessions.rotateToken(session.id, 0),
+          ),
+        );
+        assert.equal(rotated.filter(Boolean).length, 1);
+        await nextTurn();
+        assert.equal((await stores.sessions.findById(session.id))?.token_version, 1);
+        assert.equal((await other.sessions.findById(session.id))?.token_version, 1);
+        assert.equal(await other.sessions.rotateToken(session.id, 0), false, "stale version");
+        assert.equal(await other.sessions.rotateToken(session.id, 1), true);
+        await nextTurn();
+        assert.equal((await stores.sessions.findById(session.id))?.token_version, 2);
+        const [listed] = await stores.sessions.listForCustomer(customer.id);
+        assert.equal(listed?.token_version, 2);
+        assert.equal(await stores.sessions.delete(session.id), true);
+        assert.equal(await stores.sessions.rotateToken(session.id, 2), false, "gone");
+      });
+    });
+
+    describe("password reset tokens: consumeAny", () => {
+      it("a burst gives the customer id to one caller; an expired or unknown token gives null", async () => {
+        const customer = await newCustomer();
+        const now = Date.now();
+        const hash = id("reset");
+        await stores.passwordResets.create(hash, customer.id, now, now + 60_000);
+        const results = await Promise.all(
+          Array.from({ length: BURST }, (_, i) =>
+            (i % 2 ? other : stores).passwordResets.consumeAny(hash, now),
+          ),
+        );
+        assert.deepEqual(
+          results.filter((result) => result !== null),
+          [customer.id],
+        );
+        assert.equal(await stores.passwordResets.isValid(hash, customer.id, now), false, "removed");
+
+        const expired = id("reset");
+        await stores.passwordResets.create(expired, customer.id, now, now + 1000);
+        assert.equal(await stores.passwordResets.consumeAny(expired, now + 1000), null, "expired");
+        assert.equal(await stores.passwordResets.consumeAny(id("reset"), now), null, "unknown");
+      });
+    });
+
+    describe(
+      "addresses: one default of each kind",
+      { skip: inMedusaV1 && "Medusa v1's address table has no default flags (always false)" },
+      () => {
+        const newAddress = (
+          customerId: string,
+          overrides: Partial<Omit<Address, "customer_id">> = {},
+        ): Address & { customer_id: string } => {
+          const now = Date.now();
+          return {
+            id: id("addr"),
+            created_at: now,
+            updated_at: now,
+            deleted_at: null,
+            customer_id: customerId,
+            company: null,
+            first_name: "Ada",
+            last_name: "Lovelace",
+            address_1: "Main 1",
+            address_2: null,
+            city: "Berlin",
+            country_code: "de",
+            province: null,
+            postal_code: "10115",
+            phone: null,
+            metadata: null,
+            address_name: "Home",
+            is_default_shipping: false,
+            is_default_billing: false,
+            ...overrides,
+          };
+        };
+        const defaults = async (customerId: string) => {
+          await nextTurn();
+          const book = (await other.customers.findWithAddresses(customerId))!.shippingAddresses;
+          return {
+            shipping: book.filter((address) => address.is_default_shipping).map((a) => a.id),
+            billing: book.filter((address) => address.is_default_billing).map((a) => a.id),
+          };
+        };
+
+        it("a burst of adds, each the default shipping address, leaves exactly one; billing untouched", async () => {
+          const customer = await newCustomer();
+          const billing = newAddress(customer.id, { is_default_billing: true });
+          assert.equal(await stores.addresses.addToBook(billing, 50), true);
+          const added = await Promise.all(
+            Array.from({ length: BURST }, (_, i) =>
+              (i % 2 ? other : stores).addresses.addToBook(
+                newAddress(customer.id, { is_default_shipping: true }),
+                50,
+              ),
+            ),
+          );
+          assert.ok(added.every(Boolean));
+          const found = await defaults(customer.id);
+          assert.equal(found.shipping.length, 1, JSON.stringify(found));
+          assert.deepEqual(found.billing, [billing.id]);
+          const book = (await other.customers.findWithAddresses(customer.id))!.shippingAddresses;
+          assert.equal(book.length, BURST + 1);
+          assert.equal(book.find((a) => a.id === billing.id)?.address_name, "Home");
+        });
+
+        it("a burst of updates and adds setting both flags leaves one of each, with metadata merges kept", async () => {
+          const customer = await newCustomer();
+          const book = Array.from({ length: 6 }, () => newAddress(customer.id));
+          for (const address of book) await stores.addresses.addToBook(address, 50);
+          const writes = Array.from({ length: BURST }, (_, i) => {
+            const instance = i % 2 ? other : stores;
+            if (i % 5 === 4) {
+              return instance.addresses.addToBook(
+                newAddress(customer.id, { is_default_shipping: true, is_default_billing: true }),
+                50,
+              );
+            }
+            return instance.addresses.update(
+              book[i % book.length]!.id,
+              {
+                is_default_shipping: true,
+                ...(i % 3 === 0 && { is_default_billing: true }),
+                metadata: (stored) => ({ ...stored, [`w${i}`]: true }),
+              },
+              Date.now(),
+            );
+          });
+          const results = await Promise.all(writes);
+          assert.ok(results.every((result) => result !== null && result !== false));
+          await nextTurn();
+          const found = await defaults(customer.id);
+          assert.equal(found.shipping.length, 1, JSON.stringify(found));
+          assert.equal(found.billing.length, 1, JSON.stringify(found));
+          // Every update's metadata merge is kept (none lost to a concurrent one).
+          for (const [i] of writes.entries()) {
+            if (i % 5 === 4) continue;
+            const address = await other.addresses.findById(book[i % book.length]!.id);
+            assert.equal(address?.metadata?.[`w${i}`], true, `w${i}`);
+          }
+        });
+
+        it("update returns the written address; clearing a flag clears only it; a gone address gives null", async () => {
+          const customer = await newCustomer();
+          const first = newAddress(customer.id, { is_default_shipping: true });
+          const second = newAddress(customer.id);
+          await stores.addresses.addToBook(first, 50);
+          await stores.addresses.addToBook(second, 50);
+          const updated = await stores.addresses.update(
+            second.id,
+            { is_default_shipping: true, address_name: "Work" },
+            Date.now(),
+          );
+          assert.equal(updated?.is_default_shipping, true);
+          assert.equal(updated?.address_name, "Work");
+          await nextTurn();
+          assert.equal((await other.addresses.findById(first.id))?.is_default_shipping, false);
+          const cleared = await other.addresses.update(
+            second.id,
+            { is_default_shipping: false },
+            Date.now(),
+          );
+          assert.equal(cleared?.is_default_shipping, false);
+          assert.deepEqual(await defaults(customer.id), { shipping: [], billing: [] });
+          assert.equal(await stores.addresses.softDelete(customer.id, second.id, Date.now()), true);
+          assert.equal(
+            await stores.addresses.update(second.id, { is_default_shipping: true }, Date.now()),
+            null,
+          );
+        });
+      },
+    );
+  });
+}
