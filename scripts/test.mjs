@@ -13,14 +13,15 @@
  * correct. READ_CACHE and RESPONSE_WRITES in this environment reach every test server.
  * When gateway tests (test/gateway/, *.once.test.ts included) are selected, a real Medusa v1 is
  * installed and started once for the whole run (scripts/medusa-harness.mjs) and stopped at the
- * end; if it cannot be set up, those tests are skipped with a notice, except under CI=true, where
- * the run fails.
+ * end; likewise a real Medusa v2 for the v2 tests (test/gateway-v2/, the store contracts, files
+ * named *medusa-v2*), both at once when both are needed. If one cannot be set up, the tests that
+ * need it are skipped with a notice, except under CI=true, where the run fails.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join, relative } from "node:path";
-import { startMedusa } from "./medusa-harness.mjs";
+import { startMedusa, startMedusaV2 } from "./medusa-harness.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const ci = process.env.CI === "true";
@@ -117,31 +118,73 @@ async function available(backend) {
   return missing.length === 0;
 }
 
-// The gateway tests need a real Medusa v1 (and PostgreSQL for it): one for the whole run.
+// The gateway tests need a real Medusa v1, the v2 ones a real Medusa v2 (and PostgreSQL for them):
+// one of each for the whole run, installed side by side when both are needed.
 const needsMedusa = (file) => /(^|\/)test\/gateway\//.test(file) && !file.endsWith(".unit.test.ts");
-let medusa;
-if (all.some(needsMedusa)) {
-  try {
-    if (!(await reachable(databaseUrl, 5432)))
-      throw new Error(`PostgreSQL at ${databaseUrl.host} not reachable`);
-    medusa = await startMedusa(databaseUrl.toString());
+const needsMedusaV2 = (file) =>
+  !file.endsWith(".unit.test.ts") &&
+  (/(^|\/)test\/gateway-v2\//.test(file) ||
+    /(^|\/)test\/stores\/contracts\//.test(file) ||
+    /medusa-v2/.test(file));
+const harnesses = [
+  {
+    name: "medusa-v1",
+    needs: needsMedusa,
+    start: startMedusa,
+    env: (medusa) => ({
+      GATEHOUSE_TEST_MEDUSA_URL: medusa.url,
+      GATEHOUSE_TEST_MEDUSA_DATABASE_URL: medusa.databaseUrl,
+      GATEHOUSE_TEST_MEDUSA_JWT_SECRET: medusa.jwtSecret,
+    }),
+  },
+  {
+    name: "medusa-v2",
+    needs: needsMedusaV2,
+    start: startMedusaV2,
+    env: (medusa) => ({
+      GATEHOUSE_TEST_MEDUSA_V2_URL: medusa.url,
+      GATEHOUSE_TEST_MEDUSA_V2_DATABASE_URL: medusa.databaseUrl,
+      GATEHOUSE_TEST_MEDUSA_V2_JWT_SECRET: medusa.jwtSecret,
+      GATEHOUSE_TEST_MEDUSA_V2_PUBLISHABLE_KEY: medusa.publishableKey,
+      GATEHOUSE_TEST_MEDUSA_V2_RESET_TOKENS_FILE: medusa.resetTokensFile,
+    }),
+  },
+].filter((harness) => all.some(harness.needs));
+const medusas = [];
+for (const signal of harnesses.length > 0 ? ["SIGINT", "SIGTERM"] : []) {
+  process.once(signal, () => void stopMedusas().finally(() => process.exit(1)));
+}
+function stopMedusas() {
+  return Promise.allSettled(medusas.map((medusa) => medusa.stop()));
+}
+const postgresUp = harnesses.length > 0 && (await reachable(databaseUrl, 5432));
+const started = await Promise.allSettled(
+  harnesses.map(async (harness) => {
+    if (!postgresUp) throw new Error(`PostgreSQL at ${databaseUrl.host} not reachable`);
+    const medusa = await harness.start(databaseUrl.toString());
+    medusas.push(medusa);
+    return medusa;
+  }),
+);
+harnesses.forEach((harness, index) => {
+  const outcome = started[index];
+  if (outcome.status === "fulfilled") {
+    const medusa = outcome.value;
     const { setupSeconds, startSeconds } = medusa.timings;
     console.log(
-      `# medusa-v1 at ${medusa.url} (set up in ${setupSeconds} s, started in ${startSeconds} s)`,
+      `# ${harness.name} at ${medusa.url} (set up in ${setupSeconds} s, started in ${startSeconds} s)`,
     );
-    process.env.GATEHOUSE_TEST_MEDUSA_URL = medusa.url;
-    process.env.GATEHOUSE_TEST_MEDUSA_DATABASE_URL = medusa.databaseUrl;
-    process.env.GATEHOUSE_TEST_MEDUSA_JWT_SECRET = medusa.jwtSecret;
-    for (const signal of ["SIGINT", "SIGTERM"]) {
-      process.once(signal, () => void medusa.stop().finally(() => process.exit(1)));
-    }
-  } catch (error) {
-    const message = `medusa-v1 harness: ${error.message.trim()}`;
-    if (ci) problems.push(message);
-    else console.log(`# SKIPPED the gateway tests: ${message} (mandatory under CI=true)`);
-    all = all.filter((file) => !needsMedusa(file));
+    Object.assign(process.env, harness.env(medusa));
+    return;
   }
-}
+  const message = `${harness.name} harness: ${outcome.reason.message.trim()}`;
+  if (ci) problems.push(message);
+  else
+    console.log(
+      `# SKIPPED the tests needing ${harness.name}: ${message} (mandatory under CI=true)`,
+    );
+  all = all.filter((file) => !harness.needs(file));
+});
 const unit = all.filter(runsOnce);
 const integration = all.filter((file) => !runsOnce(file));
 
@@ -175,7 +218,7 @@ for (const { name, backend, files, switches } of runs) {
     `# backend ${name}: ${result.pass} passed, ${result.fail} failed, ${result.skipped} skipped (${seconds} s)`,
   );
 }
-if (medusa) await medusa.stop();
+await stopMedusas();
 for (const problem of problems) console.log(`# FAILED ${problem}`);
 console.log(
   `\n${totals.pass} passed, ${totals.fail + problems.length} failed, ${totals.skipped} skipped`,

@@ -1,0 +1,169 @@
+/**
+ * Where Gatehouse differs from Medusa v2 on purpose (docs/compatibility.md): Gatehouse's scenario,
+ * and Medusa's where it is cheap to show.
+ */
+import assert from "node:assert/strict";
+import {
+  INVALID_CREDENTIALS,
+  INVALID_TOKEN,
+  PASSWORD,
+  UNAUTHORIZED,
+  assertJson,
+  claimsOf,
+  newAccount,
+  raw,
+  rejects,
+  sdkFor,
+  uniqueV2Email,
+  type V2Scenario,
+} from "../v2-storefront.js";
+
+export const differenceScenarios: V2Scenario[] = [
+  {
+    name: "Medusa: logout is client-side only; the JWT stays valid, DELETE /auth/session with a bearer is 401",
+    only: "medusa",
+    async run(target) {
+      const { sdk, token } = await newAccount(target);
+      await sdk.auth.logout();
+      await rejects(sdk.store.customer.retrieve(), 401, "Unauthorized");
+      assertJson(
+        await raw(target, "DELETE", "/auth/session", { pk: false, token }),
+        401,
+        UNAUTHORIZED,
+      );
+      assert.equal((await raw(target, "GET", "/store/customers/me", { token })).status, 200);
+    },
+  },
+  {
+    name: "Gatehouse: DELETE /auth/session with a bearer token revokes it",
+    only: "gatehouse",
+    async run(target) {
+      const { token } = await newAccount(target);
+      assertJson(await raw(target, "DELETE", "/auth/session", { pk: false, token }), 200, {
+        success: true,
+      });
+      assertJson(await raw(target, "GET", "/store/customers/me", { token }), 401, UNAUTHORIZED);
+    },
+  },
+  {
+    name: "Medusa: refresh leaves the old token valid",
+    only: "medusa",
+    async run(target) {
+      const { sdk, token } = await newAccount(target);
+      // Medusa's tokens carry seconds: a refresh in the same second gives the very same token.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const { token: next } = await sdk.auth.refresh();
+      assert.notEqual(next, token);
+      assert.equal((await raw(target, "GET", "/store/customers/me", { token })).status, 200);
+      assert.equal((await raw(target, "GET", "/store/customers/me", { token: next })).status, 200);
+    },
+  },
+  {
+    name: "Gatehouse: refresh rotates; the replayed old token ends the session",
+    only: "gatehouse",
+    async run(target) {
+      const { sdk, token } = await newAccount(target);
+      const { token: next } = await sdk.auth.refresh();
+      assert.notEqual(next, token);
+      assert.equal((await raw(target, "GET", "/store/customers/me", { token: next })).status, 200);
+      assertJson(await raw(target, "GET", "/store/customers/me", { token }), 401, UNAUTHORIZED);
+      // Reuse of a refreshed token means it leaked: the whole session ends.
+      assertJson(
+        await raw(target, "GET", "/store/customers/me", { token: next }),
+        401,
+        UNAUTHORIZED,
+      );
+      await rejects(sdk.auth.refresh(), 401, "Unauthorized");
+    },
+  },
+  {
+    name: "Medusa: the reset token is a JWT (purpose reset, 15 minutes); a login token cannot update",
+    only: "medusa",
+    async run(target) {
+      const { email, token } = await newAccount(target);
+      const reset = await target.resetToken(email, () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+      );
+      const claims = claimsOf(reset);
+      assert.equal(claims.purpose, "reset");
+      assert.equal(claims.entity_id, email);
+      assert.equal(claims.exp - claims.iat, 900);
+      const res = await raw(target, "POST", "/auth/customer/emailpass/update", {
+        pk: false,
+        token,
+        body: { password: "Another-Horse-9-staple", old_password: PASSWORD },
+      });
+      assertJson(res, 401, INVALID_TOKEN);
+    },
+  },
+  {
+    name: "Gatehouse: the reset token is random, not a JWT, and arrives through the account event",
+    only: "gatehouse",
+    async run(target) {
+      const { email } = await newAccount(target);
+      const reset = await target.resetToken(email, () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+      );
+      assert.ok(reset.length >= 32, reset);
+      assert.equal(reset.split(".").length, 1, "not a JWT");
+    },
+  },
+  {
+    name: "Gatehouse: a login token and the old password update the password",
+    only: "gatehouse",
+    async run(target) {
+      const { email, token } = await newAccount(target);
+      const update = (body: Record<string, unknown>) =>
+        raw(target, "POST", "/auth/customer/emailpass/update", { pk: false, token, body });
+      const wrong = await update({ password: "Another-Horse-9-staple", old_password: "nope" });
+      assert.equal(wrong.status, 401, wrong.text);
+      assertJson(
+        await update({ password: "Another-Horse-9-staple", old_password: PASSWORD }),
+        200,
+        {
+          success: true,
+        },
+      );
+      const login = await sdkFor(target).auth.login("customer", "emailpass", {
+        email,
+        password: "Another-Horse-9-staple",
+      });
+      assert.equal(typeof login, "string");
+    },
+  },
+  {
+    name: "Medusa: emails are case-sensitive (another case is another identity)",
+    only: "medusa",
+    async run(target) {
+      const { email } = await newAccount(target, { email: `Case-${uniqueV2Email()}` });
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass", {
+          pk: false,
+          body: { email: email.toLowerCase(), password: PASSWORD },
+        }),
+        401,
+        INVALID_CREDENTIALS,
+      );
+    },
+  },
+  {
+    name: "Gatehouse: emails are case-insensitive (login and registration)",
+    only: "gatehouse",
+    async run(target) {
+      const { email, customer } = await newAccount(target, { email: `Case-${uniqueV2Email()}` });
+      const token = await sdkFor(target).auth.login("customer", "emailpass", {
+        email: email.toLowerCase(),
+        password: PASSWORD,
+      });
+      assert.equal(claimsOf(token as string).actor_id, customer.id);
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass/register", {
+          pk: false,
+          body: { email: email.toUpperCase(), password: "Another-Horse-9-staple" },
+        }),
+        401,
+        { type: "unauthorized", message: "Identity with email already exists" },
+      );
+    },
+  },
+];
