@@ -1,12 +1,12 @@
 /** Shapes and assertions shared by the route suites. */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../packages/server/src/domain.js";
+import { ADDRESS_V1_FIELDS, CUSTOMER_V1_FIELDS } from "../packages/server/src/domain.js";
 import type { ApiResponse } from "./http.js";
 
 /** A customer's scalar fields and an address's fields, in the order Medusa v1 serializes them (contract §1.5). */
-export const CUSTOMER_KEYS: readonly string[] = CUSTOMER_FIELDS;
-export const ADDRESS_KEYS: readonly string[] = ADDRESS_FIELDS;
+export const CUSTOMER_KEYS: readonly string[] = CUSTOMER_V1_FIELDS;
+export const ADDRESS_KEYS: readonly string[] = ADDRESS_V1_FIELDS;
 
 /** A valid address payload (Medusa's AddressCreatePayload). */
 export const ADDRESS = {

@@ -1,7 +1,7 @@
 /**
  * Seeds a benchmark store by writing rows straight into its database (the server has already
  * created the schema): registered customers that all share one precomputed Argon2id hash of
- * BENCH_PASSWORD, each with one address in their address book. Schema: migrations/0001-initial.ts
+ * BENCH_PASSWORD, each with one address in their address book. Schema: migrations/0001-initial.ts and 0006
  * (times are epoch ms, `has_account` 0/1 on SQLite and boolean on PostgreSQL, metadata JSON text).
  */
 import { join } from "node:path";
@@ -52,6 +52,7 @@ function rowsFor(
       has_account: 1,
       metadata: JSON.stringify({ source: "bench", segment: index % 7 }),
       password_hash: passwordHash,
+      company_name: null,
     },
     address: {
       id: `addr_${ulid(created)}`,
@@ -67,6 +68,9 @@ function rowsFor(
       postal_code: "62701",
       phone: `+1555${n}`,
       metadata: null,
+      address_name: null,
+      is_default_shipping: 0,
+      is_default_billing: 0,
       created_at: created,
       updated_at: created,
       deleted_at: null,
@@ -193,6 +197,7 @@ export async function seedCookieSessions(
         last_seen_at: now,
         expires_at: now + 7 * 24 * 3_600_000,
         user_agent: "bench",
+        token_version: 0,
       },
     });
   }

@@ -31,6 +31,8 @@ export interface Customer {
   phone: string | null;
   has_account: boolean;
   metadata: Metadata | null;
+  /** Medusa v2 only (always null in Medusa v1's tables). */
+  company_name: string | null;
 }
 
 export interface Address {
@@ -50,10 +52,15 @@ export interface Address {
   postal_code: string | null;
   phone: string | null;
   metadata: Metadata | null;
+  /** Medusa v2 only (null in Medusa v1's tables). */
+  address_name: string | null;
+  /** Medusa v2 only: at most one live address of each kind per customer (false in Medusa v1's tables). */
+  is_default_shipping: boolean;
+  is_default_billing: boolean;
 }
 
-/** A customer's fields, in the order Medusa v1 serializes them. */
-export const CUSTOMER_FIELDS = fieldsOf<Customer>()([
+/** The fields of a customer Medusa v1 has, in the order it serializes them (v1's wire, its tables). */
+export const CUSTOMER_V1_FIELDS = [
   "id",
   "created_at",
   "updated_at",
@@ -65,9 +72,12 @@ export const CUSTOMER_FIELDS = fieldsOf<Customer>()([
   "phone",
   "has_account",
   "metadata",
-]);
+] as const satisfies ReadonlyArray<keyof Customer>;
 
-/** The fields of an address a customer writes. */
+/** Every field of a customer: Medusa v1's, then v2's own. */
+export const CUSTOMER_FIELDS = fieldsOf<Customer>()([...CUSTOMER_V1_FIELDS, "company_name"]);
+
+/** The fields of an address a customer writes in Medusa v1. */
 export const ADDRESS_EDITABLE_FIELDS = [
   "company",
   "first_name",
@@ -82,18 +92,30 @@ export const ADDRESS_EDITABLE_FIELDS = [
   "metadata",
 ] as const satisfies ReadonlyArray<keyof Address>;
 
-/** An address's fields, in the order Medusa v1 serializes them. */
-export const ADDRESS_FIELDS = fieldsOf<Address>()([
+/** The fields of an address only Medusa v2 has (a customer writes them too, in v2). */
+export const ADDRESS_V2_FIELDS = [
+  "address_name",
+  "is_default_shipping",
+  "is_default_billing",
+] as const satisfies ReadonlyArray<keyof Address>;
+
+/** The fields of an address Medusa v1 has, in the order it serializes them (v1's wire, its tables). */
+export const ADDRESS_V1_FIELDS = [
   "id",
   "created_at",
   "updated_at",
   "deleted_at",
   "customer_id",
   ...ADDRESS_EDITABLE_FIELDS,
-]);
+] as const satisfies ReadonlyArray<keyof Address>;
 
-/** The editable fields of an address. */
-export type AddressFields = Partial<Pick<Address, (typeof ADDRESS_EDITABLE_FIELDS)[number]>>;
+/** Every field of an address: Medusa v1's, then v2's own. */
+export const ADDRESS_FIELDS = fieldsOf<Address>()([...ADDRESS_V1_FIELDS, ...ADDRESS_V2_FIELDS]);
+
+/** The editable fields of an address (v2's own included: v1's routes never send them). */
+export type AddressFields = Partial<
+  Pick<Address, (typeof ADDRESS_EDITABLE_FIELDS)[number] | (typeof ADDRESS_V2_FIELDS)[number]>
+>;
 
 export type SessionKind = "cookie" | "bearer";
 
@@ -107,6 +129,8 @@ export interface Session {
   /** Absolute expiry; the idle timeout is applied on top from `last_seen_at`. */
   expires_at: number;
   user_agent: string | null;
+  /** Starts at 0, one more at each bearer-token refresh (v2's rotation): a token names its version. */
+  token_version: number;
 }
 
 export const SESSION_FIELDS = fieldsOf<Session>()([
@@ -117,7 +141,20 @@ export const SESSION_FIELDS = fieldsOf<Session>()([
   "last_seen_at",
   "expires_at",
   "user_agent",
+  "token_version",
 ]);
+
+/**
+ * Medusa v2's auth identity: email+password credentials that may exist before any customer does
+ * (v2 registers the identity first, then creates the customer and links it).
+ */
+export interface AuthIdentity {
+  /** `authid_…` */
+  id: string;
+  email: string;
+  customer_id: string | null;
+  created_at: number;
+}
 
 export interface SigningKey {
   kid: string;

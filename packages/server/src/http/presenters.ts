@@ -1,12 +1,25 @@
 /** Domain objects → Medusa's JSON shapes (times as ISO-8601 strings with milliseconds). */
 import type { FastifyReply } from "fastify";
-import type { Address, Customer, Session } from "../domain.js";
+import {
+  ADDRESS_V1_FIELDS,
+  CUSTOMER_V1_FIELDS,
+  type Address,
+  type Customer,
+  type Session,
+} from "../domain.js";
 import type { CustomerWithAddresses } from "../stores/types.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 /** Frozen at run time, typed as before (the response schemas' types are not readonly). */
 const frozen = <T>(value: T): T => Object.freeze(value) as T;
+
+/** Only the listed fields of `value`, in the list's order (v1's shapes leave out v2's fields). */
+function pick<T, K extends keyof T>(value: T, fields: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const field of fields) picked[field] = value[field];
+  return picked;
+}
 
 /**
  * Presents each object once: the read cache hands out the same frozen customer and address
@@ -27,14 +40,14 @@ function presentedOnce<T extends object, P>(present: (value: T) => P): (value: T
 }
 
 export const presentAddress = presentedOnce((address: Address) => ({
-  ...address,
+  ...pick(address, ADDRESS_V1_FIELDS),
   created_at: iso(address.created_at),
   updated_at: iso(address.updated_at),
   deleted_at: isoOrNull(address.deleted_at),
 }));
 
 export const presentCustomer = presentedOnce((customer: Customer) => ({
-  ...customer,
+  ...pick(customer, CUSTOMER_V1_FIELDS),
   created_at: iso(customer.created_at),
   updated_at: iso(customer.updated_at),
   deleted_at: isoOrNull(customer.deleted_at),

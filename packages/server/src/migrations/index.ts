@@ -4,6 +4,7 @@ import * as m0002 from "./0002-throttle.js";
 import * as m0003 from "./0003-change-notifications.js";
 import * as m0004 from "./0004-account-events.js";
 import * as m0005 from "./0005-customer-references.js";
+import * as m0006 from "./0006-medusa-v2.js";
 
 /** Every migration, in order. Kysely code, so one migration runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   "0003-change-notifications": m0003,
   "0004-account-events": m0004,
   "0005-customer-references": m0005,
+  "0006-medusa-v2": m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -145,6 +145,8 @@ export class CustomerService {
       has_account: true,
       password_hash: await this.deps.passwords.hash(input.password),
       created_at: this.deps.clock.now(),
+      company_name: null,
+      metadata: null,
     });
     // The unique index decides races between concurrent registrations of one email.
     if (!customer) throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
@@ -398,6 +400,9 @@ export class CustomerService {
       postal_code: normalized.postal_code ?? null,
       phone: normalized.phone ?? null,
       metadata: metadata?.(null) ?? null,
+      address_name: normalized.address_name ?? null,
+      is_default_shipping: normalized.is_default_shipping ?? false,
+      is_default_billing: normalized.is_default_billing ?? false,
     };
   }
 

@@ -55,6 +55,7 @@ export class SessionService {
       last_seen_at: now,
       expires_at: now + absoluteTtlMs,
       user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+      token_version: 0,
     };
     const token = kind === "cookie" ? newSecretToken() : null;
     await this.deps.store.create(

@@ -4,7 +4,15 @@
  * `null`.
  * Every atomicity promise written here is tested on every backend by the contract suite.
  */
-import type { Address, AddressFields, Customer, Metadata, Session, SigningKey } from "../domain.js";
+import type {
+  Address,
+  AddressFields,
+  AuthIdentity,
+  Customer,
+  Metadata,
+  Session,
+  SigningKey,
+} from "../domain.js";
 
 export interface NewCustomer {
   id: string;
@@ -15,6 +23,9 @@ export interface NewCustomer {
   has_account: boolean;
   password_hash: string | null;
   created_at: number;
+  /** Medusa v2's field (v1 mode gives null). */
+  company_name: string | null;
+  metadata: Metadata | null;
 }
 
 /** A customer with its address book (`shippingAddresses`, Medusa's name) and billing address. */
@@ -36,6 +47,7 @@ export interface CustomerPatch {
   first_name?: string | null;
   last_name?: string | null;
   phone?: string | null;
+  company_name?: string | null;
   metadata?: MetadataMerge;
   billing_address_id?: string | null;
   password_hash?: string;
@@ -70,7 +82,12 @@ export interface CustomerStore {
   replacePasswordHash(id: string, expected: string, next: string): Promise<boolean>;
 }
 
-/** An address edit; its metadata is merged like the customer's (`MetadataMerge`). */
+/**
+ * An address edit; its metadata is merged like the customer's (`MetadataMerge`).
+ * `addToBook` and `update`: when the written address has is_default_shipping (or _billing) true,
+ * every other live address of that customer loses that flag in the same transaction (Medusa v2
+ * keeps one default of each kind per customer). Concurrent writes never leave two defaults.
+ */
 export type AddressPatch = Omit<AddressFields, "metadata"> & { metadata?: MetadataMerge };
 
 export interface AddressStore {
@@ -101,6 +118,11 @@ export interface SessionStore {
   listForCustomer(customerId: string): Promise<Session[]>;
   /** Removes sessions that ended before `now` (absolute) or were idle since `idleCutoff`. */
   deleteExpired(now: number, idleCutoff: number): Promise<number>;
+  /**
+   * Moves token_version from `expected` to expected + 1; false when the session is gone or its
+   * version is not `expected`. Atomic: of concurrent calls with one `expected`, exactly one succeeds.
+   */
+  rotateToken(id: string, expected: number): Promise<boolean>;
 }
 
 export interface SigningKeyStore {
@@ -123,11 +145,53 @@ export interface PasswordResetStore {
    * with another customer's email is left untouched.
    */
   consume(tokenHash: string, customerId: string, now: number): Promise<boolean>;
+  /**
+   * Consumes a token whoever it belongs to: removes it and returns its customer id if it existed
+   * and had not expired at `now`, else null. Atomic (two concurrent calls never both get the id).
+   */
+  consumeAny(tokenHash: string, now: number): Promise<string | null>;
   /** Whether `consume` would succeed now, without consuming the token. */
   isValid(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   deleteForCustomer(customerId: string): Promise<void>;
   /** Removes tokens that expired before `now`. */
   deleteExpired(now: number): Promise<number>;
+}
+
+/** Medusa v2's emailpass identities (AuthIdentity): credentials that may precede their customer. */
+export interface IdentityStore {
+  /**
+   * The emailpass identity whose email equals this one case-insensitively (emails are given
+   * normalized: trimmed, lowercased), with its current password hash (for a linked identity:
+   * its customer's).
+   */
+  findByEmail(
+    email: string,
+  ): Promise<{ identity: AuthIdentity; passwordHash: string | null } | null>;
+  findById(id: string): Promise<AuthIdentity | null>;
+  /** The identity linked to a customer (null if none, e.g. a customer created by v1 mode). */
+  findByCustomer(customerId: string): Promise<AuthIdentity | null>;
+  /**
+   * Inserts an identity linked to no customer. null when an identity with this email
+   * (case-insensitively) exists; concurrent creates of one email give exactly one success.
+   * `identity.email` is stored as given.
+   */
+  create(identity: AuthIdentity, passwordHash: string): Promise<AuthIdentity | null>;
+  /**
+   * Creates the customer of an identity that has none and links them, atomically. The customer
+   * gets has_account true, the given profile, and the identity's credentials (its password).
+   * Returns the customer; "linked" when the identity already has a customer (also under
+   * concurrency: exactly one call wins); "duplicate" when a registered customer with that email
+   * exists; null when there is no such identity.
+   */
+  createCustomer(
+    identityId: string,
+    customer: Omit<NewCustomer, "has_account" | "password_hash">,
+  ): Promise<Customer | "linked" | "duplicate" | null>;
+}
+
+export interface PublishableKeys {
+  /** Whether `key` is a live publishable API key (Medusa v2's `api_key` table: type 'publishable', not revoked). */
+  isValid(key: string): Promise<boolean>;
 }
 
 /** A throttling counter: hits in the current fixed window, and an explicit block. */
@@ -217,6 +281,8 @@ export interface Stores {
   passwordResets: PasswordResetStore;
   throttle: ThrottleStore;
   events: EventStore;
+  identities: IdentityStore;
+  publishableKeys: PublishableKeys;
   /** Checks every backend the stores use (for /ready): "ok", or the error that it gave. */
   ping(): Promise<Record<string, "ok" | Error>>;
   close(): Promise<void>;

@@ -27,6 +27,7 @@ const customer = (id: string, first_name = "Ada"): Customer => ({
   phone: null,
   has_account: true,
   metadata: null,
+  company_name: null,
 });
 
 const session = (id: string, kind: Session["kind"] = "cookie"): Session => ({
@@ -37,6 +38,7 @@ const session = (id: string, kind: Session["kind"] = "cookie"): Session => ({
   last_seen_at: 1,
   expires_at: 10,
   user_agent: null,
+  token_version: 0,
 });
 
 /** In-memory stores that count their reads; `gate` holds the next customer read until opened. */
@@ -93,6 +95,12 @@ function fakeStores() {
       reads.sessions++;
       const found = sessions.get(id);
       return found ? { ...found.session } : null;
+    },
+    async rotateToken(id, expected) {
+      const found = sessions.get(id);
+      if (found?.session.token_version !== expected) return false;
+      found.session = { ...found.session, token_version: expected + 1 };
+      return true;
     },
     async touch(id, lastSeenAt) {
       const found = sessions.get(id);

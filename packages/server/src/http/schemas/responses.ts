@@ -1,6 +1,6 @@
 /** Response shapes. fast-json-stringify serializes only what is listed: no hash can ever leak. */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import type { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
+import type { ADDRESS_V1_FIELDS, CUSTOMER_V1_FIELDS } from "../../domain.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Timestamp = Type.String({ format: "date-time" });
@@ -27,7 +27,7 @@ export const Address = Type.Object(
     postal_code: Nullable(Type.String()),
     phone: Nullable(Type.String()),
     metadata: Nullable(JsonObject),
-  } satisfies Record<(typeof ADDRESS_FIELDS)[number], TSchema>,
+  } satisfies Record<(typeof ADDRESS_V1_FIELDS)[number], TSchema>,
   { $id: "Address" },
 );
 
@@ -43,7 +43,7 @@ const customerScalars = {
   phone: Nullable(Type.String()),
   has_account: Type.Boolean(),
   metadata: Nullable(JsonObject),
-} satisfies Record<(typeof CUSTOMER_FIELDS)[number], TSchema>;
+} satisfies Record<(typeof CUSTOMER_V1_FIELDS)[number], TSchema>;
 
 const AddressRef = Type.Unsafe<Static<typeof Address>>(Type.Ref("Address"));
 

@@ -15,6 +15,7 @@ import type {
   CustomerPatch,
   CustomerStore,
   CustomerWithAddresses,
+  IdentityStore,
   NewCustomer,
   SessionStore,
 } from "../types.js";
@@ -89,18 +90,38 @@ export class ReadCache {
     }
   }
 
-  /** The given stores, cached (those left out are not). */
+  /**
+   * The given stores, cached (those left out are not). Identities are not cached, but linking
+   * one creates a customer: its writes drop what that changes.
+   */
+  wrap(stores: {
+    sessions: SessionStore;
+    customers: CustomerStore;
+    addresses: AddressStore;
+    identities: IdentityStore;
+  }): {
+    sessions: SessionStore;
+    customers: CustomerStore;
+    addresses: AddressStore;
+    identities: IdentityStore;
+  };
   wrap(stores: { sessions: SessionStore; customers: CustomerStore; addresses: AddressStore }): {
     sessions: SessionStore;
     customers: CustomerStore;
     addresses: AddressStore;
   };
   wrap(stores: { sessions: SessionStore }): { sessions: SessionStore };
-  wrap(stores: { sessions: SessionStore; customers?: CustomerStore; addresses?: AddressStore }) {
+  wrap(stores: {
+    sessions: SessionStore;
+    customers?: CustomerStore;
+    addresses?: AddressStore;
+    identities?: IdentityStore;
+  }) {
     return {
       sessions: this.wrapSessions(stores.sessions),
       ...(stores.customers && { customers: this.wrapCustomers(stores.customers) }),
       ...(stores.addresses && { addresses: this.wrapAddresses(stores.addresses) }),
+      ...(stores.identities && { identities: this.wrapIdentities(stores.identities) }),
     };
   }
 
@@ -191,6 +212,8 @@ export class ReadCache {
         ),
       touch: (id: string, lastSeenAt: number) =>
         this.write(inner.touch(id, lastSeenAt), () => this.dropSession(id)),
+      rotateToken: (id: string, expected: number) =>
+        this.write(inner.rotateToken(id, expected), () => this.dropSession(id)),
       delete: (id: string) => this.write(inner.delete(id), () => this.dropSession(id)),
       deleteForCustomer: (customerId: string, exceptId?: string) =>
         this.write(inner.deleteForCustomer(customerId, exceptId), () => this.clearSessions()),
@@ -224,6 +247,21 @@ export class ReadCache {
         }),
       replacePasswordHash: (id: string, expected: string, next: string) =>
         this.write(inner.replacePasswordHash(id, expected, next), () => this.dropCustomer(id)),
+    };
+  }
+
+  private wrapIdentities(inner: IdentityStore): IdentityStore {
+    return {
+      findByEmail: (email: string) => inner.findByEmail(email),
+      findById: (id: string) => inner.findById(id),
+      findByCustomer: (customerId: string) => inner.findByCustomer(customerId),
+      create: (identity, passwordHash) => inner.create(identity, passwordHash),
+      // A new registered customer changes what an email check answers.
+      createCustomer: (identityId, customer) =>
+        this.write(inner.createCustomer(identityId, customer), () => {
+          this.dropCustomer(customer.id);
+          this.clearAccounts();
+        }),
     };
   }
 

@@ -1,6 +1,6 @@
 /** Addresses in Medusa v1's own `address` table. */
 import type { Kysely } from "kysely";
-import { ADDRESS_FIELDS, type Address } from "../../domain.js";
+import { ADDRESS_V1_FIELDS, type Address } from "../../domain.js";
 import { writeMerged } from "../sql/json.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import type { AddressPatch, AddressStore } from "../types.js";
@@ -18,7 +18,7 @@ export class MedusaAddressStore implements AddressStore {
   async findById(id: string): Promise<Address | null> {
     const row = await this.db
       .selectFrom("address")
-      .select(ADDRESS_FIELDS)
+      .select(ADDRESS_V1_FIELDS)
       .where("id", "=", id)
       .where("deleted_at", "is", null)
       .executeTakeFirst();
@@ -41,14 +41,21 @@ export class MedusaAddressStore implements AddressStore {
   }
 
   async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {
-    const { metadata, ...rest } = patch;
+    // address_name and the default flags are Medusa v2's: Medusa v1's table has no such columns.
+    const {
+      metadata,
+      address_name: _name,
+      is_default_shipping: _shipping,
+      is_default_billing: _billing,
+      ...rest
+    } = patch;
     const values = { ...rest, updated_at: toDate(updatedAt) };
     const live = this.db
       .updateTable("address")
       .where("id", "=", id)
       .where("deleted_at", "is", null);
     if (metadata === undefined) {
-      const row = await live.set(values).returning(ADDRESS_FIELDS).executeTakeFirst();
+      const row = await live.set(values).returning(ADDRESS_V1_FIELDS).executeTakeFirst();
       return row ? toAddress(row) : null;
     }
     return writeMerged(
@@ -64,7 +71,7 @@ export class MedusaAddressStore implements AddressStore {
         const row = await live
           .set({ ...values, metadata: asJsonb(merged) })
           .where(metadataStill(expected))
-          .returning(ADDRESS_FIELDS)
+          .returning(ADDRESS_V1_FIELDS)
           .executeTakeFirst();
         return row && toAddress(row);
       },

@@ -1,10 +1,10 @@
 /** Customers in Medusa v1's own `customer` table, with their addresses from its `address` table. */
 import type { Kysely, Selectable } from "kysely";
-import { CUSTOMER_FIELDS, type Customer } from "../../domain.js";
+import { ADDRESS_V1_FIELDS, CUSTOMER_V1_FIELDS, type Customer } from "../../domain.js";
 import { customerWithAddresses } from "../sql/customer-queries.js";
 import { param, prepare } from "../sql/prepared.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
-import { writeMerged } from "../sql/json.js";
+import { writeMerged, writeMetadata } from "../sql/json.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { asJsonb, metadataStill, metadataText, toAddress, toCustomer, toDate } from "./rows.js";
 import type { MedusaAddressTable, MedusaCustomerTable, MedusaV1Database } from "./schema.js";
@@ -28,12 +28,15 @@ export class MedusaCustomerStore implements CustomerStore {
     const db = (this.db = runtime.db as unknown as Kysely<MedusaV1Database>);
     const live = () => db.selectFrom("customer").where("customer.deleted_at", "is", null);
     this.byId = prepare<CustomerRow, [string]>(runtime, () =>
-      live().select(CUSTOMER_FIELDS).where("id", "=", param(0)),
+      live().select(CUSTOMER_V1_FIELDS).where("id", "=", param(0)),
     );
     // The customer, its address book and its billing address in one statement.
     this.withAddresses = runtime.readerByKey(
       "customer.id",
-      customerWithAddresses<ViewRow>(runtime, db),
+      customerWithAddresses<ViewRow>(runtime, db, {
+        customer: CUSTOMER_V1_FIELDS,
+        address: ADDRESS_V1_FIELDS,
+      }),
       (row) => row.id,
     );
     // Medusa's login lookup: the lower-cased email among accounts (services/auth.js).
@@ -41,7 +44,7 @@ export class MedusaCustomerStore implements CustomerStore {
       "email",
       (matches) =>
         live()
-          .select([...CUSTOMER_FIELDS, "password_hash"])
+          .select([...CUSTOMER_V1_FIELDS, "password_hash"])
           .where("has_account", "=", true)
           .where(matches) as never,
       (row: Selectable<MedusaCustomerTable>) => row.email,
@@ -96,19 +99,22 @@ export class MedusaCustomerStore implements CustomerStore {
       created_at: toDate(input.created_at),
       updated_at: toDate(input.created_at),
       deleted_at: null,
-      metadata: null,
     };
     try {
-      await this.db.insertInto("customer").values(row).execute();
+      await this.db
+        .insertInto("customer")
+        .values({ ...row, metadata: asJsonb(writeMetadata(input.metadata)) })
+        .execute();
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;
     }
-    return toCustomer(row);
+    return toCustomer({ ...row, metadata: input.metadata });
   }
 
   async update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate"> {
-    const { metadata, updated_at, ...rest } = patch;
+    // company_name is Medusa v2's: Medusa v1's table has no such column.
+    const { metadata, updated_at, company_name: _v2Only, ...rest } = patch;
     const values = { ...rest, updated_at: toDate(updated_at) };
     const live = this.db
       .updateTable("customer")
@@ -116,7 +122,7 @@ export class MedusaCustomerStore implements CustomerStore {
       .where("deleted_at", "is", null);
     try {
       if (metadata === undefined) {
-        const row = await live.set(values).returning(CUSTOMER_FIELDS).executeTakeFirst();
+        const row = await live.set(values).returning(CUSTOMER_V1_FIELDS).executeTakeFirst();
         return row ? toCustomer(row) : null;
       }
       return await writeMerged(
@@ -132,7 +138,7 @@ export class MedusaCustomerStore implements CustomerStore {
           const row = await live
             .set({ ...values, metadata: asJsonb(merged) })
             .where(metadataStill(expected))
-            .returning(CUSTOMER_FIELDS)
+            .returning(CUSTOMER_V1_FIELDS)
             .executeTakeFirst();
           return row && toCustomer(row);
         },

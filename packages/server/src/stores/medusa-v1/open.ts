@@ -4,16 +4,16 @@
  * of schema.ts). Nothing here creates or changes a table of Medusa's.
  */
 import { sql } from "kysely";
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
+import { ADDRESS_V1_FIELDS, CUSTOMER_V1_FIELDS } from "../../domain.js";
 import { openPostgres } from "../sql/postgres.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import { MedusaAddressStore } from "./address-store.js";
 import { MedusaCustomerStore } from "./customer-store.js";
 
-/** The columns Gatehouse reads and writes: the domain's fields, and the password hash. */
+/** The columns Gatehouse reads and writes: Medusa v1's fields of the domain, and the password hash. */
 const REQUIRED: Record<string, readonly string[]> = {
-  customer: [...CUSTOMER_FIELDS, "password_hash"],
-  address: ADDRESS_FIELDS,
+  customer: [...CUSTOMER_V1_FIELDS, "password_hash"],
+  address: ADDRESS_V1_FIELDS,
 };
 
 /** Why the database is not a Medusa v1 database Gatehouse can use, or null when it is. */

@@ -30,6 +30,7 @@ export const toCustomer = (
   phone: row.phone,
   has_account: row.has_account,
   metadata: row.metadata,
+  company_name: null,
 });
 
 export const toAddress = (row: Times<Selectable<MedusaAddressTable>>): Address => ({
@@ -49,11 +50,25 @@ export const toAddress = (row: Times<Selectable<MedusaAddressTable>>): Address =
   postal_code: row.postal_code,
   phone: row.phone,
   metadata: row.metadata,
+  address_name: null,
+  is_default_shipping: false,
+  is_default_billing: false,
 });
 
-/** An address as a row to insert. */
+/** An address as a row to insert: Medusa v1's columns only (v2's fields have none there). */
 export const addressRow = (address: Address) => ({
-  ...address,
+  id: address.id,
+  customer_id: address.customer_id,
+  company: address.company,
+  first_name: address.first_name,
+  last_name: address.last_name,
+  address_1: address.address_1,
+  address_2: address.address_2,
+  city: address.city,
+  country_code: address.country_code,
+  province: address.province,
+  postal_code: address.postal_code,
+  phone: address.phone,
   created_at: toDate(address.created_at),
   updated_at: toDate(address.updated_at),
   deleted_at: address.deleted_at === null ? null : toDate(address.deleted_at),

@@ -41,6 +41,16 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 if values[2] and values[2] ~= '' then redis.call('PEXPIRE', ARGV[3] .. values[2], ttl) end
 return 1`;
 
+// KEYS: session. ARGV: expected token version. A session stored before token_version existed
+// has no such field: it is at version 0. HSET keeps the key's TTL.
+const ROTATE = `
+local values = redis.call('HMGET', KEYS[1], 'id', 'token_version')
+if not values[1] then return 0 end
+local version = tonumber(values[2] or '0') or 0
+if version ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'token_version', version + 1)
+return 1`;
+
 // ARGV: session key prefix, token key prefix, customer-set key prefix, then session ids.
 const DELETE_MANY = `
 local deleted = 0
@@ -66,6 +76,7 @@ interface ScriptedRedis extends Redis {
     tokenPrefix: string,
   ): Promise<number>;
   gatehouseDeleteSessions(...args: string[]): Promise<number>;
+  gatehouseRotateSessionToken(sessionKey: string, expected: number): Promise<number>;
 }
 
 function toSession(flat: string[]): Session | null {
@@ -81,6 +92,7 @@ function toSession(flat: string[]): Session | null {
     expires_at: Number(record.expires_at),
     user_agent:
       record.user_agent === "" || record.user_agent === undefined ? null : record.user_agent,
+    token_version: Number(record.token_version ?? 0),
   };
 }
 
@@ -102,6 +114,7 @@ export class RedisSessionStore implements SessionStore {
     redis.defineCommand("gatehouseFindSessionByToken", { numberOfKeys: 1, lua: FIND_BY_TOKEN });
     redis.defineCommand("gatehouseTouchSession", { numberOfKeys: 1, lua: TOUCH });
     redis.defineCommand("gatehouseDeleteSessions", { numberOfKeys: 0, lua: DELETE_MANY });
+    redis.defineCommand("gatehouseRotateSessionToken", { numberOfKeys: 1, lua: ROTATE });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -140,6 +153,10 @@ export class RedisSessionStore implements SessionStore {
       this.idleTimeoutMs,
       this.tokenPrefix,
     );
+  }
+
+  async rotateToken(id: string, expected: number): Promise<boolean> {
+    return (await this.redis.gatehouseRotateSessionToken(this.sessionPrefix + id, expected)) === 1;
   }
 
   async delete(id: string): Promise<boolean> {

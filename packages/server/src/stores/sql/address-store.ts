@@ -12,7 +12,20 @@ export const ADDRESS_COLUMNS = ADDRESS_FIELDS satisfies ReadonlyArray<keyof Addr
 export const toAddress = (row: Selectable<AddressTable>): Address => ({
   ...row,
   metadata: readMetadata(row.metadata),
+  is_default_shipping: Boolean(row.is_default_shipping),
+  is_default_billing: Boolean(row.is_default_billing),
 });
+
+/** An address as a row: metadata as JSON text, the flags as 0/1 (SQLite binds no booleans). */
+const toRow = (address: Address) => ({
+  ...address,
+  metadata: writeMetadata(address.metadata),
+  is_default_shipping: address.is_default_shipping ? 1 : 0,
+  is_default_billing: address.is_default_billing ? 1 : 0,
+});
+
+/** A flag of a patch as a column value (0/1), left out when the patch does not set it. */
+const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
 export class SqlAddressStore implements AddressStore {
   private readonly db: Kysely<Database>;
@@ -32,15 +45,12 @@ export class SqlAddressStore implements AddressStore {
   }
 
   async create(address: Address): Promise<Address> {
-    await this.db
-      .insertInto("address")
-      .values({ ...address, metadata: writeMetadata(address.metadata) })
-      .execute();
+    await this.db.insertInto("address").values(toRow(address)).execute();
     return address;
   }
 
   async addToBook(address: Address & { customer_id: string }, limit: number): Promise<boolean> {
-    const row = { ...address, metadata: writeMetadata(address.metadata) };
+    const row = toRow(address);
     return addToBook(
       this.runtime,
       this.db,
@@ -51,8 +61,13 @@ export class SqlAddressStore implements AddressStore {
   }
 
   async update(id: string, patch: AddressPatch, updatedAt: number): Promise<Address | null> {
-    const { metadata, ...rest } = patch;
-    const values = { ...rest, updated_at: updatedAt };
+    const { metadata, is_default_shipping, is_default_billing, ...rest } = patch;
+    const values = {
+      ...rest,
+      is_default_shipping: flag(is_default_shipping),
+      is_default_billing: flag(is_default_billing),
+      updated_at: updatedAt,
+    };
     const live = this.db
       .updateTable("address")
       .where("id", "=", id)

@@ -1,11 +1,11 @@
 /**
  * Queries both customer schemas answer alike (Gatehouse's own tables and Medusa v1's): the
  * customer with its address book and billing address in one statement, and an address added to
- * a book under the customer's lock. Only the columns named in domain.ts are used, which both
- * schemas have.
+ * a book under the customer's lock. Only the columns named in domain.ts are used: all of them in
+ * Gatehouse's schema, Medusa v1's lists in Medusa's.
  */
 import type { Compilable, Kysely, RawBuilder } from "kysely";
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
+import type { ADDRESS_FIELDS, CUSTOMER_FIELDS } from "../../domain.js";
 import type { SqlRuntime } from "./runtime.js";
 
 /** Either schema's Kysely instance (their table types differ; the columns used do not). */
@@ -18,25 +18,33 @@ interface CustomerTables {
   address: Record<(typeof ADDRESS_FIELDS)[number], unknown>;
 }
 
+/** The columns a schema has: all of the domain's (Gatehouse's), or Medusa v1's. */
+export interface SchemaColumns {
+  customer: ReadonlyArray<(typeof CUSTOMER_FIELDS)[number]>;
+  address: ReadonlyArray<(typeof ADDRESS_FIELDS)[number]>;
+}
+
 /**
  * The live customer matching `matches`, its live addresses (as JSON, oldest first) and its live
- * billing address. `db` is either schema's Kysely instance; `Row` is how that schema's rows read.
+ * billing address. `db` is either schema's Kysely instance, `columns` the columns it has; `Row`
+ * is how that schema's rows read.
  */
 export function customerWithAddresses<Row>(
   runtime: SqlRuntime,
   db: AnySchema,
+  columns: SchemaColumns,
 ): (matches: RawBuilder<boolean>) => Compilable<Row> {
   const { jsonArrayFrom, jsonObjectFrom } = runtime;
   const tables = db as unknown as Kysely<CustomerTables>;
   return (matches) =>
     tables
       .selectFrom("customer")
-      .select(CUSTOMER_FIELDS)
+      .select(columns.customer)
       .select((eb) =>
         jsonArrayFrom(
           eb
             .selectFrom("address")
-            .select(ADDRESS_FIELDS)
+            .select(columns.address)
             .whereRef("address.customer_id", "=", "customer.id")
             .where("address.deleted_at", "is", null)
             .orderBy("address.created_at")
@@ -47,7 +55,7 @@ export function customerWithAddresses<Row>(
         jsonObjectFrom(
           eb
             .selectFrom("address as billing")
-            .select(ADDRESS_FIELDS)
+            .select(columns.address)
             .whereRef("billing.id", "=", "customer.billing_address_id")
             .where("billing.deleted_at", "is", null),
         ).as("billing_address"),

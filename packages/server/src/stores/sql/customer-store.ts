@@ -1,9 +1,9 @@
 /** Customers in SQL. The per-request reads are compiled once (prepared.ts); writes use Kysely. */
 import type { Kysely, Selectable } from "kysely";
-import { CUSTOMER_FIELDS, type Customer } from "../../domain.js";
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type Customer } from "../../domain.js";
 import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
 import { isUniqueViolation, type SqlRuntime } from "./runtime.js";
-import { readMetadata, writeMerged } from "./json.js";
+import { readMetadata, writeMerged, writeMetadata } from "./json.js";
 import { param, prepare } from "./prepared.js";
 import { toAddress } from "./address-store.js";
 import { customerWithAddresses } from "./customer-queries.js";
@@ -11,7 +11,7 @@ import type { AddressTable, CustomerTable, Database } from "./schema.js";
 
 const columns = CUSTOMER_FIELDS;
 
-function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Customer {
+export function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Customer {
   return {
     id: row.id,
     created_at: row.created_at,
@@ -24,6 +24,7 @@ function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">): Cust
     phone: row.phone,
     has_account: Boolean(row.has_account),
     metadata: readMetadata(row.metadata),
+    company_name: row.company_name,
   };
 }
 
@@ -76,7 +77,10 @@ export class SqlCustomerStore implements CustomerStore {
 
     this.withAddresses = runtime.readerByKey(
       "customer.id",
-      customerWithAddresses<ViewRow>(runtime, db),
+      customerWithAddresses<ViewRow>(runtime, db, {
+        customer: CUSTOMER_FIELDS,
+        address: ADDRESS_FIELDS,
+      }),
       (row) => row.id,
     );
     this.accountByEmail = runtime.readerByKey(
@@ -133,8 +137,9 @@ export class SqlCustomerStore implements CustomerStore {
       billing_address_id: null,
       phone: input.phone,
       has_account: input.has_account ? 1 : 0,
-      metadata: null,
+      metadata: writeMetadata(input.metadata),
       password_hash: input.password_hash,
+      company_name: input.company_name,
     };
     try {
       await this.db.insertInto("customer").values(row).execute();

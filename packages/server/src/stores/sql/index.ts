@@ -2,6 +2,7 @@ import type { Stores } from "../types.js";
 import { SqlAddressStore } from "./address-store.js";
 import { SqlCustomerStore } from "./customer-store.js";
 import { SqlEventStore } from "./event-store.js";
+import { SqlIdentityStore } from "./identity-store.js";
 import { SqlPasswordResetStore } from "./password-reset-store.js";
 import type { SqlRuntime } from "./runtime.js";
 import { SqlSessionStore } from "./session-store.js";
@@ -21,6 +22,9 @@ export function createSqlStores(runtime: SqlRuntime): Stores {
     passwordResets: new SqlPasswordResetStore(runtime.db),
     throttle: new SqlThrottleStore(runtime),
     events: new SqlEventStore(runtime),
+    identities: new SqlIdentityStore(runtime),
+    // Every key is accepted until the configured list is wired in (PUBLISHABLE_API_KEYS).
+    publishableKeys: { isValid: async () => true },
     async ping() {
       try {
         await runtime.ping();

@@ -33,6 +33,16 @@ export class SqlPasswordResetStore implements PasswordResetStore {
     return row !== undefined && row.expires_at > now;
   }
 
+  async consumeAny(tokenHash: string, now: number): Promise<string | null> {
+    // As `consume`: DELETE … RETURNING gives the row to one consumer only.
+    const row = await this.db
+      .deleteFrom("password_reset")
+      .where("token_hash", "=", tokenHash)
+      .returning(["customer_id", "expires_at"])
+      .executeTakeFirst();
+    return row !== undefined && row.expires_at > now ? row.customer_id : null;
+  }
+
   async isValid(tokenHash: string, customerId: string, now: number): Promise<boolean> {
     const row = await this.db
       .selectFrom("password_reset")

@@ -15,6 +15,7 @@ export interface CustomerTable {
   /** JSON text. */
   metadata: string | null;
   password_hash: string | null;
+  company_name: string | null;
 }
 
 export interface AddressTable {
@@ -31,6 +32,10 @@ export interface AddressTable {
   postal_code: string | null;
   phone: string | null;
   metadata: string | null;
+  address_name: string | null;
+  /** Stored as boolean (PostgreSQL) or 0/1 (SQLite); written as 0/1. */
+  is_default_shipping: number | boolean;
+  is_default_billing: number | boolean;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -46,6 +51,7 @@ export interface SessionTable {
   last_seen_at: number;
   expires_at: number;
   user_agent: string | null;
+  token_version: number;
 }
 
 export interface SigningKeyTable {
@@ -88,6 +94,18 @@ export interface AccountEventTable {
   last_error: string | null;
 }
 
+export interface AuthIdentityTable {
+  id: string;
+  /** As the customer typed it. */
+  email: string;
+  /** The email normalized: unique, so one identity per email case-insensitively. */
+  email_key: string;
+  /** The password while unlinked; null once linked (the customer row holds it then). */
+  password_hash: string | null;
+  customer_id: string | null;
+  created_at: number;
+}
+
 export interface Database {
   customer: CustomerTable;
   address: AddressTable;
@@ -96,4 +114,5 @@ export interface Database {
   password_reset: PasswordResetTable;
   throttle: ThrottleTable;
   account_event: AccountEventTable;
+  auth_identity: AuthIdentityTable;
 }

@@ -37,7 +37,7 @@ export class SqlSessionStore implements SessionStore {
     // Every login inserts one.
     this.insertQuery = prepare<
       unknown,
-      [string, string | null, string, string, number, number, number, string | null]
+      [string, string | null, string, string, number, number, number, string | null, number]
     >(runtime, () =>
       db.insertInto("session").values({
         id: param(0),
@@ -48,6 +48,7 @@ export class SqlSessionStore implements SessionStore {
         last_seen_at: param<number>(5),
         expires_at: param<number>(6),
         user_agent: param<string | null>(7),
+        token_version: param<number>(8),
       }),
     );
     this.touchQuery = prepare<unknown, [number, string, number]>(runtime, () =>
@@ -69,6 +70,7 @@ export class SqlSessionStore implements SessionStore {
       session.last_seen_at,
       session.expires_at,
       session.user_agent,
+      session.token_version,
     );
   }
 
@@ -84,6 +86,17 @@ export class SqlSessionStore implements SessionStore {
 
   async touch(id: string, lastSeenAt: number): Promise<void> {
     await this.touchQuery(lastSeenAt, id, lastSeenAt);
+  }
+
+  async rotateToken(id: string, expected: number): Promise<boolean> {
+    // One conditional UPDATE: of concurrent calls with one `expected`, only one matches the row.
+    const result = await this.db
+      .updateTable("session")
+      .set({ token_version: expected + 1 })
+      .where("id", "=", id)
+      .where("token_version", "=", expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async delete(id: string): Promise<boolean> {

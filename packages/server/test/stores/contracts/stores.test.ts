@@ -66,6 +66,8 @@ function contracts(name: string, env: Record<string, string>) {
         has_account: kind === "registered",
         password_hash: kind === "registered" ? "$argon2id$placeholder" : null,
         created_at: Date.now(),
+        company_name: null,
+        metadata: null,
       });
       assert.ok(customer);
       return customer;
@@ -81,6 +83,7 @@ function contracts(name: string, env: Record<string, string>) {
         last_seen_at: now,
         expires_at: now + 3_600_000,
         user_agent: "contract-test",
+        token_version: 0,
         ...overrides,
       };
     };
@@ -99,6 +102,8 @@ function contracts(name: string, env: Record<string, string>) {
               has_account: true,
               password_hash: "$argon2id$x",
               created_at: Date.now(),
+              company_name: null,
+              metadata: null,
             }),
           ),
         );
@@ -176,6 +181,9 @@ function contracts(name: string, env: Record<string, string>) {
           postal_code: "10115",
           phone: null,
           metadata: null,
+          address_name: null,
+          is_default_shipping: false,
+          is_default_billing: false,
           ...overrides,
         };
       };
