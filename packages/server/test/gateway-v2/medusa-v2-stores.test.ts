@@ -263,11 +263,11 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
       ),
     );
     assert.equal(customers.filter(Boolean).length, 0);
-    const [{ count }] = await query<{ count: string }>(
+    const [row] = await query<{ count: string }>(
       "select count(*) from provider_identity where lower(entity_id) = $1",
       [base],
     );
-    assert.equal(count, "1");
+    assert.equal(row?.count, "1");
   });
 
   it("keeps one default shipping and one default billing address per customer under concurrency", async () => {
@@ -284,12 +284,13 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
       created_at: Date.now(),
     });
     assert.ok(customer);
+    const customerId = customer.id;
     const address = (overrides: Partial<Address> = {}): Address & { customer_id: string } => ({
       id: `cuaddr_${ulidish()}`,
       created_at: Date.now(),
       updated_at: Date.now(),
       deleted_at: null,
-      customer_id: customer.id,
+      customer_id: customerId,
       company: null,
       first_name: "Ada",
       last_name: "Lovelace",
