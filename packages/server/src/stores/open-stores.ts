@@ -148,9 +148,8 @@ async function openMedusa(config: Readonly<Config>, url: string): Promise<Medusa
       problem = await medusaV1Problem(runtime);
       opened = { version: 1, stores: v1 };
     } else {
-      const { medusaV2Problem, ensureEmailIndex, medusaV2Stores } = await import(
-        "./medusa-v2/open.js"
-      );
+      const { medusaV2Problem, ensureEmailIndex, medusaV2Stores } =
+        await import("./medusa-v2/open.js");
       problem = (await medusaV2Problem(runtime)) ?? (await ensureEmailIndex(runtime));
       opened = { version: 2, stores: medusaV2Stores(runtime) };
     }
@@ -242,7 +241,10 @@ export async function openStores(
     }
   }
   const medusaVersion = medusa?.version ?? config.medusaVersion;
-  const sql = { ...createSqlStores(runtime), publishableKeys: listedKeys(config.publishableApiKeys) };
+  const sql = {
+    ...createSqlStores(runtime),
+    publishableKeys: listedKeys(config.publishableApiKeys),
+  };
   const own = medusa ? withMedusa(sql, medusa) : sql;
   const stores = redis ? withRedis(own, redis, (await import("ioredis")).ReplyError, config) : own;
   if (!config.readCache) return { ...stores, medusaVersion };

@@ -42,7 +42,10 @@ describe("configuration: MEDUSA_VERSION and PUBLISHABLE_API_KEYS", () => {
     for (const value of ["3", "v2", "2.0", "two", "0"]) {
       const found = problems({ MEDUSA_VERSION: value });
       assert.equal(found.length, 1, value);
-      assert.match(found[0]!, new RegExp(`^MEDUSA_VERSION="${value.replace(".", "\\.")}": expected 1 or 2`));
+      assert.match(
+        found[0]!,
+        new RegExp(`^MEDUSA_VERSION="${value.replace(".", "\\.")}": expected 1 or 2`),
+      );
       assert.match(found[0]!, /1 for Medusa 1\.x.*2 for Medusa 2\.x/);
     }
   });

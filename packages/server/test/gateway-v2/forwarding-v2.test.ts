@@ -87,7 +87,9 @@ describe("the gateway in front of Medusa v2", { skip: target.skip }, () => {
     customer = created;
     cookie = (await sessionCookie(customer.id)).cookie;
     const regions = await direct("GET", "/store/regions");
-    regionId = regions.body.regions.find((region: { name: string }) => region.name === "Gatehouse EU").id;
+    regionId = regions.body.regions.find(
+      (region: { name: string }) => region.name === "Gatehouse EU",
+    ).id;
   });
   after(async () => {
     await stores?.close();
@@ -147,9 +149,15 @@ describe("the gateway in front of Medusa v2", { skip: target.skip }, () => {
       .setExpirationTime("1h")
       .sign(new TextEncoder().encode(medusa.jwtSecret));
     // Medusa itself would take it: the forgery is real.
-    const atMedusa = await direct("POST", "/store/carts", { body: { region_id: regionId }, token: forged });
+    const atMedusa = await direct("POST", "/store/carts", {
+      body: { region_id: regionId },
+      token: forged,
+    });
     assert.equal(atMedusa.body.cart?.customer_id, customer.id);
-    const cart = await through("POST", "/store/carts", { body: { region_id: regionId }, token: forged });
+    const cart = await through("POST", "/store/carts", {
+      body: { region_id: regionId },
+      token: forged,
+    });
     assert.equal(cart.status, 200, cart.text);
     assert.equal(cart.body.cart.customer_id, null);
     const orders = await through("GET", "/store/orders", { token: forged });
@@ -172,7 +180,9 @@ describe("the gateway in front of Medusa v2", { skip: target.skip }, () => {
       token: refreshed.body.token,
       headers: { "x-forwarded-proto": "https" },
     });
-    const medusaCookie = session.setCookies.find((c) => c.startsWith("connect.sid="))?.split(";")[0];
+    const medusaCookie = session.setCookies
+      .find((c) => c.startsWith("connect.sid="))
+      ?.split(";")[0];
     assert.ok(medusaCookie, "Medusa set its session cookie");
     assert.equal((await direct("GET", "/store/orders", { cookie: medusaCookie })).status, 200);
     const orders = await through("GET", "/store/orders", { cookie: medusaCookie });
@@ -186,11 +196,18 @@ describe("the gateway in front of Medusa v2", { skip: target.skip }, () => {
     for (const credentials of [
       { cookie: revoked.cookie },
       { token: "not-a-token" },
-      { token: await new SignJWT({ sid: "sess_gone" }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(server.env.JWT_SECRET!)) },
+      {
+        token: await new SignJWT({ sid: "sess_gone" })
+          .setProtectedHeader({ alg: "HS256" })
+          .sign(new TextEncoder().encode(server.env.JWT_SECRET!)),
+      },
     ]) {
       const products = await through("GET", "/store/products", credentials);
       assert.equal(products.status, 200, products.text);
-      const cart = await through("POST", "/store/carts", { ...credentials, body: { region_id: regionId } });
+      const cart = await through("POST", "/store/carts", {
+        ...credentials,
+        body: { region_id: regionId },
+      });
       assert.equal(cart.status, 200, cart.text);
       assert.equal(cart.body.cart.customer_id, null);
     }

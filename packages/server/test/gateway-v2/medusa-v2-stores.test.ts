@@ -12,7 +12,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { createBackend, type Backend } from "../../../../testing/backend.js";
-import { medusaV2OrSkip, queryMedusaV2, type TestMedusaV2 } from "../../../../testing/medusa-v2-db.js";
+import {
+  medusaV2OrSkip,
+  queryMedusaV2,
+  type TestMedusaV2,
+} from "../../../../testing/medusa-v2-db.js";
 import { runSwitches } from "../../../../testing/server.js";
 import { loadConfig } from "../../src/config.js";
 import type { Address } from "../../src/domain.js";
@@ -70,7 +74,10 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const claims = (token: string) =>
-    JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<
+      string,
+      unknown
+    >;
 
   before(async () => {
     backend = await createBackend();
@@ -91,7 +98,10 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
       [EMAIL_INDEX],
     );
     assert.equal(index?.valid, true);
-    assert.match(index!.definition, /ON public\.provider_identity USING btree \(lower\(entity_id\)\)/);
+    assert.match(
+      index!.definition,
+      /ON public\.provider_identity USING btree \(lower\(entity_id\)\)/,
+    );
   });
 
   it("refuses to start when MEDUSA_VERSION=1 contradicts the database, naming both", async () => {
@@ -106,7 +116,10 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
         return true;
       },
     );
-    const explicit = await openStores(configFor({ MEDUSA_VERSION: "2" }), pino({ level: "silent" }));
+    const explicit = await openStores(
+      configFor({ MEDUSA_VERSION: "2" }),
+      pino({ level: "silent" }),
+    );
     assert.equal(explicit.medusaVersion, 2);
     await explicit.close();
   });
@@ -192,7 +205,10 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
       password_hash: await passwords.hash(PASSWORD),
       updated_at: Date.now(),
     });
-    assert.equal((await medusaPost("/auth/customer/emailpass", { email, password: PASSWORD })).status, 200);
+    assert.equal(
+      (await medusaPost("/auth/customer/emailpass", { email, password: PASSWORD })).status,
+      200,
+    );
   });
 
   it("an identity created through Gatehouse, then its customer, logs in at Medusa", async () => {
@@ -224,22 +240,25 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     const login = await medusaPost("/auth/customer/emailpass", { email, password: PASSWORD });
     assert.equal(login.status, 200);
     assert.equal(claims(login.body.token as string).actor_id, customer.id);
-    assert.equal(await stores.identities.createCustomer(`authid_${ulidish()}`, {
-      id: `cus_${ulidish()}`,
-      email: `${unique("none")}@example.com`,
-      first_name: null,
-      last_name: null,
-      phone: null,
-      company_name: null,
-      metadata: null,
-      created_at: Date.now(),
-    }), null);
+    assert.equal(
+      await stores.identities.createCustomer(`authid_${ulidish()}`, {
+        id: `cus_${ulidish()}`,
+        email: `${unique("none")}@example.com`,
+        first_name: null,
+        last_name: null,
+        phone: null,
+        company_name: null,
+        metadata: null,
+        created_at: Date.now(),
+      }),
+      null,
+    );
   });
 
   it("refuses a case variant of an existing email, even in a burst of concurrent creates", async () => {
     const base = `${unique("burst")}@example.com`;
     const variants = Array.from({ length: 20 }, (_, i) =>
-      [...base].map((c, j) => ((i >> j % 5) & 1 ? c.toUpperCase() : c)).join(""),
+      [...base].map((c, j) => ((i >> (j % 5)) & 1 ? c.toUpperCase() : c)).join(""),
     );
     const hash = await passwords.hash(PASSWORD);
     const made = await Promise.all(
@@ -290,7 +309,9 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     });
     assert.ok(customer);
     const customerId = customer.id;
-    const address = (overrides: Partial<Omit<Address, "customer_id">> = {}): Address & { customer_id: string } => ({
+    const address = (
+      overrides: Partial<Omit<Address, "customer_id">> = {},
+    ): Address & { customer_id: string } => ({
       id: `cuaddr_${ulidish()}`,
       created_at: Date.now(),
       updated_at: Date.now(),
@@ -361,7 +382,9 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
       const keys = new MedusaV2PublishableKeys(runtime, () => now);
       try {
         assert.equal(await keys.isValid(token), true);
-        await query("update api_key set revoked_at = now(), revoked_by = 'test' where id = $1", [id]);
+        await query("update api_key set revoked_at = now(), revoked_by = 'test' where id = $1", [
+          id,
+        ]);
         now += 29_000;
         assert.equal(await keys.isValid(token), true, "believed for up to 30 s");
         now += 2_000;

@@ -40,7 +40,10 @@ export class MedusaV2AddressStore implements AddressStore {
     await this.db.transaction().execute(async (trx) => {
       await lockCustomer(trx, customerId);
       await takeDefaults(trx, customerId, address.id, address);
-      await trx.insertInto("customer_address").values(addressRow({ ...address, customer_id: customerId })).execute();
+      await trx
+        .insertInto("customer_address")
+        .values(addressRow({ ...address, customer_id: customerId }))
+        .execute();
     });
     return address;
   }

@@ -21,7 +21,9 @@ import { CUSTOMER_COLUMNS, toAddress, toCustomer, type CustomerRow } from "./row
 import { EMAILPASS, type MedusaV2Database } from "./schema.js";
 
 type Db = Kysely<MedusaV2Database> | Transaction<MedusaV2Database>;
-type Values = Partial<Record<"email" | "first_name" | "last_name" | "phone" | "company_name", string | null>> & {
+type Values = Partial<
+  Record<"email" | "first_name" | "last_name" | "phone" | "company_name", string | null>
+> & {
   updated_at: Date;
 };
 
@@ -162,7 +164,9 @@ export class MedusaV2CustomerStore implements CustomerStore {
   async update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate"> {
     const { metadata, updated_at, password_hash, billing_address_id, ...rest } = patch;
     if (billing_address_id) {
-      throw new Error("Medusa v2 has no billing address of the customer (its addresses have flags)");
+      throw new Error(
+        "Medusa v2 has no billing address of the customer (its addresses have flags)",
+      );
     }
     const values: Values = { ...rest, updated_at: toDate(updated_at) };
     let customer: Customer | null | "duplicate";

@@ -88,7 +88,9 @@ export class MedusaV2IdentityStore implements IdentityStore {
             email: customer.email,
             phone: customer.phone,
             has_account: true,
-            metadata: asJsonb(customer.metadata === null ? null : JSON.stringify(customer.metadata)),
+            metadata: asJsonb(
+              customer.metadata === null ? null : JSON.stringify(customer.metadata),
+            ),
             created_at: at,
             updated_at: at,
             deleted_at: null,

@@ -98,7 +98,8 @@ export async function ensureEmailIndex(runtime: SqlRuntime): Promise<string | nu
       runtime.db,
     );
     if (rows[0]?.valid) return null;
-    if (rows[0]) await sql`drop index concurrently if exists ${sql.id(EMAIL_INDEX)}`.execute(runtime.db);
+    if (rows[0])
+      await sql`drop index concurrently if exists ${sql.id(EMAIL_INDEX)}`.execute(runtime.db);
     await create.execute(runtime.db);
     return null;
   } catch (error) {
