@@ -9,6 +9,7 @@ export type SameSite = "lax" | "strict" | "none";
 export type CookieSecure = "auto" | "always" | "never";
 export type JwtAlgorithm = "EdDSA" | "HS256";
 export type ResponseWrites = "per-turn" | "immediate";
+export type MedusaVersion = 1 | 2;
 
 /** At most `limit` events per `windowMs` (fixed window). */
 export interface RateLimit {
@@ -32,8 +33,22 @@ export interface Config {
    * otherwise undefined (the connection's default, `public`).
    */
   databaseSchema: string | undefined;
-  /** MEDUSA_DATABASE_URL: customers and addresses in Medusa's own tables (stores/medusa-v1/). */
+  /** MEDUSA_DATABASE_URL: customers and addresses in Medusa's own tables (stores/medusa-v1/, medusa-v2/). */
   medusaDatabaseUrl: string | undefined;
+  /**
+   * Which Medusa's Store API Gatehouse speaks, and whose tables it uses (MEDUSA_VERSION). Resolved:
+   * the explicit value, else 1 standalone; in front of Medusa's database (MEDUSA_DATABASE_URL),
+   * loadConfig's value is provisional: openStores detects the version from that database and
+   * createGatehouse hands the app the config with the detected one.
+   */
+  medusaVersion: MedusaVersion;
+  /** Whether MEDUSA_VERSION was set: an explicit version Medusa's database contradicts refuses to start. */
+  medusaVersionExplicit: boolean;
+  /**
+   * PUBLISHABLE_API_KEYS: the `x-publishable-api-key` values standalone Medusa v2 mode accepts
+   * (empty: any key). In front of Medusa v2's database its own `api_key` table decides.
+   */
+  publishableApiKeys: readonly string[];
   databasePoolSize: number;
   redisUrl: string | undefined;
   redisPrefix: string;
@@ -291,6 +306,32 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const databaseListenUrl = url("DATABASE_LISTEN_URL", ["postgres:", "postgresql:"]);
   const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
   const medusaDatabaseUrl = url("MEDUSA_DATABASE_URL", ["postgres:", "postgresql:"]);
+  const medusaVersionRaw = read("MEDUSA_VERSION");
+  let medusaVersion: MedusaVersion = 1;
+  if (medusaVersionRaw === "2") medusaVersion = 2;
+  else if (medusaVersionRaw !== undefined && medusaVersionRaw !== "1") {
+    problems.push(
+      `MEDUSA_VERSION=${JSON.stringify(medusaVersionRaw)}: expected 1 or 2 (Medusa's major version: ` +
+        "1 for Medusa 1.x's /store/auth API, 2 for Medusa 2.x's /auth/customer/emailpass API)",
+    );
+  }
+  const publishableApiKeys = (read("PUBLISHABLE_API_KEYS") ?? "")
+    .split(",")
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (publishableApiKeys.length > 0) {
+    if (medusaDatabaseUrl !== undefined) {
+      problems.push(
+        "PUBLISHABLE_API_KEYS is set with MEDUSA_DATABASE_URL: in front of Medusa v2's database, " +
+          "its own api_key table holds the publishable keys; unset PUBLISHABLE_API_KEYS",
+      );
+    } else if (medusaVersion !== 2) {
+      problems.push(
+        "PUBLISHABLE_API_KEYS is set but MEDUSA_VERSION is not 2: publishable keys are Medusa v2's; " +
+          "set MEDUSA_VERSION=2, or unset PUBLISHABLE_API_KEYS",
+      );
+    }
+  }
   let storeCors: Array<string | RegExp> = [];
   try {
     storeCors = parseCorsOrigins(read("STORE_CORS") ?? (production ? "" : "http://localhost:8000"));
@@ -486,6 +527,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
         ? GATEHOUSE_SCHEMA
         : undefined,
     medusaDatabaseUrl,
+    medusaVersion,
+    medusaVersionExplicit: medusaVersionRaw !== undefined,
+    publishableApiKeys,
     databasePoolSize: integer("DATABASE_POOL_SIZE", 10, 1, 1000),
     redisUrl,
     redisPrefix: read("REDIS_PREFIX") ?? "gatehouse:",

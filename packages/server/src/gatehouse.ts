@@ -10,6 +10,7 @@ import { systemClock, type Clock } from "./services/clock.js";
 import { CustomerService } from "./services/customers.js";
 import { EventWorker, logSink, webhookSink } from "./services/event-worker.js";
 import { AccountEvents } from "./services/events.js";
+import { MEDUSA_SCRYPT_PARAMETERS, MEDUSA_V2_SCRYPT_PARAMETERS } from "./services/medusa-scrypt.js";
 import { PasswordService } from "./services/passwords.js";
 import { SessionService } from "./services/sessions.js";
 import { ThrottleService } from "./services/throttle.js";
@@ -41,11 +42,13 @@ export interface Gatehouse {
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 export async function createGatehouse(
-  config: Readonly<Config> & { cookieSecret: string; jwtSecret: string },
+  given: Readonly<Config> & { cookieSecret: string; jwtSecret: string },
   logger: FastifyBaseLogger,
   clock: Clock = systemClock,
 ): Promise<Gatehouse> {
-  const stores = await openStores(config, logger);
+  const stores = await openStores(given, logger);
+  // In front of Medusa's database, its version is known only once it is open (open-stores.ts).
+  const config = Object.freeze({ ...given, medusaVersion: stores.medusaVersion });
 
   const events = new AccountEvents(stores.events, clock, logger);
   const { url: webhookUrl, secret: webhookSecret } = config.webhook;
@@ -67,6 +70,7 @@ export async function createGatehouse(
     config.password,
     config.storeName,
     config.medusaDatabaseUrl ? "medusa-scrypt" : "argon2id",
+    config.medusaVersion === 2 ? MEDUSA_V2_SCRYPT_PARAMETERS : MEDUSA_SCRYPT_PARAMETERS,
   );
   const sessions = new SessionService({
     store: stores.sessions,

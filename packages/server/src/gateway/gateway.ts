@@ -1,5 +1,5 @@
 /**
- * The gateway: every `/store/*` request Gatehouse has no route for is forwarded to Medusa v1
+ * The gateway: every `/store/*` request Gatehouse has no route for is forwarded to Medusa (v1 or v2)
  * (@fastify/reply-from over undici), with Gatehouse's identity instead of the client's credentials.
  */
 import { Transform, type Readable } from "node:stream";
@@ -10,7 +10,7 @@ import {
   type FastifyInstance,
   type FastifyRequest,
 } from "fastify";
-import type { MedusaConfig } from "../config.js";
+import type { MedusaConfig, MedusaVersion } from "../config.js";
 import { HttpError, invalidData } from "../errors.js";
 import type { Clock } from "../services/clock.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
@@ -19,6 +19,10 @@ import { MedusaOrders } from "./orders.js";
 
 export interface GatewayOptions {
   medusa: MedusaConfig;
+  /** The Medusa version behind: the claims of the token it receives. */
+  medusaVersion: MedusaVersion;
+  /** Medusa v2: a customer's auth identity id, for the token's `auth_identity_id`. */
+  authIdentityOf: (customerId: string) => Promise<string | null>;
   bodyLimitBytes: number;
   /** Whether the previous hop's X-Forwarded-* are believed (TRUST_PROXY is set). */
   trustedProxy: boolean;
@@ -80,7 +84,12 @@ export async function registerGateway(
   options: GatewayOptions,
 ): Promise<Gateway> {
   const { medusa, bodyLimitBytes, identity, trustedProxy } = options;
-  const tokens = new MedusaTokens(medusa.jwtSecret, options.clock);
+  const tokens = new MedusaTokens(
+    medusa.jwtSecret,
+    options.clock,
+    options.medusaVersion,
+    options.authIdentityOf,
+  );
   const orders = new MedusaOrders(medusa, tokens, options.clock, options.logger);
   /** The customer a forwarded change was made for: their orders are forgotten once it is answered. */
   const changedBy = new WeakMap<FastifyRequest, string>();

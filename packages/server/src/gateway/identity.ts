@@ -1,9 +1,13 @@
 /**
  * Who a forwarded request acts for, and the token that tells Medusa: Gatehouse's own credentials
- * (cookie session, then bearer token) decide; Medusa gets a fresh HS256 token signed with its secret.
+ * (cookie session, then bearer token) decide; Medusa gets a fresh HS256 token signed with its secret,
+ * in the claims of its version. Credentials that name no live session (expired, revoked, forged)
+ * make the request a guest's: forwarded without a token, never refused.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SignJWT } from "jose";
+import type { MedusaVersion } from "../config.js";
+import { BoundedMap } from "../runtime/bounded-map.js";
 import type { Clock } from "../services/clock.js";
 
 /** The seam to Gatehouse's authentication: the customer a live session or token names, or null. */
@@ -29,23 +33,56 @@ export function identityFrom(fastify: FastifyInstance): GatewayIdentity {
  */
 export const MEDUSA_TOKEN_TTL_SECONDS = 60;
 
-/** Tokens in the shape Medusa's `store-bearer` strategy accepts: `{customer_id, domain: "store"}`, HS256. */
+/** Customers whose auth identity is remembered (a link, once made, never changes). */
+const MAX_IDENTITIES = 10_000;
+
+/**
+ * Tokens in the shape Medusa accepts, HS256 with its secret. Medusa v1's `store-bearer` strategy:
+ * `{customer_id, domain: "store"}`. Medusa v2's authenticate middleware: the claims of its own
+ * login tokens (`actor_id`, `actor_type`, `auth_identity_id`, `app_metadata.customer_id`,
+ * `auth_provider`); its store routes read only `actor_id` and `actor_type`.
+ */
 export class MedusaTokens {
   private readonly key: Uint8Array;
+  private readonly identities = new BoundedMap<string, string>(MAX_IDENTITIES);
 
   constructor(
     secret: string,
     private readonly clock: Clock,
+    private readonly version: MedusaVersion = 1,
+    /** Medusa v2: the customer's auth identity (`authid_…`), or null if it has none. */
+    private readonly authIdentityOf: (customerId: string) => Promise<string | null> = async () =>
+      null,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
-  mint(customerId: string): Promise<string> {
+  async mint(customerId: string): Promise<string> {
     const now = Math.floor(this.clock.now() / 1000);
-    return new SignJWT({ customer_id: customerId, domain: "store" })
+    const claims =
+      this.version === 1
+        ? { customer_id: customerId, domain: "store" }
+        : {
+            actor_id: customerId,
+            actor_type: "customer",
+            auth_identity_id: await this.authIdentity(customerId),
+            auth_provider: "emailpass",
+            app_metadata: { customer_id: customerId },
+            user_metadata: {},
+          };
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuedAt(now)
       .setExpirationTime(now + MEDUSA_TOKEN_TTL_SECONDS)
       .sign(this.key);
+  }
+
+  /** Medusa does not look the identity up on store routes: "" when the customer has none. */
+  private async authIdentity(customerId: string): Promise<string> {
+    const known = this.identities.get(customerId);
+    if (known !== undefined) return known;
+    const found = await this.authIdentityOf(customerId);
+    if (found !== null) this.identities.set(customerId, found);
+    return found ?? "";
   }
 }

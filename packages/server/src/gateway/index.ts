@@ -1,4 +1,4 @@
-/** The gateway in front of Medusa v1, registered by buildApp when MEDUSA_BACKEND_URL is set. */
+/** The gateway in front of Medusa (v1 or v2), registered by buildApp when MEDUSA_BACKEND_URL is set. */
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../http/context.js";
 import { registerGateway } from "./gateway.js";
@@ -16,6 +16,9 @@ export async function withMedusa(
   if (!config.medusa) return context;
   const gateway = await registerGateway(fastify, {
     medusa: config.medusa,
+    medusaVersion: config.medusaVersion,
+    authIdentityOf: async (customerId) =>
+      (await stores.identities.findByCustomer(customerId))?.id ?? null,
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxy: config.trustProxy !== false,
     identity: identityFrom(fastify),

@@ -1,6 +1,6 @@
 /**
- * Password hashes in Medusa v1's format (`scrypt-kdf` 2.0.1: base64 of a 96-byte buffer; see the
- * wire contract §5): verified always; written in front of Medusa, with strong parameters, so that
+ * Password hashes in Medusa's format (`scrypt-kdf` 2.0.1: base64 of a 96-byte buffer; see the
+ * wire contract §5; Medusa v2's emailpass provider uses the same): verified always; written in front of Medusa, with strong parameters, so that
  * Medusa itself still verifies them (its verifier reads the parameters from the hash).
  */
 import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
@@ -25,6 +25,14 @@ export interface ScryptParameters {
  * Medusa's own, N = 2 (logN 1), costs nothing to crack.
  */
 export const MEDUSA_SCRYPT_PARAMETERS: ScryptParameters = { logN: 15, r: 8, p: 3 };
+
+/**
+ * In front of Medusa v2: its own emailpass parameters (`hashConfig`'s default), so that a hash
+ * Gatehouse writes is the one Medusa v2 would write, and Medusa's own hashes are not rewritten at
+ * every customer's first login through Gatehouse. (Medusa v2 reads the parameters from the hash,
+ * as v1 did: stronger ones would verify too.)
+ */
+export const MEDUSA_V2_SCRYPT_PARAMETERS: ScryptParameters = { logN: 15, r: 8, p: 1 };
 
 function parameters(stored: string): ScryptParameters | null {
   const buffer = Buffer.from(stored, "base64");

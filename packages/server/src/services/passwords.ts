@@ -27,6 +27,7 @@ import {
   isAtLeast,
   isMedusaScryptHash,
   verifyMedusaScrypt,
+  type ScryptParameters,
 } from "./medusa-scrypt.js";
 import { passwordProblem, type PasswordContext } from "./password-policy.js";
 
@@ -59,6 +60,8 @@ export class PasswordService {
     /** A word new passwords must not be made of. */
     private readonly storeName?: string,
     private readonly format: HashFormat = "argon2id",
+    /** The scrypt parameters of new hashes in Medusa's format (its version's, medusa-scrypt.ts). */
+    private readonly scrypt: ScryptParameters = MEDUSA_SCRYPT_PARAMETERS,
   ) {
     const { memoryKib, iterations, parallelism } = config.argon2;
     this.options = {
@@ -75,7 +78,9 @@ export class PasswordService {
    * matches), or in Medusa's format the password exactly as typed, as Medusa hashes it.
    */
   hash(password: string): Promise<string> {
-    if (this.format === "medusa-scrypt") return this.run(() => hashMedusaScrypt(password));
+    if (this.format === "medusa-scrypt") {
+      return this.run(() => hashMedusaScrypt(password, this.scrypt));
+    }
     return this.run(() => hashArgon2(password.normalize("NFC"), this.options));
   }
 
@@ -87,7 +92,7 @@ export class PasswordService {
       return { ok, needsRehash: ok && (this.format !== "argon2id" || this.isWeaker(stored)) };
     }
     if (stored !== null && isMedusaScryptHash(stored)) {
-      const strong = isAtLeast(stored, MEDUSA_SCRYPT_PARAMETERS);
+      const strong = isAtLeast(stored, this.scrypt);
       // Medusa hashed the password exactly as typed, without normalization.
       const check = () => verifyMedusaScrypt(stored, password).catch(() => false);
       // Medusa's own scrypt (N = 2) costs nothing: not queued nor timed, and a failure pays a

@@ -1,11 +1,12 @@
 /**
  * Opens every store the configuration asks for: the SQL database always (SQLite or PostgreSQL),
- * Redis for sessions and rate-limit counters when REDIS_URL is set, and the read cache in front
- * unless READ_CACHE=off.
+ * Redis for sessions and rate-limit counters when REDIS_URL is set, Medusa's own database (v1 or
+ * v2, detected) for customers when MEDUSA_DATABASE_URL is set, and the read cache in front unless
+ * READ_CACHE=off.
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
-import type { Config } from "../config.js";
+import type { Config, MedusaVersion } from "../config.js";
 import { allFeeds, type Warn } from "./cache/change-feed.js";
 import { ReadCache } from "./cache/read-cache.js";
 import { trackSessionChanges } from "./cache/redis-tracking-feed.js";
@@ -15,8 +16,10 @@ import { RedisSessionStore } from "./redis/session-store.js";
 import { RedisThrottleStore } from "./redis/throttle-store.js";
 import { createSqlStores } from "./sql/index.js";
 import type { MedusaV1Stores } from "./medusa-v1/open.js";
+import type { MedusaV2Stores } from "./medusa-v2/open.js";
+import { detectMedusaVersion } from "./medusa-version.js";
 import { migrateToLatest, openSqlRuntime, type SqlRuntime } from "./sql/runtime.js";
-import type { Stores } from "./types.js";
+import type { PublishableKeys, Stores } from "./types.js";
 
 /** Thrown when a backend cannot be reached at start; the message names it and what to check. */
 export class BackendUnavailableError extends Error {}
@@ -120,35 +123,63 @@ function withReadCache(
   };
 }
 
-/** Medusa v1's database, its tables checked, or a BackendUnavailableError saying what is wrong. */
-async function openMedusaV1(url: string, poolSize: number): Promise<MedusaV1Stores> {
+/** Medusa's database as the stores of its version open it. */
+type MedusaStores = { version: 1; stores: MedusaV1Stores } | { version: 2; stores: MedusaV2Stores };
+
+/**
+ * Medusa's database: its version detected from its tables (an explicit MEDUSA_VERSION must agree),
+ * its tables checked, or a BackendUnavailableError saying what is wrong.
+ */
+async function openMedusa(config: Readonly<Config>, url: string): Promise<MedusaStores> {
   const { medusaV1Stores, medusaV1Problem } = await import("./medusa-v1/open.js");
-  const medusa = medusaV1Stores(url, poolSize);
+  const v1 = medusaV1Stores(url, config.databasePoolSize);
+  const { runtime } = v1;
+  let opened: MedusaStores | undefined;
   let problem: string | null;
   try {
-    problem = await medusaV1Problem(medusa.runtime);
+    const detected = await detectMedusaVersion(runtime);
+    const version = detected?.version ?? config.medusaVersion;
+    if (detected && config.medusaVersionExplicit && detected.version !== config.medusaVersion) {
+      problem =
+        `MEDUSA_VERSION=${config.medusaVersion} but it is a Medusa v${detected.version} database ` +
+        `(it has ${detected.evidence.join(", ")}). Set MEDUSA_VERSION=${detected.version}, or ` +
+        "leave it unset to use the version of the database";
+    } else if (version === 1) {
+      problem = await medusaV1Problem(runtime);
+      opened = { version: 1, stores: v1 };
+    } else {
+      const { medusaV2Problem, ensureEmailIndex, medusaV2Stores } =
+        await import("./medusa-v2/open.js");
+      problem = (await medusaV2Problem(runtime)) ?? (await ensureEmailIndex(runtime));
+      opened = { version: 2, stores: medusaV2Stores(runtime) };
+    }
   } catch (error) {
     problem =
       `cannot reach it: ${(error as Error).message}. ` +
       "Check that it is running and that the URL, user and password are right";
   }
-  if (problem !== null) {
-    await medusa.runtime.close();
+  if (problem !== null || !opened) {
+    await runtime.close();
     throw new BackendUnavailableError(`MEDUSA_DATABASE_URL (${redactUrl(url)}): ${problem}.`);
   }
-  return medusa;
+  return opened;
 }
 
-/** Customers and addresses in Medusa's own tables; everything else stays in Gatehouse's. */
-function withMedusaV1(sql: Stores, medusa: MedusaV1Stores): Stores {
+/** Customers and addresses (in v2 also identities and publishable keys) in Medusa's own tables. */
+function withMedusa(sql: Stores, medusa: MedusaStores): Stores {
+  const { stores } = medusa;
   return {
     ...sql,
-    customers: medusa.customers,
-    addresses: medusa.addresses,
+    customers: stores.customers,
+    addresses: stores.addresses,
+    ...(medusa.version === 2 && {
+      identities: medusa.stores.identities,
+      publishableKeys: medusa.stores.publishableKeys,
+    }),
     async ping() {
       const [checks, medusaDatabase] = await Promise.all([
         sql.ping(),
-        medusa.runtime.ping().then(
+        stores.runtime.ping().then(
           () => "ok" as const,
           (error: Error) => error,
         ),
@@ -157,15 +188,27 @@ function withMedusaV1(sql: Stores, medusa: MedusaV1Stores): Stores {
     },
     async close() {
       await sql.close();
-      await medusa.runtime.close();
+      await stores.runtime.close();
     },
   };
+}
+
+/** The stores, and the Medusa version they serve (detected from Medusa's database in front of it). */
+export type OpenedStores = Stores & { medusaVersion: MedusaVersion };
+
+/**
+ * Standalone publishable keys (Medusa v2 mode without Medusa's database): PUBLISHABLE_API_KEYS
+ * lists the accepted ones; unset, any key is accepted (the header is still required).
+ */
+function listedKeys(keys: readonly string[]): PublishableKeys {
+  const accepted = new Set(keys);
+  return { isValid: async (key) => accepted.size === 0 || accepted.has(key) };
 }
 
 export async function openStores(
   config: Readonly<Config>,
   log: FastifyBaseLogger,
-): Promise<Stores> {
+): Promise<OpenedStores> {
   const runtime = await openSqlRuntime(config);
   try {
     const applied = await migrateToLatest(runtime.db);
@@ -187,27 +230,32 @@ export async function openStores(
       throw error;
     }
   }
-  let medusa: MedusaV1Stores | undefined;
+  let medusa: MedusaStores | undefined;
   if (config.medusaDatabaseUrl) {
     try {
-      medusa = await openMedusaV1(config.medusaDatabaseUrl, config.databasePoolSize);
+      medusa = await openMedusa(config, config.medusaDatabaseUrl);
     } catch (error) {
       redis?.disconnect();
       await runtime.close();
       throw error;
     }
   }
-  const sql = createSqlStores(runtime);
-  const own = medusa ? withMedusaV1(sql, medusa) : sql;
+  const medusaVersion = medusa?.version ?? config.medusaVersion;
+  const sql = {
+    ...createSqlStores(runtime),
+    publishableKeys: listedKeys(config.publishableApiKeys),
+  };
+  const own = medusa ? withMedusa(sql, medusa) : sql;
   const stores = redis ? withRedis(own, redis, (await import("ioredis")).ReplyError, config) : own;
-  if (!config.readCache) return stores;
+  if (!config.readCache) return { ...stores, medusaVersion };
   const warnOnce10s = warnAtMostEvery10s(log);
   const warn: Warn = (message, error) => warnOnce10s({ err: error }, message);
-  return withReadCache(
+  const cached = withReadCache(
     stores,
     runtime,
     redis && { client: redis, prefix: config.redisPrefix },
     medusa !== undefined,
     warn,
   );
+  return { ...cached, medusaVersion };
 }

@@ -266,13 +266,21 @@ for (const layout of ["own database", "Medusa's database, schema gatehouse"] as 
 }
 
 describe("a MEDUSA_DATABASE_URL Gatehouse cannot use refuses to start, saying why", () => {
-  for (const [what, prepare, expected] of [
-    ["a database without Medusa's tables", async () => {}, /no table "customer"/],
+  const v2Tables = (db: pg.Client) =>
+    db.query("CREATE TABLE customer (id text); CREATE TABLE customer_address (id text)");
+  for (const [what, prepare, expected, env] of [
+    ["a database without Medusa's tables", async () => {}, /no table "customer"/, {}],
     [
-      "a Medusa v2 database",
-      (db: pg.Client) =>
-        db.query("CREATE TABLE customer (id text); CREATE TABLE customer_address (id text)"),
-      /Medusa v2 database/,
+      "a Medusa v2 database with MEDUSA_VERSION=1",
+      v2Tables,
+      /MEDUSA_VERSION=1 but it is a Medusa v2 database \(it has customer_address\)/,
+      { MEDUSA_VERSION: "1" },
+    ],
+    [
+      "a Medusa v2 database lacking columns",
+      v2Tables,
+      /no table "auth_identity".*a Medusa 2\.x version\?/,
+      {},
     ],
   ] as const) {
     it(what, async () => {
@@ -285,7 +293,10 @@ describe("a MEDUSA_DATABASE_URL Gatehouse cannot use refuses to start, saying wh
         await db.connect();
         await prepare(db);
         await db.end();
-        const { code, stderr } = await startAndExit({ MEDUSA_DATABASE_URL: url.toString() });
+        const { code, stderr } = await startAndExit({
+          MEDUSA_DATABASE_URL: url.toString(),
+          ...env,
+        });
         assert.equal(code, 1);
         assert.match(stderr, /MEDUSA_DATABASE_URL/);
         assert.match(stderr, expected);

@@ -16,23 +16,16 @@ const REQUIRED: Record<string, readonly string[]> = {
   address: ADDRESS_V1_FIELDS,
 };
 
-/** Tables only Medusa v2 has: a v2 database is refused with a message saying so. */
-const MEDUSA_V2_TABLES = ["customer_address", "auth_identity", "provider_identity"];
-
 /** Why the database is not a Medusa v1 database Gatehouse can use, or null when it is. */
 export async function medusaV1Problem(runtime: SqlRuntime): Promise<string | null> {
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
     where table_schema = current_schema()
-      and table_name in ('customer', 'address', ${sql.join(MEDUSA_V2_TABLES)})`.execute(runtime.db);
+      and table_name in ('customer', 'address')`.execute(runtime.db);
   const found = new Map<string, Set<string>>();
   for (const { table_name, column_name } of rows) {
     if (!found.has(table_name)) found.set(table_name, new Set());
     found.get(table_name)!.add(column_name);
-  }
-  const v2 = MEDUSA_V2_TABLES.filter((table) => found.has(table));
-  if (v2.length > 0) {
-    return `it is a Medusa v2 database (it has ${v2.join(", ")}); Gatehouse fronts Medusa v1 (1.x) databases`;
   }
   const problems: string[] = [];
   for (const [table, columns] of Object.entries(REQUIRED)) {

@@ -1,8 +1,8 @@
 /**
  * The store contract suite: the promises written on stores/types.ts, checked directly against
  * each backend's implementation (SQLite, PostgreSQL, PostgreSQL + Redis), and against the
- * customer and address stores over Medusa v1's own tables when the run has a Medusa
- * (scripts/test.mjs starts one for the gateway tests).
+ * customer and address stores over Medusa v1's and Medusa v2's own tables when the run has them
+ * (scripts/test.mjs starts them for the gateway tests).
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -22,10 +22,16 @@ const id = (prefix: string) =>
   `${prefix}_CONTRACT${String(Date.now())}${String(seq++).padStart(6, "0")}`;
 
 const medusaDatabaseUrl = process.env.GATEHOUSE_TEST_MEDUSA_DATABASE_URL;
+const medusaV2DatabaseUrl = process.env.GATEHOUSE_TEST_MEDUSA_V2_DATABASE_URL;
 contracts("store contracts", {});
 if (medusaDatabaseUrl) {
   contracts("store contracts, customers in Medusa's tables", {
     MEDUSA_DATABASE_URL: medusaDatabaseUrl,
+  });
+}
+if (medusaV2DatabaseUrl) {
+  contracts("store contracts, customers in Medusa v2's tables", {
+    MEDUSA_DATABASE_URL: medusaV2DatabaseUrl,
   });
 }
 

@@ -1,0 +1,25 @@
+/**
+ * Which Medusa a database belongs to, from its tables: Medusa v2 has `customer_address`,
+ * `auth_identity` and `provider_identity`; Medusa v1 has `customer` and `address` and none of them.
+ */
+import { sql } from "kysely";
+import type { MedusaVersion } from "../config.js";
+import type { SqlRuntime } from "./sql/runtime.js";
+
+const V2_TABLES = ["customer_address", "auth_identity", "provider_identity"];
+const V1_TABLES = ["customer", "address"];
+
+/** The version, with the tables that tell it; null when the database has neither's tables. */
+export async function detectMedusaVersion(
+  runtime: SqlRuntime,
+): Promise<{ version: MedusaVersion; evidence: string[] } | null> {
+  const { rows } = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = current_schema()
+      and table_name in (${sql.join([...V1_TABLES, ...V2_TABLES])})`.execute(runtime.db);
+  const tables = new Set(rows.map((row) => row.table_name));
+  const v2 = V2_TABLES.filter((table) => tables.has(table));
+  if (v2.length > 0) return { version: 2, evidence: v2 };
+  if (V1_TABLES.every((table) => tables.has(table))) return { version: 1, evidence: V1_TABLES };
+  return null;
+}
