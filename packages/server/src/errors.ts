@@ -15,7 +15,8 @@ export type ErrorType =
 
 export interface ErrorBody {
   code?: string;
-  type: ErrorType;
+  /** Absent only in Medusa v2's authentication failure, `{"message": "Unauthorized"}`. */
+  type?: ErrorType;
   message: string;
 }
 
@@ -27,12 +28,15 @@ export class HttpError extends Error {
     readonly code?: string,
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers?: Record<string, string>,
+    /** Only the message in the body (Medusa v2's authentication failures). */
+    readonly bare = false,
   ) {
     super(message);
     this.name = "HttpError";
   }
 
   toJSON(): ErrorBody {
+    if (this.bare) return { message: this.message };
     return this.code === undefined
       ? { type: this.type, message: this.message }
       : { code: this.code, type: this.type, message: this.message };
@@ -44,6 +48,12 @@ export const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : 
 
 export const invalidData = (message: string) => new HttpError(400, "invalid_data", message);
 export const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
+/**
+ * Medusa v2's one answer to every authentication failure, `{"message": "Unauthorized"}`
+ * (authenticate-middleware.js); storefronts and the js-sdk see exactly that.
+ */
+export const v2Unauthorized = () =>
+  new HttpError(401, "unauthorized", "Unauthorized", undefined, undefined, true);
 export const forbidden = (message: string) => new HttpError(403, "not_allowed", message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
 export const duplicate = (message: string) =>

@@ -120,6 +120,7 @@ export async function createGatehouse(
       throttle,
       freshSessionAgeMs: config.session.freshAgeMs,
       oldPasswordMaxLength: config.password.loginMaxLength,
+      api: config.medusaVersion,
     }),
     identities: new IdentityService({
       identities: stores.identities,

@@ -99,10 +99,21 @@ export function serializedOnce(): (reply: FastifyReply, body: object) => Fastify
   };
 }
 
+/** (v2) An address with v2's fields (its name and default flags). */
+export const presentAddressV2 = presentedOnce((address: Address) => ({
+  ...address,
+  created_at: iso(address.created_at),
+  updated_at: iso(address.updated_at),
+  deleted_at: isoOrNull(address.deleted_at),
+}));
+
 /** (v2) `{customer}` with its address book as `addresses` (v2 has no separate billing address). */
 export const presentCustomerV2 = presentedOnce((view: CustomerWithAddresses) => ({
   customer: frozen({
-    ...presentCustomer(view.customer),
-    addresses: frozen(view.shippingAddresses.map(presentAddress)),
+    ...view.customer,
+    created_at: iso(view.customer.created_at),
+    updated_at: iso(view.customer.updated_at),
+    deleted_at: isoOrNull(view.customer.deleted_at),
+    addresses: frozen(view.shippingAddresses.map(presentAddressV2)),
   }),
 }));

@@ -61,9 +61,7 @@ function describe(schema: FieldSchema, value: unknown, prefix: string): string[]
   if (schema.additionalProperties === false) {
     const unknown = Object.keys(value).filter((key) => !Object.hasOwn(properties, key));
     if (unknown.length > 0) {
-      problems.push(
-        `Unrecognized fields: ${unknown.map((key) => `'${prefix}${key}'`).join(", ")}`,
-      );
+      problems.push(`Unrecognized fields: ${unknown.map((key) => `'${prefix}${key}'`).join(", ")}`);
     }
   }
   const required = new Set(schema.required ?? []);

@@ -91,7 +91,11 @@ export const ADDRESS_METADATA_LIMITS: MetadataLimits = { maxBytes: 4_096, maxKey
 export const ADDRESS_BOOK_LIMIT = 50;
 
 /** Merges `update` into the stored metadata, refusing a result beyond `limits`. */
-export function boundedMerge(update: Metadata, field: string, limits: MetadataLimits): MetadataMerge {
+export function boundedMerge(
+  update: Metadata,
+  field: string,
+  limits: MetadataLimits,
+): MetadataMerge {
   return (stored) => {
     const merged = mergeMetadata(stored, update);
     const keys = Object.keys(merged).length;
@@ -126,6 +130,8 @@ export interface CustomerServiceDeps {
   freshSessionAgeMs: number;
   /** Longest old_password accepted (the login rule). */
   oldPasswordMaxLength: number;
+  /** The Medusa API spoken (MEDUSA_VERSION): v2's address ids are `cuaddr_…`. */
+  api: 1 | 2;
 }
 
 export class CustomerService {
@@ -417,7 +423,7 @@ export class CustomerService {
   private newAddress(fields: AddressFields, now: number, field: string): Address {
     const { metadata, ...normalized } = normalizeAddress(fields, field);
     return {
-      id: newId("addr"),
+      id: newId(this.deps.api === 2 ? "cuaddr" : "addr"),
       created_at: now,
       updated_at: now,
       deleted_at: null,

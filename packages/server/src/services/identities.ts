@@ -4,7 +4,7 @@
  * customer's token all name the identity (`auth_identity_id`).
  */
 import type { AuthIdentity, Customer, Metadata, Session } from "../domain.js";
-import { HttpError, duplicate, invalidData, unauthorized } from "../errors.js";
+import { duplicate, HttpError, invalidData, unauthorized, v2Unauthorized } from "../errors.js";
 import type { CustomerStore, IdentityStore } from "../stores/types.js";
 import type { AuthService } from "./auth.js";
 import type { Clock } from "./clock.js";
@@ -148,7 +148,7 @@ export class IdentityService {
    */
   async createCustomer(identityId: string, profile: NewCustomerProfile): Promise<Customer> {
     const identity = await this.deps.identities.findById(identityId);
-    if (!identity) throw unauthorized("Unauthorized");
+    if (!identity) throw v2Unauthorized();
     if (identity.customer_id !== null) throw duplicate(V2_MESSAGES.customerExists);
     const email = normalizeEmail(identity.email);
     if (profile.email != null && normalizeEmail(profile.email) !== email) {
@@ -170,7 +170,7 @@ export class IdentityService {
       metadata,
       created_at: this.deps.clock.now(),
     });
-    if (created === null) throw unauthorized("Unauthorized");
+    if (created === null) throw v2Unauthorized();
     if (created === "linked" || created === "duplicate") {
       throw duplicate(V2_MESSAGES.customerExists);
     }
@@ -197,17 +197,17 @@ export class IdentityService {
     const { session, registration } = credentials;
     if (session?.kind === "bearer") {
       const rotated = await this.deps.sessions.rotate(session);
-      if (!rotated) throw unauthorized("Unauthorized");
+      if (!rotated) throw v2Unauthorized();
       return this.tokenFor(rotated);
     }
     let customerId = session?.customer_id ?? null;
     if (!session && registration !== null) {
       const identity = await this.deps.identities.findById(registration);
-      if (!identity) throw unauthorized("Unauthorized");
+      if (!identity) throw v2Unauthorized();
       if (identity.customer_id === null) return this.deps.tokens.signRegistration(identity);
       customerId = identity.customer_id;
     }
-    if (customerId === null) throw unauthorized("Unauthorized");
+    if (customerId === null) throw v2Unauthorized();
     const started = await this.deps.sessions.create(
       customerId,
       "bearer",

@@ -231,10 +231,7 @@ export class TokenService {
       );
       const verified = this.deps.api === 1 ? v1Claims(payload) : v2Claims(payload);
       if (verified && key && payload.exp !== undefined) {
-        this.verified.set(
-          token,
-          Object.freeze({ verified, expiresAt: payload.exp * 1000, key }),
-        );
+        this.verified.set(token, Object.freeze({ verified, expiresAt: payload.exp * 1000, key }));
       }
       return verified;
     } catch {

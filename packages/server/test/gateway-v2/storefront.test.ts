@@ -29,5 +29,5 @@ describeV2Scenarios(
       commerce: true,
     });
   },
-  { skip: medusaV2Skip, todo: "v2 routes land in integration" },
+  { skip: medusaV2Skip },
 );

@@ -14,10 +14,7 @@ describe("Medusa v2's Store Auth API, standalone", () => {
   const app = useServer({
     env: { MEDUSA_VERSION: "2", PUBLISHABLE_API_KEYS: PUBLISHABLE_KEY },
   });
-  describeV2Scenarios(
-    "the v2 scenarios",
-    "gatehouse",
-    () => gatehouseTarget(app.server, { publishableKey: PUBLISHABLE_KEY, commerce: false }),
-    { todo: "v2 routes land in integration" },
+  describeV2Scenarios("the v2 scenarios", "gatehouse", () =>
+    gatehouseTarget(app.server, { publishableKey: PUBLISHABLE_KEY, commerce: false }),
   );
 });

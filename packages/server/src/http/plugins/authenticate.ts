@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Config } from "../../config.js";
 import type { Session } from "../../domain.js";
-import { forbidden, unauthorized } from "../../errors.js";
+import { forbidden, unauthorized, v2Unauthorized } from "../../errors.js";
 import type { SessionService } from "../../services/sessions.js";
 import type { TokenService } from "../../services/tokens.js";
 import { bearerToken } from "../authorization.js";
@@ -81,9 +81,6 @@ export function isAllowedOrigin(storeCors: Config["storeCors"], origin: string):
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** Medusa v2's answer to any request its authentication refuses. */
-export const V2_UNAUTHORIZED = "Unauthorized";
 
 function parseUrl(text: string): URL | null {
   try {
@@ -183,7 +180,7 @@ export const authentication = fp<AuthenticationOptions>(
       if (!found.customerId || !found.session) {
         if (found.staleCookie) reply.clearSessionCookie();
         // Medusa v2 answers every authentication failure alike; storefronts match on it.
-        if (config.medusaVersion === 2) throw unauthorized(V2_UNAUTHORIZED);
+        if (config.medusaVersion === 2) throw v2Unauthorized();
         throw unauthorized(
           found.staleCookie
             ? "The session has expired or was revoked; log in again"

@@ -69,9 +69,12 @@ export const CustomerScalars = Type.Object(customerScalars);
 export const ErrorBody = Type.Object(
   {
     code: Type.Optional(Type.String()),
-    type: Type.String({
-      description: "Medusa's error type: invalid_data, unauthorized, not_found, …",
-    }),
+    type: Type.Optional(
+      Type.String({
+        description:
+          "Medusa's error type: invalid_data, unauthorized, not_found, … (absent only in Medusa v2's 401 {message: \"Unauthorized\"})",
+      }),
+    ),
     message: Type.String(),
   },
   {

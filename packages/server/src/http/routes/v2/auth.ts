@@ -4,8 +4,7 @@ import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
 import { decodeJwt } from "jose";
 import type { AppContext } from "../../context.js";
-import { HttpError, unauthorized } from "../../../errors.js";
-import { V2_UNAUTHORIZED } from "../../plugins/authenticate.js";
+import { HttpError, unauthorized, v2Unauthorized } from "../../../errors.js";
 import { bearerToken } from "../../authorization.js";
 import { errors } from "../../schemas/responses.js";
 import {
@@ -64,7 +63,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [],
         summary: "Register an identity (email and password) and get a registration token",
         description:
-          "The token (`actor_id: \"\"`) can create the customer with POST /store/customers. The password policy applies (400).",
+          'The token (`actor_id: ""`) can create the customer with POST /store/customers. The password policy applies (400).',
         params: ActorParams,
         body: EmailPassBody,
         response: { 200: TokenResponse, ...errors(400, 401, 429) },
@@ -151,7 +150,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const found = request.credentials!;
       const token = bearerToken(request.headers.authorization ?? "");
       const bearer = found.bearerSession;
-      if (!bearer || token === null) throw unauthorized(V2_UNAUTHORIZED);
+      if (!bearer || token === null) throw v2Unauthorized();
       await reply.startCookieSession(() =>
         services.sessions.create(bearer.customer_id, "cookie", request.headers["user-agent"]),
       );
@@ -177,7 +176,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const found = request.credentials!;
       const ended = [found.cookieSession, found.bearerSession].filter((session) => session);
       if (request.sessionCookie !== undefined) reply.clearSessionCookie();
-      if (ended.length === 0) throw unauthorized(V2_UNAUTHORIZED);
+      if (ended.length === 0) throw v2Unauthorized();
       for (const session of ended) await services.sessions.revoke(session!.id);
       return { success: true };
     },
@@ -199,7 +198,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
     },
     async (request) => {
       const found = request.credentials!;
-      if (!found.session && found.registration === null) throw unauthorized(V2_UNAUTHORIZED);
+      if (!found.session && found.registration === null) throw v2Unauthorized();
       return {
         token: await identities.refresh(found, request.headers["user-agent"]),
       };

@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
 import type { AppContext } from "../../context.js";
-import { invalidData, notFound, unauthorized } from "../../../errors.js";
-import { signedIn, V2_UNAUTHORIZED } from "../../plugins/authenticate.js";
-import { presentAddress, presentCustomerV2, serializedOnce } from "../../presenters.js";
+import { invalidData, notFound, unauthorized, v2Unauthorized } from "../../../errors.js";
+import { signedIn } from "../../plugins/authenticate.js";
+import { presentAddressV2, presentCustomerV2, serializedOnce } from "../../presenters.js";
 import { errors } from "../../schemas/responses.js";
 import {
   AddressBody,
@@ -54,7 +54,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
     async (request) => {
       const found = request.credentials!;
       if (found.session) throw invalidData(V2_MESSAGES.alreadyCustomer);
-      if (found.registration === null) throw unauthorized(V2_UNAUTHORIZED);
+      if (found.registration === null) throw v2Unauthorized();
       const customer = await identities.createCustomer(found.registration, request.body);
       return view(customer.id);
     },
@@ -125,7 +125,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
       const limit = Number(request.query.limit ?? DEFAULT_LIMIT);
       const all = (await customers.view(customerId)).shippingAddresses;
       return {
-        addresses: all.slice(offset, offset + limit).map(presentAddress),
+        addresses: all.slice(offset, offset + limit).map(presentAddressV2),
         count: all.length,
         offset,
         limit,
@@ -171,7 +171,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
     async (request) => {
       const { customerId } = signedIn(request);
       return {
-        address: presentAddress(await ownAddress(customerId, request.params.address_id)),
+        address: presentAddressV2(await ownAddress(customerId, request.params.address_id)),
       };
     },
   );
@@ -194,9 +194,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
       const { customerId } = signedIn(request);
       const { address_id: addressId } = request.params;
       await ownAddress(customerId, addressId);
-      return presentCustomerV2(
-        await customers.updateAddress(customerId, addressId, request.body),
-      );
+      return presentCustomerV2(await customers.updateAddress(customerId, addressId, request.body));
     },
   );
 
