@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 
 /**
  * Medusa v2's fields and its auth identities: customer.company_name; address.address_name and
@@ -21,6 +21,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       .alterTable("address")
       .addColumn(flag, "boolean", (c) => c.notNull().defaultTo(false))
       .execute();
+    // One live default of each kind per customer, as Medusa v2's own index: the address store
+    // keeps it (under the customer's lock); the database refuses a write that would not.
+    await db.schema
+      .createIndex(`address_${flag}_unique`)
+      .on("address")
+      .column("customer_id")
+      .unique()
+      .where(sql.ref(flag), "=", sql.lit(true))
+      .where(sql.ref("deleted_at"), "is", null)
+      .execute();
   }
   await db.schema
     .alterTable("session")
@@ -41,6 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("auth_identity").execute();
+  for (const flag of ["is_default_shipping", "is_default_billing"]) {
+    await db.schema.dropIndex(`address_${flag}_unique`).execute();
+  }
   const columns = [
     ["session", "token_version"],
     ["address", "is_default_billing"],
@@ -48,7 +61,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     ["address", "address_name"],
     ["customer", "company_name"],
   ] as const;
-  // SQLite (3.35+) drops a column in place, as PostgreSQL does: nothing indexes these columns.
+  // SQLite (3.35+) drops a column in place, as PostgreSQL does, once no index names it.
   for (const [table, column] of columns) {
     await db.schema.alterTable(table).dropColumn(column).execute();
   }

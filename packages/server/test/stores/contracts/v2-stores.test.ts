@@ -108,6 +108,30 @@ function contracts(name: string, env: Record<string, string>) {
       created_at: Date.now(),
     });
 
+    describe("customers: v2's fields", () => {
+      it("create keeps the given metadata and company_name (null in Medusa v1's tables); update sets company_name", async () => {
+        const created = await stores.customers.create({
+          ...profile(email()),
+          has_account: true,
+          password_hash: "$argon2id$placeholder",
+        });
+        assert.ok(created);
+        assert.deepEqual(created.metadata, { source: "v2" });
+        assert.equal(created.company_name, inMedusaV1 ? null : "Analytical Engines");
+        await nextTurn();
+        assert.deepEqual(await other.customers.findById(created.id), created);
+        const updated = await other.customers.update(created.id, {
+          company_name: "Difference Engines",
+          updated_at: Date.now(),
+        });
+        assert.ok(typeof updated === "object" && updated !== null);
+        assert.equal(updated.company_name, inMedusaV1 ? null : "Difference Engines");
+        await nextTurn();
+        const view = await stores.customers.findWithAddresses(created.id);
+        assert.equal(view?.customer.company_name, updated.company_name);
+      });
+    });
+
     describe("identities", { skip: inMedusaV1 && "Medusa v1 has no auth identities" }, () => {
       it("create: one success out of a burst of one email in different cases; found case-insensitively", async () => {
         const base = email();
