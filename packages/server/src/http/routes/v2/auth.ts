@@ -249,7 +249,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [{ bearer: [] }],
         summary: "Set a new password",
         description:
-          "With a reset token as the bearer token; or (a Gatehouse addition) with a login token and `old_password`. Either way every other session of the customer ends.",
+          "With a reset token as the bearer token; or (a Gatehouse addition) with a login token, or the session cookie, and `old_password`. Either way every other session of the customer ends.",
         params: ActorParams,
         body: UpdatePasswordBody,
         response: { 200: SuccessResponse, ...errors(400, 401, 403, 429) },
@@ -262,15 +262,17 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       await throttle.request("passwordReset", request.ip);
       const { password, old_password } = request.body;
       const found = request.credentials!;
-      if (found.bearerSession) {
+      const token = bearerToken(request.headers.authorization ?? "");
+      // A login token, or a cookie session when no token is sent: a change proven by old_password.
+      const session = found.bearerSession ?? (token === null ? found.cookieSession : null);
+      if (session) {
         await services.customers.update(
-          found.bearerSession.customer_id,
+          session.customer_id,
           { password, old_password: old_password ?? null },
-          { session: found.bearerSession, ip: request.ip },
+          { session, ip: request.ip },
         );
         return { success: true };
       }
-      const token = bearerToken(request.headers.authorization ?? "");
       if (token === null) throw unauthorized(INVALID_TOKEN);
       try {
         await services.customers.resetPasswordByToken(token, password);

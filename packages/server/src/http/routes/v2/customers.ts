@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
 import type { AppContext } from "../../context.js";
-import { invalidData, notFound, unauthorized, v2Unauthorized } from "../../../errors.js";
+import { invalidData, notFound, v2Unauthorized } from "../../../errors.js";
 import { signedIn } from "../../plugins/authenticate.js";
 import { presentAddressV2, presentCustomerV2, serializedOnce } from "../../presenters.js";
 import { errors } from "../../schemas/responses.js";
