@@ -376,15 +376,16 @@ export class CustomerService {
   /**
    * (v2) Sets a new password with a reset token alone: Medusa v2's update route sends no email.
    * The token is consumed first; a password the policy then refuses (it holds the customer's
-   * name) puts the token back for another try within its 15 minutes.
+   * name) puts the token back, with its own expiry, for another try.
    */
   async resetPasswordByToken(token: string, password: string): Promise<Customer> {
     this.assertPolicy(password, {});
     if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
     const tokenHash = hashSecretToken(this.deps.secret, token);
     const now = this.deps.clock.now();
-    const customerId = await this.deps.resets.consumeAny(tokenHash, now);
-    if (customerId === null) throw unauthorized(INVALID_RESET_TOKEN);
+    const consumed = await this.deps.resets.consumeAny(tokenHash, now);
+    if (consumed === null) throw unauthorized(INVALID_RESET_TOKEN);
+    const { customerId, expiresAt } = consumed;
     const customer = await this.deps.customers.findById(customerId);
     if (!customer) throw unauthorized(INVALID_RESET_TOKEN);
     const problem = this.deps.passwords.policyProblem(password, {
@@ -392,7 +393,7 @@ export class CustomerService {
       names: [customer.first_name, customer.last_name],
     });
     if (problem) {
-      await this.deps.resets.create(tokenHash, customerId, now, now + RESET_TOKEN_TTL_MS);
+      await this.deps.resets.create(tokenHash, customerId, now, expiresAt);
       throw invalidData(problem);
     }
     return this.setResetPassword(customerId, password);

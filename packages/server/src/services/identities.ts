@@ -26,6 +26,12 @@ export const V2_MESSAGES = {
   alreadyCustomer: "Request already authenticated as a customer.",
 } as const;
 
+/** A valid registration token: its identity (no customer yet), and when it was issued. */
+export interface Registration {
+  identityId: string;
+  issuedAt: number;
+}
+
 /** What a client calls from: for throttling, and the sessions' user agent. */
 export interface Client {
   ip: string;
@@ -191,7 +197,7 @@ export class IdentityService {
    * customer does not exist yet, a new registration token.
    */
   async refresh(
-    credentials: { session: Session | null; registration: string | null },
+    credentials: { session: Session | null; registration: Registration | null },
     userAgent: string | undefined,
   ): Promise<string> {
     const { session, registration } = credentials;
@@ -201,11 +207,14 @@ export class IdentityService {
       return this.tokenFor(rotated);
     }
     let customerId = session?.customer_id ?? null;
+    // The new session is as fresh as the sign-in it comes from (the password-change rule).
+    let signedInAt = session?.created_at;
     if (!session && registration !== null) {
-      const identity = await this.deps.identities.findById(registration);
+      const identity = await this.deps.identities.findById(registration.identityId);
       if (!identity) throw v2Unauthorized();
       if (identity.customer_id === null) return this.deps.tokens.signRegistration(identity);
       customerId = identity.customer_id;
+      signedInAt = registration.issuedAt;
     }
     if (customerId === null) throw v2Unauthorized();
     const started = await this.deps.sessions.create(
@@ -213,6 +222,7 @@ export class IdentityService {
       "bearer",
       userAgent,
       this.deps.bearerTtlMs,
+      signedInAt,
     );
     return this.tokenFor(started.session);
   }

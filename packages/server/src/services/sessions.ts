@@ -39,19 +39,24 @@ export class SessionService {
     this.touchIntervalMs = Math.min(60_000, Math.floor(deps.config.idleTimeoutMs / 4));
   }
 
-  /** Starts a session. For cookie sessions, `token` is the cookie value (shown once, stored hashed). */
+  /**
+   * Starts a session. For cookie sessions, `token` is the cookie value (shown once, stored hashed).
+   * `signedInAt` is when the password was proven, for a session made from another credential (a
+   * token exchanged for a cookie, a cookie for a token): it stays as fresh as that one, no fresher.
+   */
   async create(
     customerId: string,
     kind: SessionKind,
     userAgent: string | undefined,
     absoluteTtlMs = this.deps.config.absoluteTimeoutMs,
+    signedInAt?: number,
   ): Promise<{ session: Session; token: string | null }> {
     const now = this.deps.clock.now();
     const session: Session = {
       id: newId("sess"),
       customer_id: customerId,
       kind,
-      created_at: now,
+      created_at: Math.min(signedInAt ?? now, now),
       last_seen_at: now,
       expires_at: now + absoluteTtlMs,
       user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,

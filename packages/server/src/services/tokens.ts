@@ -30,7 +30,7 @@ type Key = CryptoKey | KeyObject | Uint8Array;
 /** What a valid token says: a customer's session, or (v2) an identity that has no customer yet. */
 export type VerifiedToken =
   | { kind: "session"; customerId: string; sessionId: string; tokenVersion: number }
-  | { kind: "registration"; identityId: string };
+  | { kind: "registration"; identityId: string; issuedAt: number };
 
 /**
  * Lifetime of a v2 registration token (`actor_id: ""`): it can only create the customer of its
@@ -163,7 +163,7 @@ export class TokenService {
    * identity, and carries the session's token version.
    */
   async sign(session: Session, authIdentityId = ""): Promise<{ token: string; expiresIn: number }> {
-    const iat = Math.floor(session.created_at / 1000);
+    const iat = Math.floor(this.deps.clock.now() / 1000);
     const exp = Math.floor(session.expires_at / 1000);
     const claims =
       this.deps.api === 1
@@ -176,9 +176,7 @@ export class TokenService {
             sid: session.id,
             tv: session.token_version,
           };
-    // A refreshed token is issued now, for the rest of the session's life.
-    const issuedAt = session.token_version > 0 ? Math.floor(this.deps.clock.now() / 1000) : iat;
-    return { token: await this.signClaims(claims, issuedAt, exp), expiresIn: exp - issuedAt };
+    return { token: await this.signClaims(claims, iat, exp), expiresIn: exp - iat };
   }
 
   /** A v2 registration token: an identity without a customer (`actor_id: ""`), unbound to a session. */
@@ -338,7 +336,9 @@ function v2Claims(payload: JWTPayload): VerifiedToken | null {
   const { actor_id: actorId, actor_type: actorType, auth_identity_id: identityId } = payload;
   if (actorType !== "customer" || !isString(actorId) || !isString(identityId)) return null;
   if (actorId === "") {
-    return identityId === "" ? null : Object.freeze({ kind: "registration", identityId });
+    if (identityId === "") return null;
+    // `iat` is required by verify(): when the identity's password was last proven.
+    return Object.freeze({ kind: "registration", identityId, issuedAt: payload.iat! * 1000 });
   }
   const { sid: sessionId, tv: tokenVersion, app_metadata: appMetadata } = payload;
   if (

@@ -146,10 +146,14 @@ export interface PasswordResetStore {
    */
   consume(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   /**
-   * Consumes a token whoever it belongs to: removes it and returns its customer id if it existed
-   * and had not expired at `now`, else null. Atomic (two concurrent calls never both get the id).
+   * Consumes a token whoever it belongs to: removes it and returns its customer and expiry if it
+   * existed and had not expired at `now`, else null. Atomic (two concurrent calls never both
+   * get it).
    */
-  consumeAny(tokenHash: string, now: number): Promise<string | null>;
+  consumeAny(
+    tokenHash: string,
+    now: number,
+  ): Promise<{ customerId: string; expiresAt: number } | null>;
   /** Whether `consume` would succeed now, without consuming the token. */
   isValid(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   deleteForCustomer(customerId: string): Promise<void>;

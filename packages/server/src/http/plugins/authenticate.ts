@@ -12,6 +12,7 @@ import fp from "fastify-plugin";
 import type { Config } from "../../config.js";
 import type { Session } from "../../domain.js";
 import { forbidden, unauthorized, v2Unauthorized } from "../../errors.js";
+import type { Registration } from "../../services/identities.js";
 import type { SessionService } from "../../services/sessions.js";
 import type { TokenService } from "../../services/tokens.js";
 import { bearerToken } from "../authorization.js";
@@ -27,8 +28,8 @@ export interface Credentials {
   staleCookie: boolean;
   /** An Authorization header was sent but is not a valid, live bearer token. */
   badBearer: boolean;
-  /** (v2) The auth identity a valid registration token names: it has no customer yet. */
-  registration: string | null;
+  /** (v2) A valid registration token: its identity (no customer yet), and when it was issued. */
+  registration: Registration | null;
 }
 
 /** What `requireCustomer` guarantees the handler. */
@@ -119,7 +120,7 @@ export const authentication = fp<AuthenticationOptions>(
         const token = bearerToken(header);
         const verified = token === null ? null : await tokens.verify(token);
         if (verified?.kind === "registration") {
-          result.registration = verified.identityId;
+          result.registration = { identityId: verified.identityId, issuedAt: verified.issuedAt };
         } else {
           result.bearerSession = verified
             ? await sessions.fromBearer(

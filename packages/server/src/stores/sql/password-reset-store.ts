@@ -33,14 +33,19 @@ export class SqlPasswordResetStore implements PasswordResetStore {
     return row !== undefined && row.expires_at > now;
   }
 
-  async consumeAny(tokenHash: string, now: number): Promise<string | null> {
+  async consumeAny(
+    tokenHash: string,
+    now: number,
+  ): Promise<{ customerId: string; expiresAt: number } | null> {
     // As `consume`: DELETE … RETURNING gives the row to one consumer only.
     const row = await this.db
       .deleteFrom("password_reset")
       .where("token_hash", "=", tokenHash)
       .returning(["customer_id", "expires_at"])
       .executeTakeFirst();
-    return row !== undefined && row.expires_at > now ? row.customer_id : null;
+    return row !== undefined && row.expires_at > now
+      ? { customerId: row.customer_id, expiresAt: row.expires_at }
+      : null;
   }
 
   async isValid(tokenHash: string, customerId: string, now: number): Promise<boolean> {

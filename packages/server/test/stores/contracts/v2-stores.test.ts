@@ -260,7 +260,7 @@ function contracts(name: string, env: Record<string, string>) {
     });
 
     describe("password reset tokens: consumeAny", () => {
-      it("a burst gives the customer id to one caller; an expired or unknown token gives null", async () => {
+      it("a burst gives the customer and expiry to one caller; an expired or unknown token gives null", async () => {
         const customer = await newCustomer();
         const now = Date.now();
         const hash = id("reset");
@@ -272,7 +272,7 @@ function contracts(name: string, env: Record<string, string>) {
         );
         assert.deepEqual(
           results.filter((result) => result !== null),
-          [customer.id],
+          [{ customerId: customer.id, expiresAt: now + 60_000 }],
         );
         assert.equal(await stores.passwordResets.isValid(hash, customer.id, now), false, "removed");
 

@@ -151,8 +151,15 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const token = bearerToken(request.headers.authorization ?? "");
       const bearer = found.bearerSession;
       if (!bearer || token === null) throw v2Unauthorized();
+      // As fresh as the token's sign-in, no fresher (the rule for password changes).
       await reply.startCookieSession(() =>
-        services.sessions.create(bearer.customer_id, "cookie", request.headers["user-agent"]),
+        services.sessions.create(
+          bearer.customer_id,
+          "cookie",
+          request.headers["user-agent"],
+          undefined,
+          bearer.created_at,
+        ),
       );
       return { user: decodeJwt(token) };
     },

@@ -55,7 +55,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
       const found = request.credentials!;
       if (found.session) throw invalidData(V2_MESSAGES.alreadyCustomer);
       if (found.registration === null) throw v2Unauthorized();
-      const customer = await identities.createCustomer(found.registration, request.body);
+      const customer = await identities.createCustomer(found.registration.identityId, request.body);
       return view(customer.id);
     },
   );
