@@ -23,3 +23,34 @@ export async function detectMedusaVersion(
   if (V1_TABLES.every((table) => tables.has(table))) return { version: 1, evidence: V1_TABLES };
   return null;
 }
+
+/**
+ * What a Medusa database lacks of the tables and columns Gatehouse uses (`required`), as one
+ * message ending with `hint`; null when nothing is missing.
+ */
+export async function missingColumns(
+  runtime: SqlRuntime,
+  required: Record<string, readonly string[]>,
+  hint: string,
+): Promise<string | null> {
+  const { rows } = await sql<{ table_name: string; column_name: string }>`
+    select table_name, column_name from information_schema.columns
+    where table_schema = current_schema()
+      and table_name in (${sql.join(Object.keys(required))})`.execute(runtime.db);
+  const found = new Map<string, Set<string>>();
+  for (const { table_name, column_name } of rows) {
+    if (!found.has(table_name)) found.set(table_name, new Set());
+    found.get(table_name)!.add(column_name);
+  }
+  const problems: string[] = [];
+  for (const [table, columns] of Object.entries(required)) {
+    const have = found.get(table);
+    if (!have) {
+      problems.push(`no table "${table}"`);
+      continue;
+    }
+    const missing = columns.filter((column) => !have.has(column));
+    if (missing.length > 0) problems.push(`table "${table}" lacks ${missing.join(", ")}`);
+  }
+  return problems.length === 0 ? null : `${problems.join("; ")}: ${hint}`;
+}

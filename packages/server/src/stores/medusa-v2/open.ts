@@ -4,6 +4,7 @@
  * schema.ts). Gatehouse's one addition to it is the index of `ensureEmailIndex`.
  */
 import { sql } from "kysely";
+import { missingColumns } from "../medusa-version.js";
 import { openPostgres } from "../sql/postgres.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import { MedusaV2AddressStore } from "./address-store.js";
@@ -58,30 +59,11 @@ const REQUIRED: Record<string, readonly string[]> = {
 export const EMAIL_INDEX = "gatehouse_provider_identity_lower_entity_id";
 
 /** Why the database is not a Medusa v2 database Gatehouse can use, or null when it is. */
-export async function medusaV2Problem(runtime: SqlRuntime): Promise<string | null> {
-  const { rows } = await sql<{ table_name: string; column_name: string }>`
-    select table_name, column_name from information_schema.columns
-    where table_schema = current_schema()
-      and table_name in (${sql.join(Object.keys(REQUIRED))})`.execute(runtime.db);
-  const found = new Map<string, Set<string>>();
-  for (const { table_name, column_name } of rows) {
-    if (!found.has(table_name)) found.set(table_name, new Set());
-    found.get(table_name)!.add(column_name);
-  }
-  const problems: string[] = [];
-  for (const [table, columns] of Object.entries(REQUIRED)) {
-    const have = found.get(table);
-    if (!have) {
-      problems.push(`no table "${table}"`);
-      continue;
-    }
-    const missing = columns.filter((column) => !have.has(column));
-    if (missing.length > 0) problems.push(`table "${table}" lacks ${missing.join(", ")}`);
-  }
-  if (problems.length === 0) return null;
-  return (
-    `${problems.join("; ")}: is it Medusa's database, migrated (npx medusa db:migrate), ` +
-    "and a Medusa 2.x version?"
+export function medusaV2Problem(runtime: SqlRuntime): Promise<string | null> {
+  return missingColumns(
+    runtime,
+    REQUIRED,
+    "is it Medusa's database, migrated (npx medusa db:migrate), and a Medusa 2.x version?",
   );
 }
 

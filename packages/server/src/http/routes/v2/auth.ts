@@ -44,8 +44,15 @@ const client = (request: FastifyRequest) => ({
 const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { services }) => {
   const { identities, throttle } = services;
 
-  /** Customers and emailpass only: anything else answers as Medusa would for a missing provider. */
-  const assertCustomerEmailpass = (actorType: string, provider: string) => {
+  /**
+   * preHandler: customers and emailpass only; anything else answers as Medusa does for a provider
+   * it does not have.
+   */
+  const customerEmailpass = async (request: FastifyRequest) => {
+    const { actor_type: actorType, auth_provider: provider } = request.params as {
+      actor_type: string;
+      auth_provider: string;
+    };
     if (provider !== "emailpass") throw unknownProvider(provider);
     if (actorType !== "customer") {
       throw unauthorized(
@@ -68,10 +75,9 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         body: EmailPassBody,
         response: { 200: TokenResponse, ...errors(400, 401, 429) },
       },
+      preHandler: customerEmailpass,
     },
     async (request) => {
-      const { actor_type, auth_provider } = request.params;
-      assertCustomerEmailpass(actor_type, auth_provider);
       await throttle.request("register", request.ip);
       const { email, password } = request.body;
       return { token: await identities.register(email, password, client(request)) };
@@ -92,10 +98,9 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         body: EmailPassBody,
         response: { 200: TokenResponse, ...errors(400, 401, 429) },
       },
+      preHandler: customerEmailpass,
     },
     async (request) => {
-      const { actor_type, auth_provider } = request.params;
-      assertCustomerEmailpass(actor_type, auth_provider);
       const { email, password } = request.body;
       return { token: await identities.login(email, password, client(request)) };
     },
@@ -226,10 +231,9 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         body: ResetPasswordBody,
         response: { 201: Type.String(), ...errors(400, 401, 429) },
       },
+      preHandler: customerEmailpass,
     },
     async (request, reply) => {
-      const { actor_type, auth_provider } = request.params;
-      assertCustomerEmailpass(actor_type, auth_provider);
       await throttle.request("passwordToken", request.ip);
       const { identifier } = request.body;
       // After the answer is sent, so that a registered email answers no slower than another.
@@ -261,11 +265,9 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         body: UpdatePasswordBody,
         response: { 200: SuccessResponse, ...errors(400, 401, 403, 429) },
       },
-      preHandler: app.checkOrigin,
+      preHandler: [customerEmailpass, app.checkOrigin],
     },
     async (request) => {
-      const { actor_type, auth_provider } = request.params;
-      assertCustomerEmailpass(actor_type, auth_provider);
       await throttle.request("passwordReset", request.ip);
       const { password, old_password } = request.body;
       const found = request.credentials!;
