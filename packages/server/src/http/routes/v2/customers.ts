@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
 import type { AppContext } from "../../context.js";
-import { invalidData, notFound, unauthorized, v2Unauthorized } from "../../../errors.js";
+import { invalidData, notFound, v2Unauthorized } from "../../../errors.js";
 import { signedIn } from "../../plugins/authenticate.js";
 import { presentAddressV2, presentCustomerV2, serializedOnce } from "../../presenters.js";
 import { errors } from "../../schemas/responses.js";
@@ -18,13 +18,17 @@ import {
   UpdateCustomerBody,
 } from "../../schemas/v2.js";
 import { V2_MESSAGES } from "../../../services/identities.js";
+import { heldByGatehouse } from "./fields.js";
 
 const tags = ["Customers (v2)"];
 const AddressParams = Type.Object({ address_id: Type.String({ maxLength: 200 }) });
 /** Medusa's default page of addresses. */
 const DEFAULT_LIMIT = 50;
 
-const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { services }) => {
+const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
+  app,
+  { services, forwardToMedusa },
+) => {
   const { customers, identities } = services;
   const sendCustomer = serializedOnce();
   const view = async (customerId: string) => presentCustomerV2(await customers.view(customerId));
@@ -68,12 +72,20 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
         operationId: "GetCustomersMe",
         security: [{ cookie: [] }, { bearer: [] }],
         summary: "The logged-in customer, with their addresses",
+        description:
+          "Answers the customer's fields and addresses whatever `fields` asks. In front of Medusa, a `fields` asking for more (e.g. `*orders`) is answered by Medusa.",
         querystring: SelectQuery,
-        response: { 200: CustomerResponse, ...errors(401, 404) },
+        response: { 200: CustomerResponse, ...errors(401, 404, 502, 504) },
       },
       preHandler: app.requireCustomer,
     },
-    async (request, reply) => sendCustomer(reply, await view(signedIn(request).customerId)),
+    async (request, reply) => {
+      const { fields } = request.query;
+      if (forwardToMedusa && fields !== undefined && !heldByGatehouse(fields)) {
+        return forwardToMedusa(request, reply);
+      }
+      return sendCustomer(reply, await view(signedIn(request).customerId));
+    },
   );
 
   app.post(
