@@ -73,9 +73,12 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
         security: [{ cookie: [] }, { bearer: [] }],
         summary: "The logged-in customer, with their addresses",
         description:
-          "Answers the customer's fields and addresses whatever `fields` asks. In front of Medusa, a `fields` asking for more (e.g. `*orders`) is answered by Medusa.",
+          "The customer's fields and addresses, even when `fields` selects fewer. In front of Medusa, a `fields` asking for anything else (e.g. `*orders`) is forwarded to Medusa, which answers it.",
         querystring: SelectQuery,
-        response: { 200: CustomerResponse, ...errors(401, 404, 502, 504) },
+        response: {
+          200: CustomerResponse,
+          ...errors(401, 404, ...(forwardToMedusa ? [502, 504] : [])),
+        },
       },
       preHandler: app.requireCustomer,
     },
