@@ -1,6 +1,7 @@
 /**
  * The gateway: every `/store/*` request Gatehouse has no route for is forwarded to Medusa (v1 or v2)
- * (@fastify/reply-from over undici), with Gatehouse's identity instead of the client's credentials.
+ * (@fastify/reply-from over undici), with Gatehouse's identity instead of the client's credentials;
+ * `forward` does the same for a request one of Gatehouse's own routes hands over.
  */
 import { Transform, type Readable } from "node:stream";
 import replyFrom from "@fastify/reply-from";
@@ -8,6 +9,7 @@ import {
   errorCodes,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import type { MedusaConfig, MedusaVersion } from "../config.js";
@@ -36,6 +38,12 @@ export interface Gateway {
   ping(): Promise<"ok" | Error>;
   /** The customer's orders in Medusa, for `POST/GET /store/auth`. */
   orders: MedusaOrders;
+  /**
+   * Forwards a `/store/*` request to Medusa exactly as the forwarding route does (the customer's
+   * Medusa token, the client's credentials stripped, 502/504 JSON), for a route of Gatehouse's
+   * own that Medusa answers better in some cases. Query parameters pass as sent.
+   */
+  forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
 }
 
 /** Methods forwarded. OPTIONS is not: CORS preflights are answered by Gatehouse (STORE_CORS). */
@@ -91,20 +99,69 @@ export async function registerGateway(
     options.authIdentityOf,
   );
   const orders = new MedusaOrders(medusa, tokens, options.clock, options.logger);
-  /** The customer a forwarded change was made for: their orders are forgotten once it is answered. */
-  const changedBy = new WeakMap<FastifyRequest, string>();
 
-  await fastify.register(async (scope) => {
-    await scope.register(replyFrom, {
-      base: medusa.backendUrl,
-      disableRequestLogging: true,
-      undici: {
-        connectTimeout: medusa.timeoutMs,
-        headersTimeout: medusa.timeoutMs,
-        bodyTimeout: medusa.timeoutMs,
+  // On the root: `reply.from` then exists on every reply, so that Gatehouse's own routes can hand a
+  // request to Medusa too (`forward`, e.g. v2's /me asking for Medusa's relations).
+  await fastify.register(replyFrom, {
+    base: medusa.backendUrl,
+    disableRequestLogging: true,
+    undici: {
+      connectTimeout: medusa.timeoutMs,
+      headersTimeout: medusa.timeoutMs,
+      bodyTimeout: medusa.timeoutMs,
+    },
+  });
+
+  /** Forwards the request to Medusa as the customer Gatehouse's credentials name (or a guest). */
+  async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const path = forwardedPath(request.url);
+    const customerId = await identity.customerOf(request, reply);
+    const authorization = customerId && `Bearer ${await tokens.mint(customerId)}`;
+    // A change in Medusa (a checkout, say) may change the customer's orders: forgotten before and
+    // once it is answered.
+    const changed = customerId !== null && !SAFE_METHODS.has(request.method);
+    if (changed) orders.forget(customerId);
+    // undici checks its timeouts about once a second: this timer keeps the 504 on time.
+    const deadline = setTimeout(() => {
+      if (reply.sent) return;
+      request.log.warn({ reqId: request.id }, "Medusa did not answer in time");
+      reply.send(gatewayTimeout(medusa.timeoutMs));
+    }, medusa.timeoutMs);
+    reply.raw.once("close", () => {
+      clearTimeout(deadline);
+      if (changed) orders.forget(customerId);
+    });
+    return reply.from(path, {
+      // A retried request could run twice in Medusa; Medusa's own 503 is passed on instead.
+      retryDelay: () => null,
+      rewriteRequestHeaders: (_request, headers) =>
+        requestHeaders(request, headers, authorization, trustedProxy),
+      rewriteHeaders: (headers) => responseHeaders(headers, reply),
+      onResponse: (_request, answering, response) => {
+        clearTimeout(deadline);
+        const { stream } = response as unknown as { stream: Readable };
+        // Too late: the 504 has gone out.
+        if (answering.sent) return void stream.destroy();
+        answering.send(stream);
+      },
+      onError: (failed, { error }) => {
+        clearTimeout(deadline);
+        if (failed.sent) return;
+        if (overLimit.has(request)) {
+          failed.send(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+          return;
+        }
+        const timedOut = (error as { statusCode?: number }).statusCode === 504;
+        request.log.warn(
+          { err: (error as { cause?: unknown }).cause ?? error, reqId: request.id },
+          timedOut ? "Medusa did not answer in time" : "Medusa unreachable",
+        );
+        failed.send(timedOut ? gatewayTimeout(medusa.timeoutMs) : badGateway());
       },
     });
+  }
 
+  await fastify.register(async (scope) => {
     // Bodies are not parsed here: they are streamed to Medusa, cut off past BODY_LIMIT.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (request, payload, done) => {
@@ -113,66 +170,18 @@ export async function registerGateway(
       done(null, limited(payload, bodyLimitBytes, request));
     });
 
-    scope.addHook("onResponse", (request, _reply, done) => {
-      const customerId = changedBy.get(request);
-      if (customerId !== undefined) orders.forget(customerId);
-      done();
-    });
-
     scope.route({
       method: METHODS,
       url: "/store/*",
       exposeHeadRoute: false,
       schema: { hide: true },
-      handler: async (request, reply) => {
-        const path = forwardedPath(request.url);
-        const customerId = await identity.customerOf(request, reply);
-        const authorization = customerId && `Bearer ${await tokens.mint(customerId)}`;
-        if (customerId && !SAFE_METHODS.has(request.method)) {
-          orders.forget(customerId);
-          changedBy.set(request, customerId);
-        }
-        // undici checks its timeouts about once a second: this timer keeps the 504 on time.
-        const deadline = setTimeout(() => {
-          if (reply.sent) return;
-          request.log.warn({ reqId: request.id }, "Medusa did not answer in time");
-          reply.send(gatewayTimeout(medusa.timeoutMs));
-        }, medusa.timeoutMs);
-        reply.raw.once("close", () => clearTimeout(deadline));
-        return reply.from(path, {
-          // A retried request could run twice in Medusa; Medusa's own 503 is passed on instead.
-          retryDelay: () => null,
-          rewriteRequestHeaders: (_request, headers) =>
-            requestHeaders(request, headers, authorization, trustedProxy),
-          rewriteHeaders: (headers) => responseHeaders(headers, reply),
-          onResponse: (_request, answering, response) => {
-            clearTimeout(deadline);
-            const { stream } = response as unknown as { stream: Readable };
-            // Too late: the 504 has gone out.
-            if (answering.sent) return void stream.destroy();
-            answering.send(stream);
-          },
-          onError: (failed, { error }) => {
-            clearTimeout(deadline);
-            if (failed.sent) return;
-            if (overLimit.has(request)) {
-              failed.send(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
-              return;
-            }
-            const timedOut = (error as { statusCode?: number }).statusCode === 504;
-            request.log.warn(
-              { err: (error as { cause?: unknown }).cause ?? error, reqId: request.id },
-              timedOut ? "Medusa did not answer in time" : "Medusa unreachable",
-            );
-            failed.send(timedOut ? gatewayTimeout(medusa.timeoutMs) : badGateway());
-          },
-        });
-      },
+      handler: forward,
     });
   });
 
   return {
     orders,
+    forward,
     async ping() {
       const health = new URL("/health", medusa.backendUrl);
       try {

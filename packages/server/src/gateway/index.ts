@@ -6,7 +6,8 @@ import { identityFrom } from "./identity.js";
 
 /**
  * Registers the forwarding routes when Medusa is configured, and returns the stores with Medusa
- * added to their readiness checks (`/ready` names it as `medusa`), and the customer's orders.
+ * added to their readiness checks (`/ready` names it as `medusa`), the customer's orders, and the
+ * forwarding of a request one of Gatehouse's routes hands to Medusa.
  */
 export async function withMedusa(
   fastify: FastifyInstance,
@@ -40,5 +41,6 @@ export async function withMedusa(
     ...context,
     stores: withPing,
     medusaOrders: (customerId) => gateway.orders.list(customerId),
+    forwardToMedusa: gateway.forward,
   };
 }

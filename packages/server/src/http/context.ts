@@ -1,4 +1,5 @@
 /** What the HTTP layer needs from the rest of the server: config, stores, services and clock. */
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import type { Services } from "../gatehouse.js";
 import type { Clock } from "../services/clock.js";
@@ -12,4 +13,9 @@ export interface AppContext {
   clock: Clock;
   /** In front of Medusa (MEDUSA_BACKEND_URL): the customer's orders there (gateway/orders.ts). */
   medusaOrders?: (customerId: string) => Promise<Array<Record<string, unknown>>>;
+  /**
+   * In front of Medusa: forwards this `/store/*` request to Medusa as a forwarded route would
+   * (gateway/gateway.ts), for a route of Gatehouse's that Medusa answers in some cases.
+   */
+  forwardToMedusa?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 }

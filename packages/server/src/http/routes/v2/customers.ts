@@ -18,13 +18,17 @@ import {
   UpdateCustomerBody,
 } from "../../schemas/v2.js";
 import { V2_MESSAGES } from "../../../services/identities.js";
+import { heldByGatehouse } from "./fields.js";
 
 const tags = ["Customers (v2)"];
 const AddressParams = Type.Object({ address_id: Type.String({ maxLength: 200 }) });
 /** Medusa's default page of addresses. */
 const DEFAULT_LIMIT = 50;
 
-const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { services }) => {
+const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
+  app,
+  { services, forwardToMedusa },
+) => {
   const { customers, identities } = services;
   const sendCustomer = serializedOnce();
   const view = async (customerId: string) => presentCustomerV2(await customers.view(customerId));
@@ -68,12 +72,23 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { se
         operationId: "GetCustomersMe",
         security: [{ cookie: [] }, { bearer: [] }],
         summary: "The logged-in customer, with their addresses",
+        description:
+          "The customer's fields and addresses, even when `fields` selects fewer. In front of Medusa, a `fields` asking for anything else (e.g. `*orders`) is forwarded to Medusa, which answers it.",
         querystring: SelectQuery,
-        response: { 200: CustomerResponse, ...errors(401, 404) },
+        response: {
+          200: CustomerResponse,
+          ...errors(401, 404, ...(forwardToMedusa ? [502, 504] : [])),
+        },
       },
       preHandler: app.requireCustomer,
     },
-    async (request, reply) => sendCustomer(reply, await view(signedIn(request).customerId)),
+    async (request, reply) => {
+      const { fields } = request.query;
+      if (forwardToMedusa && fields !== undefined && !heldByGatehouse(fields)) {
+        return forwardToMedusa(request, reply);
+      }
+      return sendCustomer(reply, await view(signedIn(request).customerId));
+    },
   );
 
   app.post(
