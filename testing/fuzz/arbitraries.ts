@@ -1078,7 +1078,12 @@ export function makeArbitraries(
         "Bearer a.b.c",
         "Bearer ..",
         "Bearer eyJhbGciOiJub25lIn0.eyJzaWQiOiJ4In0.",
-        ...onlyV2("Bearer @@rtoken@@", "Bearer @@rtoken@@ ", "Bearer @@reset@@"),
+        ...onlyV2(
+          "Bearer @@rtoken@@",
+          "Bearer @@rtoken@@ ",
+          "Bearer @@reset@@",
+          "Bearer @@mrtoken@@",
+        ),
       ),
     },
     {

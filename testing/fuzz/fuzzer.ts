@@ -216,12 +216,14 @@ export function createFuzzer({
         : pool[Number(n ?? 0) % pool.length]!;
     const fill = (text: string, identity: Identity) =>
       text.replace(
-        /@@(cookie|token|mcookie|mtoken|address|session|rtoken|reset|remail|oldpassword)(?::(\d+))?@@/g,
+        /@@(cookie|token|mcookie|mtoken|address|session|rtoken|mrtoken|reset|remail|oldpassword)(?::(\d+))?@@/g,
         (_match, kind: string, n: string | undefined) => {
           switch (kind) {
             case "rtoken":
               used.registration = true;
               return registration.token;
+            case "mrtoken":
+              return mutate(registration.token, generated.tokenMutation);
             case "reset":
               used.reset = true;
               return reset.token;
@@ -449,7 +451,7 @@ export function createFuzzer({
   }
 
   async function exchange(generated: FuzzRequest, stats: Stats): Promise<void> {
-    if (/@@(m?cookie|m?token|rtoken|reset|remail)@@/.test(JSON.stringify(generated)))
+    if (/@@(m?cookie|m?token|m?rtoken|reset|remail)@@/.test(JSON.stringify(generated)))
       await ensureCredentials();
     const sent = resolve(generated);
     let answer: Answer;
