@@ -13,11 +13,36 @@ import {
   type FuzzRequest,
   type Mutation,
 } from "./requests.js";
-import { BODY_ROUTES, METHODS, ROUTES, type BodyKind, type Route } from "./routes.js";
+import { API_ROUTES, METHODS, type ApiVersion, type BodyKind, type Route } from "./routes.js";
 
-/** The generators, over the suite's customers (`accounts`) and the fuzzed server's `url`. */
-export function makeArbitraries(accounts: Accounts, url: string) {
+/** How a v1 body kind is spelled in v2 mode (for generators written with v1's kinds). */
+const V2_KIND: Partial<Record<BodyKind, BodyKind>> = {
+  login: "emailpass",
+  register: "registerV2",
+  profile: "profileV2",
+  addAddress: "addressV2",
+  address: "addressV2",
+  passwordToken: "resetPassword",
+  passwordReset: "updatePassword",
+};
+
+/**
+ * The generators, over the suite's customers (`accounts`) and the fuzzed server's `url`; `api` 2
+ * generates Medusa v2 mode's routes and bodies, with `publishableKey` among the keys tried.
+ */
+export function makeArbitraries(
+  accounts: Accounts,
+  url: string,
+  { api = 1, publishableKey = "" }: { api?: ApiVersion; publishableKey?: string } = {},
+) {
   const { A, B, C, D, E } = accounts;
+  const v2 = api === 2;
+  const ROUTES = API_ROUTES[api];
+  const BODY_ROUTES = ROUTES.filter((route) => route.body);
+  /** The kind of this API's body for a v1 kind. */
+  const own = (kind: BodyKind): BodyKind => (v2 ? (V2_KIND[kind] ?? kind) : kind);
+  /** Extra alternatives for v2 mode only (v1's generators stay as they were). */
+  const onlyV2 = <T>(...items: T[]): T[] => (v2 ? items : []);
   const latin1 = fc
     .integer({ min: 0x20, max: 0xff })
     .filter((code) => code !== 0x7f)
@@ -385,6 +410,85 @@ export function makeArbitraries(accounts: Accounts, url: string) {
         password: strongPassword,
       })
       .map(obj),
+    // Medusa v2 (schemas/v2.ts): a login's email is never A's, B's, C's or E's, nor a
+    // registration's (registering a taken email checks its password as a login does).
+    emailpass: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(obj({ email: D.email, password: D.password })) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(loginEmail, fc.oneof(strongPassword, hostileString))
+          .map(([email, password]) => obj({ email, password })),
+      },
+    ),
+    registerV2: fc
+      .record({
+        email: fc.oneof({ weight: 4, arbitrary: freshEmail }, { weight: 1, arbitrary: loginEmail }),
+        password: strongPassword,
+      })
+      .map(obj),
+    createCustomer: fc
+      .record(
+        {
+          // `@@remail@@`: the email of the registration token's identity.
+          email: fc.oneof(
+            { weight: 3, arbitrary: fc.constant("@@remail@@") },
+            { weight: 1, arbitrary: anyEmail },
+          ),
+          company_name: fc.option(name, { nil: null }),
+          first_name: name,
+          last_name: name,
+          phone: fc.constantFrom("+1 555 0100", "123", ""),
+          metadata,
+        },
+        { requiredKeys: [] },
+      )
+      .map(obj),
+    profileV2: fc
+      .record(
+        {
+          company_name: fc.option(name, { nil: null }),
+          first_name: name,
+          last_name: fc.option(name, { nil: null }),
+          phone: fc.constantFrom("+1 555 0100", "123", ""),
+          metadata,
+        },
+        { requiredKeys: [] },
+      )
+      .map(obj),
+    addressV2: fc
+      .record(
+        {
+          address_name: fc.option(name, { nil: null }),
+          is_default_shipping: fc.boolean(),
+          is_default_billing: fc.boolean(),
+          first_name: name,
+          last_name: name,
+          address_1: fc.constantFrom("1 Main St", "Rue de l'Église 3", "東京都千代田区1-1"),
+          city: fc.constantFrom("Springfield", "Paris", "Zürich"),
+          country_code: fc.constantFrom("us", "DE", "fr", "xx"),
+          postal_code: fc.option(fc.constantFrom("12345", "SW1A 1AA"), { nil: null }),
+          ...addressOptional,
+        },
+        { requiredKeys: [] },
+      )
+      .map(obj),
+    resetPassword: anyEmail.map((identifier) => obj({ identifier })),
+    // A new password only for E (the sandbox): `@@oldpassword@@` is E's password when sent.
+    updatePassword: withIdentity
+      ? fc
+          .record(
+            {
+              password: strongPassword,
+              old_password: fc.oneof(
+                { weight: 3, arbitrary: fc.constant("@@oldpassword@@") },
+                { weight: 1, arbitrary: strongPassword },
+              ),
+            },
+            { requiredKeys: ["password"] },
+          )
+          .map(obj)
+      : fc.record({ old_password: strongPassword }, { requiredKeys: [] }).map(obj),
   });
   const validBodies = baseBody(true);
   const validBodiesNoIdentity = baseBody(false);
@@ -560,6 +664,13 @@ export function makeArbitraries(accounts: Accounts, url: string) {
     address: ["metadata-flat", "top"],
     passwordToken: ["top"],
     passwordReset: ["password", "top"],
+    emailpass: ["password", "top"],
+    registerV2: ["password", "top"],
+    createCustomer: ["metadata", "top"],
+    profileV2: ["metadata", "top"],
+    addressV2: ["metadata-flat", "top"],
+    resetPassword: ["top"],
+    updatePassword: ["top"],
     any: ["top", "metadata", "billing_address.metadata", "address.metadata", "password"],
   };
   const deepNesting = (kind: BodyKind | undefined) =>
@@ -619,7 +730,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
           toJson(obj({ email: D.email, password: text.slice(0, BODY_LIMIT - 40) })),
         ),
       },
-      { weight: 4, arbitrary: mutatedBody(kind ?? "login") },
+      { weight: 4, arbitrary: mutatedBody(kind ?? own("login")) },
       {
         weight: 1,
         arbitrary: fc.constantFrom(
@@ -639,11 +750,11 @@ export function makeArbitraries(accounts: Accounts, url: string) {
   // Raw bodies and content types -----------------------------------------------------------
   const malformedJson = fc.oneof(
     fc
-      .tuple(mutatedBody("register", false), fc.nat())
+      .tuple(mutatedBody(own("register"), false), fc.nat())
       .map(([json, at]) => json.slice(0, at % (json.length + 1))),
     fc
       .tuple(
-        mutatedBody("profile", false),
+        mutatedBody(own("profile"), false),
         fc.nat(),
         fc.constantFrom(",", "}", "{", '"', "\\", "\u0000", "\ud800", "NaN", "//", "/*"),
       )
@@ -678,7 +789,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
     { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }) },
     {
       weight: 1,
-      arbitrary: mutatedBody("login", false).map((json) => {
+      arbitrary: mutatedBody(own("login"), false).map((json) => {
         const utf16 = Buffer.from(`\ufeff${json}`, "utf16le");
         return new Uint8Array(utf16.buffer, utf16.byteOffset, utf16.byteLength);
       }),
@@ -689,7 +800,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
         .integer({ min: BODY_LIMIT - 10, max: BODY_LIMIT + 10 })
         .map((n) => "{".repeat(n)),
     },
-    { weight: 2, arbitrary: mutatedBody("addAddress", false) },
+    { weight: 2, arbitrary: mutatedBody(own("addAddress"), false) },
   );
   const jsonContentType = fc.constantFrom(
     "application/json",
@@ -967,6 +1078,12 @@ export function makeArbitraries(accounts: Accounts, url: string) {
         "Bearer a.b.c",
         "Bearer ..",
         "Bearer eyJhbGciOiJub25lIn0.eyJzaWQiOiJ4In0.",
+        ...onlyV2(
+          "Bearer @@rtoken@@",
+          "Bearer @@rtoken@@ ",
+          "Bearer @@reset@@",
+          "Bearer @@mrtoken@@",
+        ),
       ),
     },
     {
@@ -1023,9 +1140,32 @@ export function makeArbitraries(accounts: Accounts, url: string) {
     headerValue,
     fc.integer({ min: 100, max: 1500 }).map((n) => "1.1.1.1, ".repeat(n)),
   );
+  /** Medusa v2's `x-publishable-api-key`: `@@nopk@@` leaves the header out (fuzzer.ts). */
+  const publishableKeyHeader = fc.oneof(
+    { weight: 4, arbitrary: fc.constant(publishableKey) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "@@nopk@@",
+        "",
+        " ",
+        `${publishableKey} `,
+        ` ${publishableKey}`,
+        publishableKey.toUpperCase(),
+        publishableKey.slice(0, -1),
+        `${publishableKey},${publishableKey}`,
+        `${publishableKey}\u0000`,
+        "pk_01J00000000000000000000000",
+        "null",
+        "' OR '1'='1",
+      ),
+    },
+    { weight: 2, arbitrary: headerValue },
+  );
   const headerSet = fc
     .record(
       {
+        ...(v2 ? { "x-publishable-api-key": publishableKeyHeader } : {}),
         cookie: cookieHeader,
         authorization: authorizationHeader,
         origin: originHeader,
@@ -1065,6 +1205,20 @@ export function makeArbitraries(accounts: Accounts, url: string) {
         ["cookie", "connect.sid=revoked-or-never-issued"],
       ]),
     },
+    ...onlyV2(
+      {
+        weight: 2,
+        arbitrary: fc.constant<Array<[string, string]>>([["authorization", "Bearer @@rtoken@@"]]),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constant<Array<[string, string]>>([["authorization", "Bearer @@reset@@"]]),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constant<Array<[string, string]>>([["x-publishable-api-key", "@@nopk@@"]]),
+      },
+    ),
   );
 
   // Paths ---------------------------------------------------------------------------------
@@ -1095,7 +1249,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
     {
       weight: 2,
       arbitrary: fc
-        .tuple(fc.constantFrom("addr_", "sess_", "cus_", ""), fc.ulid())
+        .tuple(fc.constantFrom("addr_", "sess_", "cus_", "", ...onlyV2("cuaddr_")), fc.ulid())
         .map(([prefix, id]) => prefix + id),
     },
     { weight: 2, arbitrary: hostileString.map((text) => pct(text.slice(0, 1500))) },
@@ -1134,6 +1288,8 @@ export function makeArbitraries(accounts: Accounts, url: string) {
     "openapi.json",
     "STORE",
     "Auth",
+    ...onlyV2("customer", "emailpass", "register", "session", "refresh", "reset-password"),
+    ...onlyV2("update", "providers", "Customer", "EMAILPASS"),
   ];
   const segment = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...knownSegments) },
@@ -1254,6 +1410,17 @@ export function makeArbitraries(accounts: Accounts, url: string) {
           "/health\\..\\..",
           "/store/auth/%",
           `/${"%".repeat(1000)}`,
+          ...onlyV2(
+            "/auth/customer/emailpass/",
+            "/auth/customer/emailpass//register",
+            "/auth//session",
+            "/auth/customer/user/register",
+            "/auth/user/emailpass",
+            "/auth/customer/google",
+            "/auth/%63ustomer/emailpass/update",
+            "/auth/token/refresh/",
+            "/store/customers/me/addresses/%2F",
+          ),
         ),
       },
     )
@@ -1355,7 +1522,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
         { weight: 1, arbitrary: fc.constant("fetch" as const) },
       ),
       simpleAuth,
-      fc.option(mutatedBody("profile", false), { freq: 3, nil: undefined }),
+      fc.option(mutatedBody(own("profile"), false), { freq: 3, nil: undefined }),
     )
     .map(([path, method, transport, auth, body]): FuzzRequest => ({
       via: transport === "fetch" && path.startsWith("/") ? via(method, body) : "http",
@@ -1509,6 +1676,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
         "Connection: keep-alive",
         "Cookie: connect.sid=\u00ff\u00fe",
         "Authorization: Bearer \u00ff",
+        ...onlyV2(`x-publishable-api-key: ${publishableKey}`, "x-publishable-api-key:"),
       ),
     },
   );
@@ -1541,7 +1709,7 @@ export function makeArbitraries(accounts: Accounts, url: string) {
     {
       weight: 2,
       arbitrary: fc
-        .tuple(mutatedBody("profile", false), fc.integer({ min: 1, max: 64 }))
+        .tuple(mutatedBody(own("profile"), false), fc.integer({ min: 1, max: 64 }))
         .map(([json, size]) => {
           const bytes = Buffer.from(json, "utf8");
           let chunks = "";

@@ -2,7 +2,8 @@
  * The runner and its model of the server: it renews the credentials it hands out, resolves the
  * markers in generated requests, sends them (fetch or node:http), checks each answer with the
  * oracle and learns from it (new ids, revoked credentials, the sandbox customer's email and
- * password).
+ * password). In Medusa v2 mode (`api: 2`) its customers are made and logged in the v2 way, and
+ * every request carries the publishable key unless the case fuzzes it.
  */
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
@@ -29,12 +30,23 @@ import {
   type Resolved,
   type Stats,
 } from "./requests.js";
+import type { ApiVersion } from "./routes.js";
 import { PROPERTY_TIME_LIMIT_MS, REQUEST_TIMEOUT_MS, SCALE, SEED } from "./settings.js";
+import * as v2Client from "./v2-client.js";
 
 export type Fuzzer = ReturnType<typeof createFuzzer>;
 
-/** A fuzzer for one server; `start` registers its customers, `stop` ends its second instance. */
-export function createFuzzer() {
+/**
+ * A fuzzer for one server; `start` registers its customers, `stop` ends its second instance.
+ * `api` 2: the server runs in Medusa v2 mode (MEDUSA_VERSION=2) with `publishableKey` among its
+ * PUBLISHABLE_API_KEYS.
+ */
+export function createFuzzer({
+  api = 1,
+  publishableKey = "",
+}: { api?: ApiVersion; publishableKey?: string } = {}) {
+  const v2 = api === 2;
+  const KEY_HEADER = "x-publishable-api-key";
   let server: TestServer;
   /**
    * A second instance of the same store with rate limiting off: credentials are renewed and the
@@ -49,6 +61,13 @@ export function createFuzzer() {
     main: { cookie: "", token: "" },
     sandbox: { cookie: "", token: "" },
   };
+  /**
+   * v2 only: a registration token (an identity without a customer, `@@rtoken@@`) and its email
+   * (`@@remail@@`), renewed once it created its customer; a reset token of E (`@@reset@@`),
+   * renewed once used.
+   */
+  const registration = { token: "", email: "", stale: v2 };
+  const reset = { token: "", stale: v2 };
   /** C's credentials: never shown to the fuzzer, checked at the end. */
   const reserve = { cookie: "", token: "", addressId: "" };
   let credentialsDirty = false;
@@ -69,7 +88,7 @@ export function createFuzzer() {
   async function plain(method: string, path: string, headers: Record<string, string> = {}) {
     const response = await fetch(new URL(path, server.url), {
       method,
-      headers,
+      headers: v2 ? { [KEY_HEADER]: publishableKey, ...headers } : headers,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     return { status: response.status, text: await response.text() };
@@ -80,6 +99,11 @@ export function createFuzzer() {
     kind: "cookie" | "token",
     url = unthrottled.url,
   ): Promise<string> {
+    if (v2) {
+      return kind === "token"
+        ? v2Client.loginToken(url, account.email, account.password)
+        : v2Client.loginCookie(url, account.email, account.password);
+    }
     if (kind === "token") return getToken(url, account.email, account.password);
     const { cookie } = await login(url, account.email, account.password);
     return cookie.slice("connect.sid=".length);
@@ -100,13 +124,28 @@ export function createFuzzer() {
         kind === "cookie"
           ? { cookie: `connect.sid=${value}` }
           : { authorization: `Bearer ${value}` };
-      const check = await plain("GET", "/store/auth", headers);
+      const check = await plain("GET", v2 ? "/store/customers/me" : "/store/auth", headers);
       if (check.status !== 200) creds[identity][kind] = await freshLogin(account, kind);
+    }
+    if (registration.stale) {
+      registration.stale = false;
+      registration.email = uniqueEmail("fuzz-identity");
+      registration.token = await v2Client.registerIdentity(
+        unthrottled.url,
+        registration.email,
+        STRONG_PASSWORD,
+      );
+    }
+    if (reset.stale) {
+      reset.stale = false;
+      reset.token = await v2Client
+        .resetToken([unthrottled, server], accounts.E.email)
+        .catch(() => "no-reset-token-logged"); // then `@@reset@@` is just a bad token
     }
   }
 
   async function ensureCredentials(): Promise<void> {
-    if (!credentialsDirty) return;
+    if (!credentialsDirty && !registration.stale && !reset.stale) return;
     renewing ??= renewCredentials().finally(() => (renewing = undefined));
     await renewing;
   }
@@ -169,7 +208,7 @@ export function createFuzzer() {
   }
 
   function resolve(generated: FuzzRequest): Resolved {
-    const used = { secret: false, valid: false };
+    const used = { secret: false, valid: false, registration: false, reset: false };
     const rawBody = generated.body;
     const pick = (pool: string[], n: string | undefined, prefix: string) =>
       pool.length === 0
@@ -177,9 +216,21 @@ export function createFuzzer() {
         : pool[Number(n ?? 0) % pool.length]!;
     const fill = (text: string, identity: Identity) =>
       text.replace(
-        /@@(cookie|token|mcookie|mtoken|address|session)(?::(\d+))?@@/g,
+        /@@(cookie|token|mcookie|mtoken|address|session|rtoken|mrtoken|reset|remail|oldpassword)(?::(\d+))?@@/g,
         (_match, kind: string, n: string | undefined) => {
           switch (kind) {
+            case "rtoken":
+              used.registration = true;
+              return registration.token;
+            case "mrtoken":
+              return mutate(registration.token, generated.tokenMutation);
+            case "reset":
+              used.reset = true;
+              return reset.token;
+            case "remail":
+              return registration.email;
+            case "oldpassword":
+              return JSON.stringify(accounts.E.password).slice(1, -1);
             case "cookie":
               used.secret = used.valid = true;
               return creds[identity].cookie;
@@ -201,15 +252,25 @@ export function createFuzzer() {
       );
     const body = typeof rawBody === "string" ? fill(rawBody, "main") : rawBody;
     const identity = identityOf(body);
+    const headers = generated.headers
+      .filter(([, value]) => value !== "@@nopk@@")
+      .map(([name, value]): [string, string] => [name, utf8Bytes(fill(value, identity))]);
+    // v2: the publishable key goes with every request, unless the case sets or removes it.
+    const keyed = generated.headers.some(
+      ([name, value]) => value === "@@nopk@@" || name.toLowerCase() === KEY_HEADER,
+    );
+    if (v2 && !keyed) headers.push([KEY_HEADER, publishableKey]);
     return {
       via: generated.via,
       method: generated.method,
       path: fill(generated.path, identity),
-      headers: generated.headers.map(([name, value]) => [name, utf8Bytes(fill(value, identity))]),
+      headers,
       body,
       identity,
       usedSecret: used.secret,
       usedValidSecret: used.valid,
+      usedRegistration: used.registration,
+      usedReset: used.reset,
     };
   }
 
@@ -305,6 +366,7 @@ export function createFuzzer() {
       answer.status,
       answer.contentType,
       sent.method === "HEAD" ? undefined : answer.text,
+      { bareUnauthorized: v2 },
     );
     const bug =
       problem &&
@@ -324,13 +386,14 @@ export function createFuzzer() {
 
   /** What the server's answer tells the fuzzer: new ids to reuse, revoked credentials, E's new email or password. */
   function learn(sent: Resolved, answer: Answer): void {
-    for (const match of answer.text.matchAll(/"(addr_[0-9A-Z]{26})"/g))
+    for (const match of answer.text.matchAll(/"((?:cu)?addr_[0-9A-Z]{26})"/g))
       remember(pools.address, match[1]!);
     for (const match of answer.text.matchAll(/"(sess_[0-9A-Z]{26})"/g))
       remember(pools.session, match[1]!);
     const revoking = answer.status < 300 && !["GET", "HEAD", "OPTIONS"].includes(sent.method);
     if ((sent.usedSecret && revoking) || (sent.usedValidSecret && answer.status === 401))
       credentialsDirty = true;
+    if (v2) return learnV2(sent, answer);
     if (answer.status !== 200 || sent.body === undefined) return;
     let customer: { id?: unknown; email?: unknown } | undefined;
     try {
@@ -355,6 +418,32 @@ export function createFuzzer() {
     }
   }
 
+  /** v2: a registration token that created its customer, a used reset token, E's new password. */
+  function learnV2(sent: Resolved, answer: Answer): void {
+    const route = routeOf(sent.path);
+    if (sent.usedRegistration && answer.status === 200 && route === "/store/customers")
+      registration.stale = true;
+    if (sent.usedReset && (answer.status === 200 || answer.status === 401)) reset.stale = true;
+    if (answer.status !== 200 || sent.method !== "POST") return;
+    if (route !== "/auth/customer/emailpass/update" || sent.identity !== "sandbox") return;
+    const body = asServerParses(sent.body) as { password?: unknown } | undefined;
+    if (typeof body?.password !== "string") return;
+    accounts.E.password = body.password;
+    sandboxChanges.password++;
+    credentialsDirty = true; // a new password ends E's other sessions
+    reset.stale = true;
+  }
+
+  /** The route a path reaches: the router ignores case and trailing slashes, and decodes params. */
+  function routeOf(path: string): string {
+    const bare = path.split("?")[0]!.toLowerCase().replace(/\/+$/, "");
+    try {
+      return decodeURIComponent(bare);
+    } catch {
+      return bare;
+    }
+  }
+
   function remember(pool: string[], id: string): void {
     if (pool.includes(id)) return;
     pool.push(id);
@@ -362,7 +451,8 @@ export function createFuzzer() {
   }
 
   async function exchange(generated: FuzzRequest, stats: Stats): Promise<void> {
-    if (/@@(m?cookie|m?token)@@/.test(JSON.stringify(generated))) await ensureCredentials();
+    if (/@@(m?cookie|m?token|m?rtoken|reset|remail)@@/.test(JSON.stringify(generated)))
+      await ensureCredentials();
     const sent = resolve(generated);
     let answer: Answer;
     try {
@@ -445,15 +535,23 @@ export function createFuzzer() {
   async function start(fuzzed: TestServer): Promise<void> {
     server = fuzzed;
     console.log(`fuzz seed ${SEED} (set FUZZ_SEED to replay or vary), FUZZ_RUNS factor ${SCALE}`);
-    unthrottled = await startServer({ shareWith: server, env: { RATE_LIMIT: "false" } });
+    const mode: Record<string, string> = v2
+      ? { MEDUSA_VERSION: "2", PUBLISHABLE_API_KEYS: server.env.PUBLISHABLE_API_KEYS ?? "" }
+      : {};
+    unthrottled = await startServer({
+      shareWith: server,
+      env: { ...mode, RATE_LIMIT: "false" },
+    });
     jwtSecret = server.env.JWT_SECRET ?? "";
     // A: its cookie is the fuzzer's; B: its token; C: never shown to the fuzzer; D: the target
     // of failed logins (it gets throttled); E: the sandbox for email and password changes.
     for (const role of ["A", "B", "C", "D", "E"] as const) {
       const email = uniqueEmail(`fuzz-${role.toLowerCase()}`);
       const password = `${role} ${randomBytes(6).toString("hex")} pässwörd ✓`;
-      const { customer } = await register(server.url, email, password);
-      accounts[role] = { role, id: customer.id as string, email, password };
+      const id = v2
+        ? await v2Client.registerCustomer(server.url, publishableKey, email, password)
+        : ((await register(server.url, email, password)).customer.id as string);
+      accounts[role] = { role, id, email, password };
     }
     creds.main.cookie = await freshLogin(accounts.A, "cookie", server.url);
     creds.main.token = await freshLogin(accounts.B, "token", server.url);
@@ -469,12 +567,16 @@ export function createFuzzer() {
       country_code: "us",
       postal_code: "12345",
     };
-    const added = await request(server.url, "POST", "/store/customers/me/addresses", {
-      body: { address },
-      cookie: `connect.sid=${reserve.cookie}`,
-    });
+    const addAddress = (cookie: string) =>
+      request(server.url, "POST", "/store/customers/me/addresses", {
+        body: v2 ? address : { address },
+        cookie: `connect.sid=${cookie}`,
+        headers: v2 ? { [KEY_HEADER]: publishableKey } : {},
+      });
+    const added = await addAddress(reserve.cookie);
     assert.equal(added.status, 200, added.text);
-    reserve.addressId = added.body.customer.shipping_addresses[0].id;
+    const { customer } = added.body;
+    reserve.addressId = (v2 ? customer.addresses : customer.shipping_addresses)[0].id;
     // C's ids go into the pools too: the fuzzer tries them with A's, B's and E's credentials, and
     // they must survive (checked at the end).
     remember(pools.address, reserve.addressId);
@@ -490,21 +592,20 @@ export function createFuzzer() {
         remember(pools.session, match[1]!);
     }
     for (const cookie of [creds.main.cookie, creds.sandbox.cookie]) {
-      const own = await request(server.url, "POST", "/store/customers/me/addresses", {
-        body: { address },
-        cookie: `connect.sid=${cookie}`,
-      });
+      const own = await addAddress(cookie);
       assert.equal(own.status, 200, own.text);
-      for (const match of own.text.matchAll(/"(addr_[0-9A-Z]{26})"/g))
+      for (const match of own.text.matchAll(/"((?:cu)?addr_[0-9A-Z]{26})"/g))
         remember(pools.address, match[1]!);
     }
-    for (let i = 0; i < 5; i++) {
+    // v1's email changes race registrations; v2 has no email change.
+    for (let i = 0; i < (v2 ? 0 : 5); i++) {
       const { cookie } = await register(server.url, uniqueEmail("fuzz-racer"), STRONG_PASSWORD);
       racers.push(cookie);
     }
     const jwks = await plain("GET", "/.well-known/jwks.json");
     jwk = (JSON.parse(jwks.text) as { keys: Array<Record<string, string>> }).keys[0] ?? {};
-    arbs = makeArbitraries(accounts, server.url);
+    if (v2) await renewCredentials(); // the first registration and reset tokens
+    arbs = makeArbitraries(accounts, server.url, { api, publishableKey });
   }
 
   async function stop(): Promise<void> {
@@ -513,6 +614,7 @@ export function createFuzzer() {
   }
 
   return {
+    api,
     start,
     stop,
     fuzz,
@@ -522,6 +624,7 @@ export function createFuzzer() {
     accounts,
     reserve,
     racers,
+    registration,
     totals,
     sandboxChanges,
     get server() {

@@ -7,13 +7,23 @@ import { uniqueEmail } from "../server.js";
 import { parseResponses, rawExchange } from "./raw-http.js";
 import { tryJson } from "./requests.js";
 
-/** What is wrong with a response, if anything: a 5xx, or a 4xx that is not a JSON error. */
-export function answerProblem(status: number, contentType: string, text: string | undefined) {
+/**
+ * What is wrong with a response, if anything: a 5xx, or a 4xx that is not a JSON error. With
+ * `bareUnauthorized` (Medusa v2 mode) a 401 may be v2's authentication failure, the bare
+ * `{"message":"Unauthorized"}` (no `type`, as Medusa v2 answers it).
+ */
+export function answerProblem(
+  status: number,
+  contentType: string,
+  text: string | undefined,
+  { bareUnauthorized = false } = {},
+) {
   if (status < 200 || status >= 500) return `expected a 2xx-4xx status, got ${status}`;
   if (status < 400) return undefined;
   if (!/^application\/json\b/i.test(contentType))
     return `a ${status} without Content-Type: application/json`;
   if (text === undefined) return undefined; // HEAD: no body to read
+  if (bareUnauthorized && status === 401 && text === '{"message":"Unauthorized"}') return undefined;
   const parsed = tryJson(text) as { type?: unknown; message?: unknown } | undefined;
   if (typeof parsed?.type !== "string" || typeof parsed.message !== "string")
     return `a ${status} whose body is not JSON with a string type and message`;

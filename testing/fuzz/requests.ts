@@ -5,7 +5,11 @@
  * addresses and sessions as it goes:
  * `@@cookie@@` / `@@token@@` a live session cookie value / bearer token,
  * `@@mcookie@@` / `@@mtoken@@` the same after `cookieMutation` / `tokenMutation`,
- * `@@address:N@@` / `@@session:N@@` the N-th known address / session id (own or someone else's).
+ * `@@address:N@@` / `@@session:N@@` the N-th known address / session id (own or someone else's);
+ * v2 mode: `@@rtoken@@` / `@@remail@@` a registration token / its identity's email (`@@mrtoken@@`
+ * the token after `tokenMutation`), `@@reset@@` a reset token of E, `@@oldpassword@@` E's password
+ * (in a body), and a header whose value is `@@nopk@@` sends no `x-publishable-api-key` (else the
+ * fuzzer adds the valid one).
  */
 export interface FuzzRequest {
   /** `fetch` (undici, what storefronts use) or `http` (node:http: the path and method go out as given). */
@@ -45,6 +49,9 @@ export interface Resolved {
   usedSecret: boolean;
   /** It carried an unmutated credential (a 401 means that credential was revoked). */
   usedValidSecret: boolean;
+  /** v2: it carried the registration token / E's reset token. */
+  usedRegistration?: boolean;
+  usedReset?: boolean;
 }
 
 export interface Answer {

@@ -13,10 +13,10 @@ import { after, before, describe, it } from "node:test";
 import { useServer } from "../../../../testing/fixture.js";
 import { STRONG_PASSWORD, request } from "../../../../testing/http.js";
 import { createFuzzer } from "../../../../testing/fuzz/fuzzer.js";
-import { KNOWN_BUGS, answerProblem, knownBug } from "../../../../testing/fuzz/oracle.js";
-import { parseResponses, rawExchange } from "../../../../testing/fuzz/raw-http.js";
-import { preview, type FuzzRequest } from "../../../../testing/fuzz/requests.js";
-import { REQUEST_TIMEOUT_MS, TEST_TIMEOUT_MS, runs } from "../../../../testing/fuzz/settings.js";
+import { KNOWN_BUGS } from "../../../../testing/fuzz/oracle.js";
+import { allAnswered, fuzzProperties } from "../../../../testing/fuzz/properties.js";
+import type { FuzzRequest } from "../../../../testing/fuzz/requests.js";
+import { TEST_TIMEOUT_MS, runs } from "../../../../testing/fuzz/settings.js";
 
 describe("fuzzing every route (any input: a 2xx-4xx JSON answer, never a 5xx, crash or hang)", () => {
   const fuzzer = createFuzzer();
@@ -27,125 +27,58 @@ describe("fuzzing every route (any input: a 2xx-4xx JSON answer, never a 5xx, cr
     env: { RATE_LIMIT_LOGIN_IP: "100000/1m", RATE_LIMIT_LOGIN_IP_ACCOUNT: "100000/1m" },
   });
   before(() => fuzzer.start(app.server));
-  const { fuzz, exchange, ensureCredentials, plain, accounts, reserve, racers, totals } = fuzzer;
+  const { fuzz, exchange, plain, accounts, reserve, racers, totals } = fuzzer;
   const { sandboxChanges } = fuzzer;
 
-  // --- properties ---------------------------------------------------------------------------
+  // --- properties ----------------------------------------------------------------------------
 
-  it("hostile JSON bodies on every route", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.hostileBodyRequest, runs(600), (request, stats) =>
-      exchange(request, stats),
-    ),
-  );
-
-  it("valid bodies with one field mutated", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.mutatedBodyRequest, runs(500), (request, stats) =>
-      exchange(request, stats),
-    ),
-  );
-
-  it("bodies that are not JSON, under any Content-Type", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.rawBodyRequest, runs(500), (request, stats) => exchange(request, stats)),
-  );
-
-  it("any path and method", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.pathRequest, runs(700), (request, stats) => exchange(request, stats)),
-  );
-
-  it(
-    "hostile cookies, tokens, Origins and headers on every route",
-    { timeout: TEST_TIMEOUT_MS },
-    (t) =>
-      fuzz(t, fuzzer.arbs.credentialRequest, runs(700), (request, stats) =>
-        exchange(request, stats),
+  fuzzProperties(fuzzer, () => app.url, {
+    races: () =>
+      it(
+        "races for one email: registrations and email changes at once",
+        { timeout: TEST_TIMEOUT_MS },
+        (t) =>
+          fuzz(
+            t,
+            fuzzer.arbs.emailRace,
+            runs(40),
+            async ({ local, spellings, contenders }, stats) => {
+              // Spellings of one address that normalize alike (case, NFC vs NFD): one account at most.
+              const target = (spelling: number) => {
+                const address = `${local}-é@example.com`;
+                const spelled = [address, address.toUpperCase(), address.normalize("NFD")][
+                  spelling % 3
+                ]!;
+                return spelled;
+              };
+              const requests = contenders.map(([kind, spelling], index): FuzzRequest =>
+                kind === "register"
+                  ? {
+                      via: "fetch",
+                      method: "POST",
+                      path: "/store/customers",
+                      headers: [["content-type", "application/json"]],
+                      body: JSON.stringify({
+                        email: target(spelling + spellings),
+                        password: STRONG_PASSWORD,
+                      }),
+                    }
+                  : {
+                      via: "fetch",
+                      method: "POST",
+                      path: "/store/customers/me",
+                      headers: [
+                        ["content-type", "application/json"],
+                        ["cookie", racers[index % racers.length]!],
+                      ],
+                      body: JSON.stringify({ email: target(spelling + spellings) }),
+                    },
+              );
+              await allAnswered(requests.map((one) => exchange(one, stats)));
+            },
+          ),
       ),
-  );
-
-  it("everything at once", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.chaosRequest, runs(500), (request, stats) => exchange(request, stats)),
-  );
-
-  it("concurrent bursts and races", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.burst, runs(60), async (requests, stats) => {
-      await ensureCredentials();
-      const results = await Promise.allSettled(requests.map((one) => exchange(one, stats)));
-      const failed = results.find((result) => result.status === "rejected");
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-    }),
-  );
-
-  it(
-    "races for one email: registrations and email changes at once",
-    { timeout: TEST_TIMEOUT_MS },
-    (t) =>
-      fuzz(t, fuzzer.arbs.emailRace, runs(40), async ({ local, spellings, contenders }, stats) => {
-        // Spellings of one address that normalize alike (case, NFC vs NFD): one account at most.
-        const target = (spelling: number) => {
-          const address = `${local}-é@example.com`;
-          const spelled = [address, address.toUpperCase(), address.normalize("NFD")][spelling % 3]!;
-          return spelled;
-        };
-        const requests = contenders.map(([kind, spelling], index): FuzzRequest =>
-          kind === "register"
-            ? {
-                via: "fetch",
-                method: "POST",
-                path: "/store/customers",
-                headers: [["content-type", "application/json"]],
-                body: JSON.stringify({
-                  email: target(spelling + spellings),
-                  password: STRONG_PASSWORD,
-                }),
-              }
-            : {
-                via: "fetch",
-                method: "POST",
-                path: "/store/customers/me",
-                headers: [
-                  ["content-type", "application/json"],
-                  ["cookie", racers[index % racers.length]!],
-                ],
-                body: JSON.stringify({ email: target(spelling + spellings) }),
-              },
-        );
-        const results = await Promise.allSettled(requests.map((one) => exchange(one, stats)));
-        const failed = results.find((result) => result.status === "rejected");
-        if (failed) throw (failed as PromiseRejectedResult).reason;
-      }),
-  );
-
-  it("bytes on the socket that are not (quite) HTTP", { timeout: TEST_TIMEOUT_MS }, (t) =>
-    fuzz(t, fuzzer.arbs.rawHttp, runs(200), async (bytes, stats) => {
-      if (bytes.length === 0) return;
-      const text = await rawExchange(app.url, bytes);
-      const shown = `\n  sent: ${preview(Buffer.from(bytes).toString("latin1"))}\n  received: ${preview(text.received)}`;
-      if (text.timedOut)
-        assert.fail(
-          `no answer and the connection stayed open for ${REQUEST_TIMEOUT_MS} ms (a hang)${shown}`,
-        );
-      if (text.received === "") {
-        stats.closedWithoutAnswer++;
-        if (stats.closedExamples.length < 3)
-          stats.closedExamples.push(preview(Buffer.from(bytes).toString("latin1"), 80));
-        return;
-      }
-      const head = /^HEAD /.test(Buffer.from(bytes).toString("latin1"));
-      for (const answer of parseResponses(text.received, head)) {
-        stats.requests++;
-        stats.statuses.set(answer.status, (stats.statuses.get(answer.status) ?? 0) + 1);
-        const problem = answerProblem(answer.status, answer.contentType, answer.text);
-        const bug =
-          problem &&
-          knownBug({
-            socketBytes: Buffer.from(bytes),
-            status: answer.status,
-            contentType: answer.contentType,
-          });
-        if (bug) stats.knownBugs.set(bug, (stats.knownBugs.get(bug) ?? 0) + 1);
-        else if (problem) assert.fail(problem + shown);
-      }
-    }),
-  );
+  });
 
   it("afterwards: the server is alive and every customer is intact", async (t) => {
     t.diagnostic(
