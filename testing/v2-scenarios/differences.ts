@@ -20,6 +20,37 @@ import {
 
 export const differenceScenarios: V2Scenario[] = [
   {
+    name: "Medusa: any string registers as an email",
+    only: "medusa",
+    async run(target) {
+      const body = {
+        email: `not-an-email-${uniqueV2Email()}`.replace("@", "-at-"),
+        password: PASSWORD,
+      };
+      const res = await raw(target, "POST", "/auth/customer/emailpass/register", {
+        pk: false,
+        body,
+      });
+      assert.equal(res.status, 200, res.text);
+    },
+  },
+  {
+    name: "Gatehouse: registration needs an email address (at most 320 characters)",
+    only: "gatehouse",
+    async run(target) {
+      for (const email of ["not-an-email", `${"a".repeat(320)}@example.com`]) {
+        const res = await raw(target, "POST", "/auth/customer/emailpass/register", {
+          pk: false,
+          body: { email, password: PASSWORD },
+        });
+        assertJson(res, 400, {
+          type: "invalid_data",
+          message: "email must be an email address of at most 320 characters",
+        });
+      }
+    },
+  },
+  {
     name: "Medusa: logout is client-side only; the JWT stays valid, DELETE /auth/session with a bearer is 401",
     only: "medusa",
     async run(target) {

@@ -4,7 +4,8 @@ import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
 import { decodeJwt } from "jose";
 import type { AppContext } from "../../context.js";
-import { HttpError, unauthorized, v2Unauthorized } from "../../../errors.js";
+import { HttpError, invalidData, unauthorized, v2Unauthorized } from "../../../errors.js";
+import { isValidEmail } from "../../validation.js";
 import { bearerToken } from "../../authorization.js";
 import { errors } from "../../schemas/responses.js";
 import {
@@ -32,6 +33,20 @@ const unknownProvider = (id: string) =>
   unauthorized(
     `\nUnable to retrieve the auth provider with id: ${id}\nPlease make sure that the provider is registered in the container and it is configured correctly in your project configuration file.`,
   );
+
+/** The longest email an identity may have (RFC 5321's limit on a path). */
+const MAX_EMAIL_LENGTH = 320;
+
+/**
+ * Medusa's emailpass takes any string as an email; Gatehouse registers only an email (as v1 mode
+ * does), so that a look-alike or a 15,000-character string never becomes an account.
+ */
+function assertEmail(email: unknown, password: unknown): void {
+  if (typeof email !== "string" || typeof password !== "string" || password === "") return;
+  if (email.length > MAX_EMAIL_LENGTH || !isValidEmail(email)) {
+    throw invalidData(`email must be an email address of at most ${MAX_EMAIL_LENGTH} characters`);
+  }
+}
 
 const ActorParams = Type.Object({ actor_type: Type.String(), auth_provider: Type.String() });
 
@@ -80,6 +95,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
     async (request) => {
       await throttle.request("register", request.ip);
       const { email, password } = request.body;
+      assertEmail(email, password);
       return { token: await identities.register(email, password, client(request)) };
     },
   );
