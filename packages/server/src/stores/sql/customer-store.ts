@@ -53,6 +53,8 @@ export const ERASED_ADDRESS = {
   phone: null,
   metadata: null,
   address_name: null,
+  is_default_shipping: 0,
+  is_default_billing: 0,
 };
 
 type ViewRow = Omit<Selectable<CustomerTable>, "password_hash"> & {
