@@ -303,16 +303,24 @@ export class CustomerService {
   }
 
   /**
-   * Deletes the account (a Gatehouse addition): the current password is always needed (no
-   * fresh-session shortcut). The customer's personal data and addresses are erased and the row
-   * soft-deleted (CustomerStore.erase), every session and token ended (the caller's too), reset
-   * tokens dropped, and `customer.deleted` reported with the email it had. Of concurrent calls,
-   * one deletes; the others find no customer (404) or a wrong password (401).
+   * Deletes the account at the customer's request (a Gatehouse addition): the current password is
+   * always needed (no fresh-session shortcut), then `erase`. Of concurrent calls, one deletes; the
+   * others find no customer (404) or a wrong password (401).
    */
   async delete(customerId: string, password: string, ip: string): Promise<Customer> {
     const existing = await this.deps.customers.findById(customerId);
     if (!existing) throw notFound(`Customer with id: ${customerId} was not found`);
     await this.assertPassword(existing, password, "password", ip);
+    return this.erase(customerId);
+  }
+
+  /**
+   * Erases an account with no proof asked (the route's `delete` asks it; an operator's tool may
+   * call this directly): the personal data and addresses erased and the row soft-deleted
+   * (CustomerStore.erase), every session and token ended, reset tokens dropped, and
+   * `customer.deleted` reported with the email it had. 404 when there is no such live customer.
+   */
+  async erase(customerId: string): Promise<Customer> {
     const erased = await this.deps.customers.erase(customerId, this.deps.clock.now());
     if (!erased) throw notFound(`Customer with id: ${customerId} was not found`);
     await this.deps.sessions.revokeAll(customerId, "customer_deleted");
