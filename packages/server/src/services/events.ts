@@ -31,13 +31,13 @@ export interface AccountEventData {
     first_name: string | null;
     last_name: string | null;
   };
-  /** A customer was deleted. */
+  /** A customer deleted their account: `email` is the one it had (the row no longer holds it). */
   "customer.deleted": { id: string; email: string };
   /** Sessions ended at once: at the customer's request, or by a password change or reset. */
   "session.revoked_all": {
     customer_id: string;
     revoked: number;
-    reason: "customer_request" | "password_changed" | "password_reset";
+    reason: "customer_request" | "password_changed" | "password_reset" | "customer_deleted";
   };
 }
 

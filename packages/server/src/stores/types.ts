@@ -80,7 +80,19 @@ export interface CustomerStore {
   update(id: string, patch: CustomerPatch): Promise<Customer | null | "duplicate">;
   /** Replaces the hash only if it is still `expected` (so a concurrent change is never undone). */
   replacePasswordHash(id: string, expected: string, next: string): Promise<boolean>;
+  /**
+   * Erases a live customer's personal data, in one transaction: its names, phone, company_name,
+   * metadata and password hash nulled, its email replaced by `erasedEmail(id)`, the row
+   * soft-deleted at `at`; every address of its book and its billing address nulled and
+   * soft-deleted (see each store for addresses an order still refers to); its emailpass identity
+   * removed. Returns the customer as it was (for the event), or null when there is no live
+   * customer with this id. Atomic: of concurrent calls, exactly one gets the customer.
+   */
+  erase(id: string, at: number): Promise<Customer | null>;
 }
+
+/** The email an erased customer keeps: no one's address, unique per customer. */
+export const erasedEmail = (id: string): string => `deleted+${id.toLowerCase()}@invalid`;
 
 /**
  * An address edit; its metadata is merged like the customer's (`MetadataMerge`).

@@ -1,12 +1,16 @@
-/** Medusa v1's customer routes: register, profile. */
+/** Medusa v1's customer routes: register, profile, account deletion. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
 import type { AppContext } from "../context.js";
 import { signedIn } from "../plugins/authenticate.js";
 import { presentCustomerWithAddresses, serializedOnce } from "../presenters.js";
-import { StorePostCustomersCustomerReq, StorePostCustomersReq } from "../schemas/requests.js";
-import { CustomerWithAddresses, errors } from "../schemas/responses.js";
+import {
+  DeleteCustomersCustomerReq,
+  StorePostCustomersCustomerReq,
+  StorePostCustomersReq,
+} from "../schemas/requests.js";
+import { CustomerWithAddresses, DeletedCustomer, errors } from "../schemas/responses.js";
 
 const CustomerResponse = Type.Object({ customer: CustomerWithAddresses });
 const tags = ["Customers"];
@@ -79,6 +83,29 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
         ip: request.ip,
       });
       return presentCustomerWithAddresses(view);
+    },
+  );
+
+  app.delete(
+    "/store/customers/me",
+    {
+      schema: {
+        tags,
+        operationId: "DeleteCustomersCustomer",
+        security: [{ cookie: [] }, { bearer: [] }],
+        summary: "Delete the account",
+        description:
+          "Erases the customer's names, phone, metadata, password and addresses, soft-deletes the customer (its email freed for a new registration), ends every session and token (this one too: the cookie is cleared) and sends customer.deleted. Needs the current password, always (a wrong one is 401 and counts as a failed login; login limits apply, 429). A Gatehouse addition: Medusa has no such route.",
+        body: DeleteCustomersCustomerReq,
+        response: { 200: DeletedCustomer, ...errors(400, 401, 403, 404, 429) },
+      },
+      preHandler: app.requireCustomer,
+    },
+    async (request, reply) => {
+      const { customerId } = signedIn(request);
+      await services.customers.delete(customerId, request.body.password, request.ip);
+      if (request.sessionCookie !== undefined) reply.clearSessionCookie();
+      return { id: customerId, object: "customer" as const, deleted: true };
     },
   );
 };

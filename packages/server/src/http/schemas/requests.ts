@@ -103,6 +103,12 @@ export const StorePostCustomersCustomerReq = Body(
 );
 export type StorePostCustomersCustomerReq = Static<typeof StorePostCustomersCustomerReq>;
 
+export const DeleteCustomersCustomerReq = Body(
+  { password: Str("The current password: deleting the account always needs it") },
+  "Proof for deleting the account (a Gatehouse addition)",
+  [{ password: "correct horse battery staple" }],
+);
+
 export const StorePostCustomersCustomerAddressesReq = Body(
   { address: Nested(AddressCreatePayload) },
   "The address to add",

@@ -98,3 +98,10 @@ const errorRef = Type.Ref("Error");
 /** Standard error responses of a route, for the OpenAPI document. */
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, errorRef]));
+
+/** A deleted account, as Medusa's delete routes answer (`{id, object, deleted}`). */
+export const DeletedCustomer = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("customer"),
+  deleted: Type.Boolean(),
+});

@@ -49,6 +49,12 @@ export const UpdatePasswordBody = Type.Object(
   },
 );
 
+export const DeleteCustomerBody = V2Body(
+  { password: Str("The current password: deleting the account always needs it") },
+  "Proof for deleting the account (a Gatehouse addition)",
+  [{ password: "correct horse battery staple" }],
+);
+
 export const CreateCustomerBody = V2Body(
   {
     email: Nullish(Str("The identity's email (any other is refused)")),

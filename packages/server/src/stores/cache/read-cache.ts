@@ -247,6 +247,12 @@ export class ReadCache {
         }),
       replacePasswordHash: (id: string, expected: string, next: string) =>
         this.write(inner.replacePasswordHash(id, expected, next), () => this.dropCustomer(id)),
+      // The customer is gone and its email free again.
+      erase: (id: string, at: number) =>
+        this.write(inner.erase(id, at), () => {
+          this.dropCustomer(id);
+          this.clearAccounts();
+        }),
     };
   }
 

@@ -1,11 +1,11 @@
 /** Customers in Medusa v1's own `customer` table, with their addresses from its `address` table. */
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { ADDRESS_V1_FIELDS, CUSTOMER_V1_FIELDS, type Customer } from "../../domain.js";
 import { customerWithAddresses } from "../sql/customer-queries.js";
 import { param, prepare } from "../sql/prepared.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import { writeMerged, writeMetadata } from "../sql/json.js";
-import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
+import { erasedEmail, type CustomerPatch, type CustomerStore, type NewCustomer } from "../types.js";
 import { asJsonb, metadataStill, metadataText, toAddress, toCustomer, toDate } from "./rows.js";
 import type { MedusaAddressTable, MedusaCustomerTable, MedusaV1Database } from "./schema.js";
 
@@ -147,6 +147,80 @@ export class MedusaCustomerStore implements CustomerStore {
       if (isUniqueViolation(error)) return "duplicate";
       throw error;
     }
+  }
+
+  /**
+   * Medusa v1 lets a cart take an address of the book itself (by id), and the order keeps that
+   * row: an address an order, swap or claim refers to stays as that record, only detached from
+   * the customer. Every other address of the customer is nulled and soft-deleted.
+   */
+  async erase(id: string, at: number): Promise<Customer | null> {
+    return this.db.transaction().execute(async (trx) => {
+      // The row lock: concurrent erasures queue, and each after the first finds the row deleted.
+      const row = await trx
+        .selectFrom("customer")
+        .select(CUSTOMER_V1_FIELDS)
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return null;
+      const when = toDate(at);
+      const billing = row.billing_address_id;
+      const mine = trx
+        .selectFrom("address")
+        .select("id")
+        .where((eb) =>
+          eb.or([eb("customer_id", "=", id), ...(billing ? [eb("id", "=", billing)] : [])]),
+        );
+      const aRecord = sql<boolean>`(exists (select 1 from "order" o where o.shipping_address_id = address.id or o.billing_address_id = address.id)
+        or exists (select 1 from swap s where s.shipping_address_id = address.id)
+        or exists (select 1 from claim_order c where c.shipping_address_id = address.id))`;
+      await trx
+        .updateTable("customer")
+        .set({
+          first_name: null,
+          last_name: null,
+          phone: null,
+          metadata: null,
+          password_hash: null,
+          billing_address_id: null,
+          email: erasedEmail(id),
+          updated_at: when,
+          deleted_at: when,
+        })
+        .where("id", "=", id)
+        .execute();
+      await trx
+        .updateTable("address")
+        .set({ customer_id: null, updated_at: when })
+        .where("id", "in", mine)
+        .where(aRecord)
+        .execute();
+      await trx
+        .updateTable("address")
+        .set((eb) => ({
+          company: null,
+          first_name: null,
+          last_name: null,
+          address_1: null,
+          address_2: null,
+          city: null,
+          country_code: null,
+          province: null,
+          postal_code: null,
+          phone: null,
+          metadata: null,
+          updated_at: when,
+          deleted_at: eb.fn.coalesce("deleted_at", eb.val(when)),
+        }))
+        .where((eb) =>
+          eb.or([eb("customer_id", "=", id), ...(billing ? [eb("id", "=", billing)] : [])]),
+        )
+        .where(sql<boolean>`not ${aRecord}`)
+        .execute();
+      return toCustomer(row);
+    });
   }
 
   async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {

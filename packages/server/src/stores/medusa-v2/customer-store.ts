@@ -7,7 +7,13 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Customer } from "../../domain.js";
 import { writeMerged } from "../sql/json.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
-import type { CustomerPatch, CustomerStore, CustomerWithAddresses, NewCustomer } from "../types.js";
+import {
+  erasedEmail,
+  type CustomerPatch,
+  type CustomerStore,
+  type CustomerWithAddresses,
+  type NewCustomer,
+} from "../types.js";
 import { newAuthIdentityId } from "./ids.js";
 import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-v1/rows.js";
 import {
@@ -185,6 +191,73 @@ export class MedusaV2CustomerStore implements CustomerStore {
       await this.setPassword(customer, password_hash);
     }
     return customer;
+  }
+
+  /**
+   * Medusa v2 copies addresses into its orders and carts (order_address, cart_address): every
+   * address of the customer is nulled and soft-deleted. Every auth identity linked to the
+   * customer is deleted with its provider identities (any provider: none may sign in to it).
+   */
+  async erase(id: string, at: number): Promise<Customer | null> {
+    return this.db.transaction().execute(async (trx) => {
+      // The row lock: concurrent erasures queue, and each after the first finds the row deleted.
+      const row = await trx
+        .selectFrom("customer")
+        .select(CUSTOMER_COLUMNS)
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return null;
+      const when = toDate(at);
+      await trx
+        .updateTable("customer")
+        .set({
+          first_name: null,
+          last_name: null,
+          phone: null,
+          company_name: null,
+          metadata: null,
+          email: erasedEmail(id),
+          updated_at: when,
+          deleted_at: when,
+        })
+        .where("id", "=", id)
+        .execute();
+      await trx
+        .updateTable("customer_address")
+        .set((eb) => ({
+          address_name: null,
+          is_default_shipping: false,
+          is_default_billing: false,
+          company: null,
+          first_name: null,
+          last_name: null,
+          address_1: null,
+          address_2: null,
+          city: null,
+          country_code: null,
+          province: null,
+          postal_code: null,
+          phone: null,
+          metadata: null,
+          updated_at: when,
+          deleted_at: eb.fn.coalesce("deleted_at", eb.val(when)),
+        }))
+        .where("customer_id", "=", id)
+        .execute();
+      const linked = trx
+        .selectFrom("auth_identity")
+        .select("id")
+        .where(sql<boolean>`app_metadata->>'customer_id' = ${id}`);
+      await trx.deleteFrom("provider_identity").where("auth_identity_id", "in", linked).execute();
+      // Medusa's other rows of an identity (MFA factors, reset tokens) go with it (on delete cascade).
+      await trx
+        .deleteFrom("auth_identity")
+        .where(sql<boolean>`app_metadata->>'customer_id' = ${id}`)
+        .execute();
+      return toCustomer(row);
+    });
   }
 
   async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {

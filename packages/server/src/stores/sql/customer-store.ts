@@ -1,8 +1,8 @@
 /** Customers in SQL. The per-request reads are compiled once (prepared.ts); writes use Kysely. */
 import type { Kysely, Selectable } from "kysely";
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type Customer } from "../../domain.js";
-import type { CustomerPatch, CustomerStore, NewCustomer } from "../types.js";
-import { isUniqueViolation, type SqlRuntime } from "./runtime.js";
+import { erasedEmail, type CustomerPatch, type CustomerStore, type NewCustomer } from "../types.js";
+import { isUniqueViolation, type Decision, type SqlRuntime } from "./runtime.js";
 import { readMetadata, writeMerged, writeMetadata } from "./json.js";
 import { param, prepare } from "./prepared.js";
 import { toAddress } from "./address-store.js";
@@ -28,6 +28,35 @@ export function toCustomer(row: Omit<Selectable<CustomerTable>, "password_hash">
   };
 }
 
+/** What an erased customer keeps of its personal fields: nothing. */
+const ERASED_CUSTOMER = {
+  first_name: null,
+  last_name: null,
+  phone: null,
+  company_name: null,
+  metadata: null,
+  password_hash: null,
+  billing_address_id: null,
+};
+
+/** What an erased address keeps: its id and times. */
+export const ERASED_ADDRESS = {
+  company: null,
+  country_code: null,
+  first_name: null,
+  last_name: null,
+  address_1: null,
+  address_2: null,
+  city: null,
+  province: null,
+  postal_code: null,
+  phone: null,
+  metadata: null,
+  address_name: null,
+  is_default_shipping: 0,
+  is_default_billing: 0,
+};
+
 type ViewRow = Omit<Selectable<CustomerTable>, "password_hash"> & {
   addresses: string | Array<Selectable<AddressTable>>;
   billing_address: string | Selectable<AddressTable> | null;
@@ -48,7 +77,7 @@ export class SqlCustomerStore implements CustomerStore {
 
   private readonly db: Kysely<Database>;
 
-  constructor(runtime: SqlRuntime) {
+  constructor(private readonly runtime: SqlRuntime) {
     const db = (this.db = runtime.db);
     this.byId = prepare<Omit<Selectable<CustomerTable>, "password_hash">, [string]>(runtime, () =>
       db
@@ -179,6 +208,46 @@ export class SqlCustomerStore implements CustomerStore {
       if (isUniqueViolation(error)) return "duplicate";
       throw error;
     }
+  }
+
+  async erase(id: string, at: number): Promise<Customer | null> {
+    const live = this.db
+      .selectFrom("customer")
+      .where("id", "=", id)
+      .where("deleted_at", "is", null);
+    // Under the customer's row lock: of concurrent erasures, the first erases; the others then
+    // read a deleted row and find nothing.
+    return this.runtime.readModifyWrite({
+      lock: [this.runtime.forUpdate(live.select("id"))],
+      read: live.select(columns),
+      decide: ([row]): Decision<Customer | null> => {
+        if (!row) return { result: null, write: null };
+        return {
+          result: toCustomer(row),
+          write: [
+            // Every address of the book (deleted ones too) and the billing address.
+            this.db
+              .updateTable("address")
+              .set((eb) => ({
+                ...ERASED_ADDRESS,
+                updated_at: at,
+                deleted_at: eb.fn.coalesce("deleted_at", eb.val(at)),
+              }))
+              .where((eb) =>
+                eb.or([
+                  eb("customer_id", "=", id),
+                  ...(row.billing_address_id ? [eb("id", "=", row.billing_address_id)] : []),
+                ]),
+              ),
+            this.db
+              .updateTable("customer")
+              .set({ ...ERASED_CUSTOMER, email: erasedEmail(id), updated_at: at, deleted_at: at })
+              .where("id", "=", id),
+            this.db.deleteFrom("auth_identity").where("customer_id", "=", id),
+          ],
+        };
+      },
+    });
   }
 
   async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {

@@ -147,6 +147,113 @@ function contracts(name: string, env: Record<string, string>) {
         );
       });
 
+      it("erase scrubs the customer, its addresses and identity, frees its email; of concurrent erasures exactly one gets the customer", async () => {
+        const inMedusaV1 = env.MEDUSA_DATABASE_URL === medusaDatabaseUrl && !!medusaDatabaseUrl;
+        const inMedusaV2 = env.MEDUSA_DATABASE_URL === medusaV2DatabaseUrl && !!medusaV2DatabaseUrl;
+        const email = `${id("erase").toLowerCase()}@example.com`;
+        const profile = {
+          id: id("cus"),
+          email,
+          first_name: "Ada",
+          last_name: "Lovelace",
+          phone: "+49 30 1234",
+          created_at: Date.now(),
+          company_name: null,
+          metadata: { note: "personal" },
+        };
+        // A customer with an identity where identities exist apart from customers.
+        let customerId = profile.id;
+        if (inMedusaV1) {
+          assert.ok(
+            await stores.customers.create({
+              ...profile,
+              has_account: true,
+              password_hash: "$argon2id$placeholder",
+            }),
+          );
+        } else {
+          const identity = await stores.identities.create(
+            { id: id("authid"), email, customer_id: null, created_at: Date.now() },
+            "$argon2id$identity",
+          );
+          assert.ok(identity);
+          const created = await stores.identities.createCustomer(identity.id, profile);
+          assert.ok(created && typeof created === "object");
+          customerId = created.id;
+        }
+        const address = (overrides: Partial<Address> = {}): Address => ({
+          id: id("addr"),
+          created_at: Date.now(),
+          updated_at: Date.now(),
+          deleted_at: null,
+          customer_id: customerId,
+          company: "Analytical Engines",
+          first_name: "Ada",
+          last_name: "Lovelace",
+          address_1: "Main 1",
+          address_2: null,
+          city: "Berlin",
+          country_code: "de",
+          province: null,
+          postal_code: "10115",
+          phone: null,
+          metadata: null,
+          address_name: null,
+          is_default_shipping: false,
+          is_default_billing: false,
+          ...overrides,
+        });
+        const book = [address({ is_default_shipping: true }), address()];
+        for (const entry of book) {
+          assert.ok(
+            await stores.addresses.addToBook(entry as Address & { customer_id: string }, 10),
+          );
+        }
+        let billingId: string | null = null;
+        if (!inMedusaV2) {
+          // Medusa v2 has no billing address of the customer.
+          const billing = await stores.addresses.create(address({ customer_id: null }));
+          billingId = billing.id;
+          await stores.customers.update(customerId, {
+            billing_address_id: billing.id,
+            updated_at: Date.now(),
+          });
+        }
+        assert.equal(
+          (await stores.customers.findWithAddresses(customerId))?.shippingAddresses.length,
+          2,
+        );
+
+        const at = Date.now();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => stores.customers.erase(customerId, at)),
+        );
+        const erased = results.filter((result) => result !== null);
+        assert.equal(erased.length, 1);
+        assert.equal(erased[0]!.email, email);
+        assert.equal(erased[0]!.first_name, "Ada");
+
+        assert.equal(await stores.customers.findById(customerId), null);
+        assert.equal(await stores.customers.findWithAddresses(customerId), null);
+        assert.equal(await stores.customers.findAccountByEmail(email), null);
+        assert.equal(await stores.customers.hasAccount(email), false);
+        for (const entry of book) assert.equal(await stores.addresses.findById(entry.id), null);
+        if (billingId) assert.equal(await stores.addresses.findById(billingId), null);
+        if (!inMedusaV1) assert.equal(await stores.identities.findByEmail(email), null);
+        assert.equal(await stores.customers.erase(customerId, Date.now()), null);
+        assert.equal(await stores.customers.erase(id("cus"), Date.now()), null);
+
+        // The email registers again.
+        const again = await stores.customers.create({
+          ...profile,
+          id: id("cus"),
+          has_account: true,
+          password_hash: "$argon2id$again",
+        });
+        assert.ok(again);
+        assert.equal((await stores.customers.findAccountByEmail(email))?.customer.id, again.id);
+      });
+
       it("hasAccount agrees with findAccountByEmail: registered yes; guests and unknown emails no, even asked together", async () => {
         const registered = await newCustomer();
         const guestEmail = `${id("guest").toLowerCase()}@example.com`;

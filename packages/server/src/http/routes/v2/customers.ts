@@ -1,4 +1,7 @@
-/** Medusa v2's customer routes (`sdk.store.customer.*`): create, profile, address book. */
+/**
+ * Medusa v2's customer routes (`sdk.store.customer.*`): create, profile, address book; and
+ * account deletion (a Gatehouse addition).
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
@@ -6,13 +9,14 @@ import type { AppContext } from "../../context.js";
 import { invalidData, notFound, v2Unauthorized } from "../../../errors.js";
 import { signedIn } from "../../plugins/authenticate.js";
 import { presentAddressV2, presentCustomerV2, serializedOnce } from "../../presenters.js";
-import { errors } from "../../schemas/responses.js";
+import { DeletedCustomer, errors } from "../../schemas/responses.js";
 import {
   AddressBody,
   AddressV2,
   CreateCustomerBody,
   CustomerResponse,
   CustomerV2,
+  DeleteCustomerBody,
   ListQuery,
   SelectQuery,
   UpdateCustomerBody,
@@ -110,6 +114,29 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
       return presentCustomerV2(
         await customers.update(customerId, request.body, { session, ip: request.ip }),
       );
+    },
+  );
+
+  app.delete(
+    "/store/customers/me",
+    {
+      schema: {
+        tags,
+        operationId: "DeleteCustomersMe",
+        security: [{ cookie: [] }, { bearer: [] }],
+        summary: "Delete the account",
+        description:
+          "Erases the customer's names, phone, metadata, password and addresses, soft-deletes the customer (its email freed for a new registration), ends every session and token (this one too: the cookie is cleared) and sends customer.deleted. Needs the current password, always (a wrong one is 401 and counts as a failed login; login limits apply, 429). A Gatehouse addition: Medusa has no such route.",
+        body: DeleteCustomerBody,
+        response: { 200: DeletedCustomer, ...errors(400, 401, 403, 404, 429) },
+      },
+      preHandler: app.requireCustomer,
+    },
+    async (request, reply) => {
+      const { customerId } = signedIn(request);
+      await customers.delete(customerId, request.body.password, request.ip);
+      if (request.sessionCookie !== undefined) reply.clearSessionCookie();
+      return { id: customerId, object: "customer" as const, deleted: true };
     },
   );
 
