@@ -77,6 +77,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
       const view = await services.customers.update(customerId, request.body, {
         session,
         ip: request.ip,
+        requestId: request.id,
       });
       return presentCustomerWithAddresses(view);
     },
