@@ -18,7 +18,6 @@ import {
 import { sessionCookie } from "./http/plugins/session-cookie.js";
 import { responseWrites } from "./http/plugins/write-per-turn.js";
 import { metricsRoutes } from "./http/plugins/metrics.js";
-import type { Metrics } from "./metrics.js";
 import addressRoutes from "./http/routes/addresses.js";
 import authRoutes from "./http/routes/auth.js";
 import customerRoutes from "./http/routes/customers.js";
@@ -42,13 +41,11 @@ import { V2_KEYWORD } from "./http/validation-v2.js";
 
 export interface BuildOptions extends AppContext {
   logger: FastifyBaseLogger;
-  /** When set, responses are counted and GET /metrics serves them (http/plugins/metrics.ts). */
-  metrics?: Metrics;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
-  const { logger, metrics, ...context } = options;
-  const { config } = context;
+  const { logger, ...context } = options;
+  const { config, metrics } = context;
   const requestLogging = ["debug", "trace"].includes(config.logLevel);
   const fastify = Fastify({
     loggerInstance: logger,

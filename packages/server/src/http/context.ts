@@ -3,6 +3,7 @@ import type { Config } from "../config.js";
 import type { Services } from "../gatehouse.js";
 import type { Clock } from "../services/clock.js";
 import type { Stores } from "../stores/types.js";
+import type { Metrics } from "../metrics.js";
 
 /** Built by the composition root (gatehouse.ts); every plugin and route module receives it. */
 export interface AppContext {
@@ -12,4 +13,6 @@ export interface AppContext {
   clock: Clock;
   /** In front of Medusa (MEDUSA_BACKEND_URL): the customer's orders there (gateway/orders.ts). */
   medusaOrders?: (customerId: string) => Promise<Array<Record<string, unknown>>>;
+  /** When set, responses are counted and GET /metrics serves them (http/plugins/metrics.ts). */
+  metrics?: Metrics;
 }

@@ -1,0 +1,209 @@
+/**
+ * GET /metrics and the audit log, over real HTTP: the text format parses, counters move after a
+ * login, a failed login and a 429, routes are labelled by template, production serves the
+ * metrics only with METRICS_TOKEN (then as a bearer token), and security events are log lines
+ * with the customer, the address and the request id, never a secret.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { backendName } from "../../../../testing/backend.js";
+import { withServer } from "../../../../testing/fixture.js";
+import { STRONG_PASSWORD, client, register } from "../../../../testing/http.js";
+import { uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { setTimeout as sleep } from "node:timers/promises";
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus's text format, strictly enough that a malformed line fails the test. */
+function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    assert.ok(match, `not a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? "").match(/[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"/g) ?? []) {
+      const at = pair.indexOf("=");
+      labels[pair.slice(0, at)] = pair.slice(at + 2, -1);
+    }
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+const valueOf = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
+  samples
+    .filter(
+      (sample) =>
+        sample.name === name &&
+        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
+    .reduce((sum, sample) => sum + sample.value, 0);
+
+/** The server's audit lines, once `done` says they have all arrived (5 s at most). */
+async function auditLines(
+  server: TestServer,
+  done: (lines: Array<Record<string, unknown>>) => boolean,
+): Promise<Array<Record<string, unknown>>> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const lines = server.logs.filter((entry) => entry.audit === true);
+    if (done(lines) || Date.now() > deadline) return lines;
+    await sleep(20);
+  }
+}
+
+describe("metrics and audit log", () => {
+  it("counts requests by route template, logins by outcome, and writes audit lines without secrets", async () => {
+    await withServer({ RATE_LIMIT_LOGIN_IP_ACCOUNT: "2/15m" }, async (server) => {
+      const api = client(server.url);
+      const email = uniqueEmail("metrics");
+      const wrongPassword = "not the right password 42";
+      const { customer, cookie } = await register(server.url, email);
+      const before = parseMetrics((await api.get("/metrics")).text);
+
+      const ok = await api.post("/store/auth", { email, password: STRONG_PASSWORD });
+      assert.equal(ok.status, 200);
+      const token = (await api.post("/store/auth/token", { email, password: STRONG_PASSWORD }))
+        .body.access_token as string;
+      assert.equal(
+        (await api.post("/store/auth", { email: uniqueEmail("nobody"), password: wrongPassword }))
+          .status,
+        401,
+      );
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await api.post("/store/auth", { email, password: wrongPassword })).status);
+      }
+      assert.deepEqual(statuses, [401, 401, 429]);
+      assert.equal((await api.get(`/store/auth/${encodeURIComponent(email)}`)).status, 200);
+      assert.equal((await api.get("/no/such/route/12345")).status, 404);
+      assert.equal((await api.delete("/store/auth/sessions", { cookie })).status, 200);
+
+      const res = await api.get("/metrics");
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+      const after = parseMetrics(res.text);
+      const moved = (name: string, labels: Record<string, string>) =>
+        valueOf(after, name, labels) - valueOf(before, name, labels);
+      assert.equal(moved("gatehouse_logins_total", { outcome: "success" }), 2);
+      assert.equal(moved("gatehouse_logins_total", { outcome: "unknown" }), 1);
+      assert.equal(moved("gatehouse_logins_total", { outcome: "wrong_password" }), 2);
+      assert.equal(moved("gatehouse_logins_total", { outcome: "throttled" }), 1);
+
+      const requests = "gatehouse_http_request_duration_seconds_count";
+      const login = { method: "POST", route: "/store/auth" };
+      assert.equal(moved(requests, { ...login, status: "200" }), 1);
+      assert.equal(moved(requests, { ...login, status: "401" }), 3);
+      assert.equal(moved(requests, { ...login, status: "429" }), 1);
+      assert.equal(valueOf(after, requests, { route: "/store/auth/:email", status: "200" }), 1);
+      assert.equal(valueOf(after, requests, { route: "(unmatched)", status: "404" }), 1);
+      // Routes are templates: no raw path, email or id ever becomes a label.
+      const routes = new Set(after.map((sample) => sample.labels.route).filter(Boolean));
+      for (const route of routes) {
+        assert.ok(!route!.includes("@") && !route!.includes("12345"), `raw route label ${route}`);
+      }
+      const buckets = after.filter(
+        (s) =>
+          s.name === "gatehouse_http_request_duration_seconds_bucket" &&
+          s.labels.route === "/store/auth" &&
+          s.labels.status === "200",
+      );
+      assert.equal(buckets.at(-1)?.labels.le, "+Inf");
+      assert.equal(buckets.at(-1)?.value, 1);
+      assert.ok(after.some((s) => s.name === "gatehouse_password_hash_queue_depth"));
+      assert.ok(valueOf(after, "gatehouse_password_hash_queue_wait_seconds_count") >= 4);
+      if (backendName() !== "sqlite") {
+        assert.ok(valueOf(after, "gatehouse_db_pool_connections", { state: "total" }) >= 1);
+      }
+      if (backendName() === "postgres+redis") {
+        assert.equal(valueOf(after, "gatehouse_redis_connection_ready"), 1);
+      }
+
+      const audit = await auditLines(server, (lines) =>
+        lines.some((entry) => entry.event === "sessions.revoked"),
+      );
+      const ofEvent = (event: string) => audit.filter((entry) => entry.event === event);
+      const succeeded = ofEvent("login.succeeded");
+      assert.equal(succeeded.length, 2);
+      for (const entry of succeeded) {
+        assert.equal(entry.customer_id, customer.id);
+        assert.equal(entry.ip, "127.0.0.1");
+        assert.match(String(entry.reqId), /.+/);
+      }
+      assert.deepEqual(
+        ofEvent("login.failed").map((entry) => [entry.reason, entry.customer_id]),
+        [
+          ["unknown", null],
+          ["wrong_password", customer.id],
+          ["wrong_password", customer.id],
+        ],
+      );
+      assert.equal(ofEvent("login.throttled").length, 1);
+      assert.equal(ofEvent("sessions.revoked")[0]?.customer_id, customer.id);
+      assert.equal(ofEvent("sessions.revoked")[0]?.revoked, 2);
+      const secrets = [STRONG_PASSWORD, wrongPassword, token, cookie.split("=")[1]!];
+      for (const entry of server.logs) {
+        const line = JSON.stringify(entry);
+        for (const secret of secrets) assert.ok(!line.includes(secret), `a secret in ${line}`);
+      }
+    });
+  });
+
+  it("audits a password change and an email change", async () => {
+    await withServer({}, async (server) => {
+      const api = client(server.url);
+      const { customer, cookie } = await register(server.url, uniqueEmail("changes"));
+      const newPassword = "another correct horse battery";
+      const changed = await api.post(
+        "/store/customers/me",
+        { password: newPassword, email: uniqueEmail("moved") },
+        { cookie },
+      );
+      assert.equal(changed.status, 200);
+      const mine = (lines: Array<Record<string, unknown>>) =>
+        lines.filter((entry) => entry.customer_id === customer.id);
+      const lines = await auditLines(server, (all) => mine(all).length >= 2);
+      const events = mine(lines).map((entry) => entry.event);
+      assert.deepEqual(events, ["email.changed", "password.changed"]);
+      for (const entry of server.logs) {
+        assert.ok(!JSON.stringify(entry).includes(newPassword));
+      }
+    });
+  });
+
+  it("in production, is off without METRICS_TOKEN and asks for it as a bearer token with one", async (t) => {
+    if (backendName() === "sqlite") {
+      t.skip("production needs PostgreSQL");
+      return;
+    }
+    await withServer({ NODE_ENV: "production" }, async (server) => {
+      const res = await client(server.url).get("/metrics");
+      assert.equal(res.status, 404);
+    });
+    const token = "metrics-token-0123456789abcdefghijklmnop";
+    await withServer({ NODE_ENV: "production", METRICS_TOKEN: token }, async (server) => {
+      const api = client(server.url);
+      const refused: Array<Record<string, string>> = [
+        {},
+        { authorization: `Bearer ${token}x` },
+        { authorization: token },
+      ];
+      for (const headers of refused) {
+        const res = await api.get("/metrics", { headers });
+        assert.equal(res.status, 401);
+        assert.equal(res.body.type, "unauthorized");
+        assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="metrics"');
+      }
+      const res = await api.get("/metrics", { token });
+      assert.equal(res.status, 200);
+      assert.ok(parseMetrics(res.text).some((s) => s.name === "gatehouse_logins_total"));
+      const openapi = await api.get("/openapi.json");
+      assert.ok(!("/metrics" in openapi.body.paths));
+    });
+  });
+});
