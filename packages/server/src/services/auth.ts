@@ -80,7 +80,15 @@ export class AuthService {
     requestId?: string,
   ): Promise<LoginResult> {
     const client = { ip, requestId };
-    const result = await this.attempt(email, password, kind, userAgent, client, deviceCookie, false);
+    const result = await this.attempt(
+      email,
+      password,
+      kind,
+      userAgent,
+      client,
+      deviceCookie,
+      false,
+    );
     return result as LoginResult;
   }
 

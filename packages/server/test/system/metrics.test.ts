@@ -68,8 +68,8 @@ describe("metrics and audit log", () => {
 
       const ok = await api.post("/store/auth", { email, password: STRONG_PASSWORD });
       assert.equal(ok.status, 200);
-      const token = (await api.post("/store/auth/token", { email, password: STRONG_PASSWORD }))
-        .body.access_token as string;
+      const token = (await api.post("/store/auth/token", { email, password: STRONG_PASSWORD })).body
+        .access_token as string;
       assert.equal(
         (await api.post("/store/auth", { email: uniqueEmail("nobody"), password: wrongPassword }))
           .status,

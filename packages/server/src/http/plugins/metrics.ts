@@ -54,27 +54,23 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (fastify, { metr
   });
 
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
-  fastify.get(
-    "/metrics",
-    { schema: { hide: true }, logLevel: "warn" },
-    async (request, reply) => {
-      if (expected !== undefined) {
-        // Compared as digests: equal lengths, and no early exit on the first differing byte.
-        const given = digest(request.headers.authorization ?? "");
-        if (!timingSafeEqual(given, expected)) {
-          throw new HttpError(
-            401,
-            "unauthorized",
-            "The metrics need the Authorization: Bearer <METRICS_TOKEN> header",
-            undefined,
-            { "www-authenticate": 'Bearer realm="metrics"' },
-          );
-        }
+  fastify.get("/metrics", { schema: { hide: true }, logLevel: "warn" }, async (request, reply) => {
+    if (expected !== undefined) {
+      // Compared as digests: equal lengths, and no early exit on the first differing byte.
+      const given = digest(request.headers.authorization ?? "");
+      if (!timingSafeEqual(given, expected)) {
+        throw new HttpError(
+          401,
+          "unauthorized",
+          "The metrics need the Authorization: Bearer <METRICS_TOKEN> header",
+          undefined,
+          { "www-authenticate": 'Bearer realm="metrics"' },
+        );
       }
-      const { body, contentType } = await metrics.scrape();
-      return reply.type(contentType).send(body);
-    },
-  );
+    }
+    const { body, contentType } = await metrics.scrape();
+    return reply.type(contentType).send(body);
+  });
 };
 
 export const metricsRoutes = fp(metricsPlugin, { name: "gatehouse-metrics" });
