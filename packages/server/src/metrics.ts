@@ -69,18 +69,10 @@ class FastHistogram {
     readonly help: string,
   ) {}
 
-  series_(labels: Record<string, string | number>): Series {
+  newSeries(labels: Record<string, string | number>): Series {
     const series = new Series(labels);
     this.series.push(series);
     return series;
-  }
-
-  reset(): void {
-    for (const series of this.series) {
-      series.counts.fill(0);
-      series.sum = 0;
-      series.count = 0;
-    }
   }
 
   get() {
@@ -127,7 +119,7 @@ export class RouteSeries {
   observe(status: number, seconds: number): void {
     let series = this.byStatus.get(status);
     if (series === undefined) {
-      series = this.histogram.series_({ method: this.method, route: this.route, status });
+      series = this.histogram.newSeries({ method: this.method, route: this.route, status });
       this.byStatus.set(status, series);
     }
     series.observe(seconds);
@@ -266,7 +258,7 @@ export class Metrics {
     const key = String(status);
     let series = this.forwardedByStatus.get(key);
     if (series === undefined) {
-      series = this.forwarded.series_({ status: key });
+      series = this.forwarded.newSeries({ status: key });
       this.forwardedByStatus.set(key, series);
     }
     series.observe(seconds);

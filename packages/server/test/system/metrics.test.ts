@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { backendName } from "../../../../testing/backend.js";
 import { withServer } from "../../../../testing/fixture.js";
-import { STRONG_PASSWORD, client, register } from "../../../../testing/http.js";
-import { uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
+import { loggedResetToken, uniqueEmail, type TestServer } from "../../../../testing/server.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 interface Sample {
@@ -82,6 +82,7 @@ describe("metrics and audit log", () => {
       assert.deepEqual(statuses, [401, 401, 429]);
       assert.equal((await api.get(`/store/auth/${encodeURIComponent(email)}`)).status, 200);
       assert.equal((await api.get("/no/such/route/12345")).status, 404);
+      assert.equal((await api.request("HEAD", "/health")).status, 200);
       assert.equal((await api.delete("/store/auth/sessions", { cookie })).status, 200);
 
       const res = await api.get("/metrics");
@@ -102,6 +103,7 @@ describe("metrics and audit log", () => {
       assert.equal(moved(requests, { ...login, status: "429" }), 1);
       assert.equal(valueOf(after, requests, { route: "/store/auth/:email", status: "200" }), 1);
       assert.equal(valueOf(after, requests, { route: "(unmatched)", status: "404" }), 1);
+      assert.equal(valueOf(after, requests, { method: "HEAD", route: "/health" }), 1);
       // Routes are templates: no raw path, email or id ever becomes a label.
       const routes = new Set(after.map((sample) => sample.labels.route).filter(Boolean));
       for (const route of routes) {
@@ -154,24 +156,54 @@ describe("metrics and audit log", () => {
     });
   });
 
-  it("audits a password change and an email change", async () => {
+  it("audits password and email changes, a password reset and a logout", async () => {
     await withServer({}, async (server) => {
       const api = client(server.url);
       const { customer, cookie } = await register(server.url, uniqueEmail("changes"));
       const newPassword = "another correct horse battery";
+      const email = uniqueEmail("moved");
       const changed = await api.post(
         "/store/customers/me",
-        { password: newPassword, email: uniqueEmail("moved") },
-        { cookie },
+        { password: newPassword, email },
+        {
+          cookie,
+        },
       );
       assert.equal(changed.status, 200);
+      const from = server.logs.length;
+      assert.equal((await api.post("/store/customers/password-token", { email })).status, 204);
+      const token = await loggedResetToken(server, email, from);
+      const resetPassword = "a third correct horse battery";
+      const reset = await api.post("/store/customers/password-reset", {
+        email,
+        token,
+        password: resetPassword,
+      });
+      assert.equal(reset.status, 200, reset.text);
+      const { cookie: again } = await login(server.url, email, resetPassword);
+      assert.equal((await api.delete("/store/auth", { cookie: again })).status, 200);
+
       const mine = (lines: Array<Record<string, unknown>>) =>
         lines.filter((entry) => entry.customer_id === customer.id);
-      const lines = await auditLines(server, (all) => mine(all).length >= 2);
-      const events = mine(lines).map((entry) => entry.event);
-      assert.deepEqual(events, ["email.changed", "password.changed"]);
+      const lines = mine(await auditLines(server, (all) => mine(all).length >= 5));
+      assert.deepEqual(
+        lines.map((entry) => entry.event),
+        ["email.changed", "password.changed", "password.reset", "login.succeeded", "logout"],
+      );
+      for (const entry of lines) {
+        assert.equal(entry.ip, "127.0.0.1");
+        assert.match(String(entry.reqId), /.+/);
+      }
+      // The reset token is logged by development's account-event sink (its purpose), never by audit.
+      for (const entry of server.logs.filter((line) => line.audit === true)) {
+        const line = JSON.stringify(entry);
+        for (const secret of [newPassword, resetPassword, token, email]) {
+          assert.ok(!line.includes(secret), `a secret in ${line}`);
+        }
+      }
       for (const entry of server.logs) {
-        assert.ok(!JSON.stringify(entry).includes(newPassword));
+        const line = JSON.stringify(entry);
+        assert.ok(!line.includes(newPassword) && !line.includes(resetPassword), line);
       }
     });
   });
