@@ -8,8 +8,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { backendName } from "../../../../testing/backend.js";
 import { withServer } from "../../../../testing/fixture.js";
-import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
-import { loggedResetToken, uniqueEmail, type TestServer } from "../../../../testing/server.js";
+import {
+  STRONG_PASSWORD,
+  client,
+  login,
+  register,
+  sessionCookie,
+} from "../../../../testing/http.js";
+import {
+  loggedResetToken,
+  readCacheOn,
+  uniqueEmail,
+  type TestServer,
+} from "../../../../testing/server.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 interface Sample {
@@ -68,6 +79,9 @@ describe("metrics and audit log", () => {
 
       const ok = await api.post("/store/auth", { email, password: STRONG_PASSWORD });
       assert.equal(ok.status, 200);
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await api.get("/store/auth", { cookie: sessionCookie(ok) })).status, 200);
+      }
       const token = (await api.post("/store/auth/token", { email, password: STRONG_PASSWORD })).body
         .access_token as string;
       assert.equal(
@@ -112,12 +126,21 @@ describe("metrics and audit log", () => {
       const buckets = after.filter(
         (s) =>
           s.name === "gatehouse_http_request_duration_seconds_bucket" &&
+          s.labels.method === "POST" &&
           s.labels.route === "/store/auth" &&
           s.labels.status === "200",
       );
       assert.equal(buckets.at(-1)?.labels.le, "+Inf");
       assert.equal(buckets.at(-1)?.value, 1);
       assert.ok(after.some((s) => s.name === "gatehouse_password_hash_queue_depth"));
+      const cacheHits = moved("gatehouse_read_cache_hits_total", { kind: "session" });
+      const cacheMisses = moved("gatehouse_read_cache_misses_total", { kind: "session" });
+      if (readCacheOn) {
+        // The first read of the new session goes to storage; the next ones may come from memory.
+        assert.ok(cacheHits >= 1 && cacheMisses >= 1, `${cacheHits} hits, ${cacheMisses} misses`);
+      } else {
+        assert.equal(cacheHits + cacheMisses, 0);
+      }
       assert.ok(valueOf(after, "gatehouse_password_hash_queue_wait_seconds_count") >= 4);
       if (backendName() !== "sqlite") {
         assert.ok(valueOf(after, "gatehouse_db_pool_connections", { state: "total" }) >= 1);
