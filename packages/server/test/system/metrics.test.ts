@@ -231,6 +231,59 @@ describe("metrics and audit log", () => {
     });
   });
 
+  it("v2 mode: audits logins, a password change and a logout, and labels /auth routes by template", async () => {
+    const key = "pk_metrics_test_key";
+    const password = "Correct-Horse-9-staple";
+    await withServer({ MEDUSA_VERSION: "2", PUBLISHABLE_API_KEYS: key }, async (server) => {
+      const api = client(server.url);
+      const email = uniqueEmail("v2audit");
+      const registered = await api.post("/auth/customer/emailpass/register", { email, password });
+      assert.equal(registered.status, 200, registered.text);
+      const created = await api.post(
+        "/store/customers",
+        { email },
+        { token: registered.body.token, headers: { "x-publishable-api-key": key } },
+      );
+      assert.equal(created.status, 200, created.text);
+      const customerId = created.body.customer.id as string;
+      const wrong = await api.post("/auth/customer/emailpass", {
+        email,
+        password: "Wrong-9-horse",
+      });
+      assert.equal(wrong.status, 401);
+      const login = await api.post("/auth/customer/emailpass", { email, password });
+      assert.equal(login.status, 200, login.text);
+      const token = login.body.token as string;
+      const newPassword = "A-new-passphrase-9-horse";
+      const update = await api.post(
+        "/auth/customer/emailpass/update",
+        { password: newPassword },
+        { token },
+      );
+      assert.equal(update.status, 200, update.text);
+      const logout = await api.delete("/auth/session", { token });
+      assert.equal(logout.status, 200, logout.text);
+
+      const mine = (lines: Array<Record<string, unknown>>) =>
+        lines.filter((entry) => entry.customer_id === customerId);
+      const lines = mine(await auditLines(server, (all) => mine(all).length >= 4));
+      assert.deepEqual(
+        lines.map((entry) => entry.event),
+        ["login.failed", "login.succeeded", "password.changed", "logout"],
+      );
+      assert.ok(lines.every((entry) => typeof entry.reqId === "string" && entry.ip));
+      for (const entry of server.logs) {
+        const line = JSON.stringify(entry);
+        for (const secret of [password, newPassword, token]) assert.ok(!line.includes(secret));
+      }
+      const samples = parseMetrics((await api.get("/metrics")).text);
+      const count = "gatehouse_http_request_duration_seconds_count";
+      const route = "/auth/:actor_type/:auth_provider";
+      assert.equal(valueOf(samples, count, { method: "POST", route, status: "401" }), 1);
+      assert.equal(valueOf(samples, count, { method: "POST", route, status: "200" }), 1);
+    });
+  });
+
   it("in production, is off without METRICS_TOKEN and asks for it as a bearer token with one", async (t) => {
     if (backendName() === "sqlite") {
       t.skip("production needs PostgreSQL");
