@@ -1,7 +1,7 @@
 /**
  * The process's metrics, in Prometheus's text format (prom-client): requests by route and status,
  * logins by outcome, the hashing queue, the read cache, the storage pools and the requests
- * forwarded to Medusa. What is counted on a request's path costs a few tens of nanoseconds (plain
+ * forwarded to Medusa. What is counted on a request's path costs tens of nanoseconds (plain
  * numbers, no label hashing); gauges are read when Prometheus scrapes (`collect`).
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
