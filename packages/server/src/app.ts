@@ -17,6 +17,7 @@ import {
 } from "./http/plugins/error-handler.js";
 import { sessionCookie } from "./http/plugins/session-cookie.js";
 import { responseWrites } from "./http/plugins/write-per-turn.js";
+import { metricsRoutes } from "./http/plugins/metrics.js";
 import addressRoutes from "./http/routes/addresses.js";
 import authRoutes from "./http/routes/auth.js";
 import customerRoutes from "./http/routes/customers.js";
@@ -44,7 +45,7 @@ export interface BuildOptions extends AppContext {
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { logger, ...context } = options;
-  const { config } = context;
+  const { config, metrics } = context;
   const requestLogging = ["debug", "trace"].includes(config.logLevel);
   const fastify = Fastify({
     loggerInstance: logger,
@@ -170,6 +171,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     done(null, payload);
   });
+  // Before every route, so that each is counted under its template.
+  if (metrics) await fastify.register(metricsRoutes, { metrics, token: config.metrics.token });
   // The last onSend hook: registered after the others, before the routes (write-per-turn.ts).
   if (config.responseWrites === "per-turn") await fastify.register(responseWrites);
 

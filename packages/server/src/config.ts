@@ -120,6 +120,11 @@ export interface Config {
   authExistsEnabled: boolean;
   /** The browsable API reference at /docs (API_DOCS; off in production by default). */
   apiDocs: boolean;
+  /**
+   * GET /metrics (Prometheus): on outside production; in production only with METRICS_TOKEN,
+   * then asked for as a bearer token (docs/configuration.md says why).
+   */
+  metrics: { enabled: boolean; token: string | undefined };
   /** The store's name, which new passwords must not be made of (STORE_NAME). */
   storeName: string | undefined;
   /** Account events (events.ts): where they are POSTed, how they are signed and retried. */
@@ -508,6 +513,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     problems.push("WEBHOOK_RETRY_MAX must be at least WEBHOOK_RETRY_BASE");
   }
 
+  const metricsToken = read("METRICS_TOKEN");
+  // As long as the other secrets: a scrape token is guessed online, but it shows the traffic.
+  if (metricsToken !== undefined && metricsToken.length < 32) {
+    problems.push(`METRICS_TOKEN: expected at least 32 characters (got ${metricsToken.length})`);
+  }
+
   const logLevel = oneOf(
     "LOG_LEVEL",
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -563,6 +574,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),
     apiDocs: boolean("API_DOCS", !production),
+    metrics: { enabled: !production || metricsToken !== undefined, token: metricsToken },
     storeName: read("STORE_NAME"),
     webhook: {
       url: webhookUrl ?? resetWebhookUrl,

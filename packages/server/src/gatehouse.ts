@@ -5,6 +5,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
+import { Metrics } from "./metrics.js";
+import { AuditLog } from "./services/audit.js";
 import { AuthService } from "./services/auth.js";
 import { systemClock, type Clock } from "./services/clock.js";
 import { CustomerService } from "./services/customers.js";
@@ -22,6 +24,8 @@ import type { Stores } from "./stores/types.js";
 
 /** The services, built here; the HTTP layer receives them (http/context.ts). */
 export interface Services {
+  /** Security events as structured log lines (services/audit.ts). */
+  audit: AuditLog;
   auth: AuthService;
   customers: CustomerService;
   /** Medusa v2's identities and tokens (MEDUSA_VERSION=2). */
@@ -33,6 +37,8 @@ export interface Services {
 
 export interface Gatehouse {
   app: FastifyInstance;
+  /** The process's metrics, when /metrics is on (METRICS_TOKEN, docs/configuration.md). */
+  metrics: Metrics | undefined;
   stores: Stores;
   services: Services;
   /** Stops background work and closes storage (call after app.close()). */
@@ -65,12 +71,22 @@ export async function createGatehouse(
   });
   events.onStored(() => worker.wake());
 
+  const metrics: Metrics | undefined = config.metrics.enabled
+    ? new Metrics({
+        hashQueueDepth: (): number => passwords.queueDepth,
+        pools: () => stores.use.pools(),
+        redis: () => stores.use.redis(),
+        readCache: () => stores.use.readCache(),
+      })
+    : undefined;
+  const audit = new AuditLog(logger);
   // In front of Medusa's database, hashes Medusa itself verifies (rollback-safe, docs/medusa.md).
   const passwords = new PasswordService(
     config.password,
     config.storeName,
     config.medusaDatabaseUrl ? "medusa-scrypt" : "argon2id",
     config.medusaVersion === 2 ? MEDUSA_V2_SCRYPT_PARAMETERS : MEDUSA_SCRYPT_PARAMETERS,
+    metrics && ((seconds) => metrics.hashQueueWait(seconds)),
   );
   const sessions = new SessionService({
     store: stores.sessions,
@@ -105,8 +121,11 @@ export async function createGatehouse(
     loginMaxLength: config.password.loginMaxLength,
     bearerTtlMs: config.jwt.ttlMs,
     hashQueue: config.password.hashing.maxQueue,
+    metrics,
+    audit,
   });
   const services: Services = {
+    audit,
     auth,
     customers: new CustomerService({
       customers: stores.customers,
@@ -121,6 +140,7 @@ export async function createGatehouse(
       freshSessionAgeMs: config.session.freshAgeMs,
       oldPasswordMaxLength: config.password.loginMaxLength,
       api: config.medusaVersion,
+      audit,
     }),
     identities: new IdentityService({
       identities: stores.identities,
@@ -160,10 +180,11 @@ export async function createGatehouse(
   }, MAINTENANCE_INTERVAL_MS);
   maintenance.unref();
 
-  const app = await buildApp({ config, stores, services, clock, logger });
+  const app = await buildApp({ config, stores, services, clock, logger, metrics });
   worker.start();
   return {
     app,
+    metrics,
     stores,
     services,
     async close() {

@@ -18,6 +18,7 @@ import type { Clock } from "../services/clock.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { MedusaTokens, type GatewayIdentity } from "./identity.js";
 import { MedusaOrders } from "./orders.js";
+import type { Metrics } from "../metrics.js";
 
 export interface GatewayOptions {
   medusa: MedusaConfig;
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   identity: GatewayIdentity;
   clock: Clock;
   logger: FastifyBaseLogger;
+  /** Counts forwarded requests by Medusa's status, with Medusa's time (when metrics are on). */
+  metrics?: Pick<Metrics, "forwardedRequest">;
 }
 
 export interface Gateway {
@@ -122,8 +125,11 @@ export async function registerGateway(
     const changed = customerId !== null && !SAFE_METHODS.has(request.method);
     if (changed) orders.forget(customerId);
     // undici checks its timeouts about once a second: this timer keeps the 504 on time.
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     const deadline = setTimeout(() => {
       if (reply.sent) return;
+      options.metrics?.forwardedRequest("timeout", took());
       request.log.warn({ reqId: request.id }, "Medusa did not answer in time");
       reply.send(gatewayTimeout(medusa.timeoutMs));
     }, medusa.timeoutMs);
@@ -140,8 +146,9 @@ export async function registerGateway(
       onResponse: (_request, answering, response) => {
         clearTimeout(deadline);
         const { stream } = response as unknown as { stream: Readable };
-        // Too late: the 504 has gone out.
+        // Too late: the 504 has gone out (and was counted).
         if (answering.sent) return void stream.destroy();
+        options.metrics?.forwardedRequest(response.statusCode, took());
         answering.send(stream);
       },
       onError: (failed, { error }) => {
@@ -152,6 +159,7 @@ export async function registerGateway(
           return;
         }
         const timedOut = (error as { statusCode?: number }).statusCode === 504;
+        options.metrics?.forwardedRequest(timedOut ? "timeout" : "error", took());
         request.log.warn(
           { err: (error as { cause?: unknown }).cause ?? error, reqId: request.id },
           timedOut ? "Medusa did not answer in time" : "Medusa unreachable",

@@ -25,6 +25,7 @@ export async function withMedusa(
     identity: identityFrom(fastify),
     clock,
     logger: fastify.log,
+    metrics: context.metrics,
   });
   const ping = async () => {
     const [checks, medusa] = await Promise.all([stores.ping(), gateway.ping()]);

@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { Services } from "../gatehouse.js";
 import type { Clock } from "../services/clock.js";
 import type { Stores } from "../stores/types.js";
+import type { Metrics } from "../metrics.js";
 
 /** Built by the composition root (gatehouse.ts); every plugin and route module receives it. */
 export interface AppContext {
@@ -18,4 +19,6 @@ export interface AppContext {
    * (gateway/gateway.ts), for a route of Gatehouse's that Medusa answers in some cases.
    */
   forwardToMedusa?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  /** When set, responses are counted and GET /metrics serves them (http/plugins/metrics.ts). */
+  metrics?: Metrics;
 }

@@ -5,6 +5,8 @@
 import type { AuthIdentity, Customer, Session, SessionKind } from "../domain.js";
 import { count, invalidData, unauthorized } from "../errors.js";
 import type { CustomerStore, IdentityStore } from "../stores/types.js";
+import type { LoginOutcome } from "../metrics.js";
+import type { AuditClient, AuditFields, AuditLog } from "./audit.js";
 import type { DeviceCookies } from "./devices.js";
 import { normalizeEmail } from "./emails.js";
 import type { PasswordService } from "./passwords.js";
@@ -49,6 +51,9 @@ export interface AuthServiceDeps {
   bearerTtlMs: number;
   /** PASSWORD_HASH_QUEUE: one client may take an eighth of it. */
   hashQueue: number;
+  /** Counts logins by outcome (when metrics are on). */
+  metrics?: { login(outcome: LoginOutcome): void };
+  audit?: AuditLog;
 }
 
 export class AuthService {
@@ -72,8 +77,18 @@ export class AuthService {
     userAgent: string | undefined,
     ip: string,
     deviceCookie: string | undefined,
+    requestId?: string,
   ): Promise<LoginResult> {
-    const result = await this.attempt(email, password, kind, userAgent, ip, deviceCookie, false);
+    const client = { ip, requestId };
+    const result = await this.attempt(
+      email,
+      password,
+      kind,
+      userAgent,
+      client,
+      deviceCookie,
+      false,
+    );
     return result as LoginResult;
   }
 
@@ -87,8 +102,10 @@ export class AuthService {
     userAgent: string | undefined,
     ip: string,
     deviceCookie: string | undefined,
+    requestId?: string,
   ): Promise<LoginResult | IdentityLogin> {
-    return this.attempt(email, password, "bearer", userAgent, ip, deviceCookie, true);
+    const client = { ip, requestId };
+    return this.attempt(email, password, "bearer", userAgent, client, deviceCookie, true);
   }
 
   private async attempt(
@@ -96,10 +113,11 @@ export class AuthService {
     password: unknown,
     kind: SessionKind,
     userAgent: string | undefined,
-    ip: string,
+    client: AuditClient,
     deviceCookie: string | undefined,
     identities: boolean,
   ): Promise<LoginResult | IdentityLogin> {
+    const { ip } = client;
     if (typeof password === "string" && password.length > this.deps.loginMaxLength) {
       throw invalidData(
         `password must be shorter than or equal to ${this.deps.loginMaxLength} characters`,
@@ -111,6 +129,7 @@ export class AuthService {
     // Counted before the check, so that concurrent attempts get what serial ones would.
     const wait = await this.deps.throttle.reserveLogin(ip, email, device);
     if (wait > 0) {
+      this.outcome("throttled", client, { reason: "too_many_failures" });
       // A refused attempt answers after what a check takes, without taking a place to hash.
       await this.deps.passwords.waitLikeVerify();
       throw this.deps.throttle.rateLimited(
@@ -120,6 +139,7 @@ export class AuthService {
     }
     const done = this.takeHashShare(ip);
     if (!done) {
+      this.outcome("throttled", client, { reason: "too_many_at_once" });
       await this.deps.throttle.loginNotChecked(ip, email, device);
       throw this.deps.throttle.rateLimited(
         "Too many logins from this address at once; try again in a second",
@@ -132,10 +152,19 @@ export class AuthService {
       const hash = account?.passwordHash ?? pending?.passwordHash ?? null;
       const result = await this.deps.passwords.verify(hash, candidate);
       if (!(account ?? pending) || !result.ok || typeof password !== "string") {
+        // Counted and logged only: the answer and its time are the same for both.
+        const known = account ?? pending;
+        this.outcome(known ? "wrong_password" : "unknown", client, {
+          customer_id: account?.customer.id ?? null,
+          reason: known ? "wrong_password" : "unknown",
+        });
         throw unauthorized(INVALID_CREDENTIALS);
       }
       await this.deps.throttle.loginSucceeded(ip, email, device);
-      if (!account) return { identity: pending!.identity };
+      if (!account) {
+        this.outcome("success", client, {});
+        return { identity: pending!.identity };
+      }
       // The hash this login proved the password against (its own upgrade, when that was stored).
       let proven = account.passwordHash!;
       if (result.needsRehash) {
@@ -155,10 +184,23 @@ export class AuthService {
         ttl,
       );
       await this.assertStillValid(account.customer.id, email, password, proven, session.id);
+      this.outcome("success", client, { customer_id: account.customer.id });
       return { customer: account.customer, session, token, device: this.deps.devices.issue(email) };
     } finally {
       done();
     }
+  }
+
+  /** A login's outcome, counted and written to the audit log. */
+  private outcome(outcome: LoginOutcome, client: AuditClient, fields: AuditFields): void {
+    this.deps.metrics?.login(outcome);
+    const event =
+      outcome === "success"
+        ? "login.succeeded"
+        : outcome === "throttled"
+          ? "login.throttled"
+          : "login.failed";
+    this.deps.audit?.record(event, client, fields);
   }
 
   /** The identity with this email that has no customer yet, when `wanted` and there is one. */

@@ -23,6 +23,7 @@ import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
 import type { AccountEvents } from "./events.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
+import type { AuditClient, AuditLog } from "./audit.js";
 import type { PasswordContext } from "./password-policy.js";
 import type { PasswordService } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
@@ -55,6 +56,8 @@ export interface ProfileUpdate {
 export interface Caller {
   session: Pick<Session, "id" | "created_at">;
   ip: string;
+  /** The request's id, for the audit log. */
+  requestId?: string;
 }
 
 export const INVALID_RESET_TOKEN = "Invalid or expired password reset token";
@@ -133,6 +136,7 @@ export interface CustomerServiceDeps {
   oldPasswordMaxLength: number;
   /** The Medusa API spoken (MEDUSA_VERSION): v2's address ids are `cuaddr_…`. */
   api: 1 | 2;
+  audit?: AuditLog;
 }
 
 export class CustomerService {
@@ -230,6 +234,7 @@ export class CustomerService {
     if (updated === "duplicate") throw duplicate(DUPLICATE_ACCOUNT_MESSAGE);
     if (!updated) throw notFound(`Customer with id: ${customerId} was not found`);
     if (updated.email !== existing.email) {
+      this.deps.audit?.record("email.changed", caller, { customer_id: customerId });
       await this.deps.events.emit("customer.email_changed", {
         id: updated.id,
         old_email: existing.email,
@@ -239,6 +244,7 @@ export class CustomerService {
       });
     }
     if (passwordChanges) {
+      this.deps.audit?.record("password.changed", caller, { customer_id: customerId });
       await this.deps.sessions.revokeAll(customerId, "password_changed", caller.session.id);
       await this.deps.resets.deleteForCustomer(customerId);
       await this.deps.events.emit("customer.password_changed", {
@@ -307,11 +313,13 @@ export class CustomerService {
    * always needed (no fresh-session shortcut), then `erase`. Of concurrent calls, one deletes; the
    * others find no customer (404) or a wrong password (401).
    */
-  async delete(customerId: string, password: string, ip: string): Promise<Customer> {
+  async delete(customerId: string, password: string, client: AuditClient): Promise<Customer> {
     const existing = await this.deps.customers.findById(customerId);
     if (!existing) throw notFound(`Customer with id: ${customerId} was not found`);
-    await this.assertPassword(existing, password, "password", ip);
-    return this.erase(customerId);
+    await this.assertPassword(existing, password, "password", client.ip);
+    const erased = await this.erase(customerId);
+    this.deps.audit?.record("customer.deleted", client, { customer_id: customerId });
+    return erased;
   }
 
   /**
@@ -394,7 +402,12 @@ export class CustomerService {
    * The answer never depends on whether the email is registered: the policy is applied first,
    * then every email or token failure is the same 401 after the same work.
    */
-  async resetPassword(email: string, token: string, password: string): Promise<Customer> {
+  async resetPassword(
+    email: string,
+    token: string,
+    password: string,
+    client?: AuditClient,
+  ): Promise<Customer> {
     // Only what the caller typed shapes the answer before the token is checked.
     this.assertPolicy(password, { emails: [email] });
     if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
@@ -413,7 +426,7 @@ export class CustomerService {
     if (!(await this.deps.resets.consume(tokenHash, customerId, now))) {
       throw unauthorized(INVALID_RESET_TOKEN);
     }
-    return this.setResetPassword(customerId, password);
+    return this.setResetPassword(customerId, password, client);
   }
 
   /**
@@ -421,7 +434,11 @@ export class CustomerService {
    * The token is consumed first; a password the policy then refuses (it holds the customer's
    * name) puts the token back, with its own expiry, for another try.
    */
-  async resetPasswordByToken(token: string, password: string): Promise<Customer> {
+  async resetPasswordByToken(
+    token: string,
+    password: string,
+    client?: AuditClient,
+  ): Promise<Customer> {
     this.assertPolicy(password, {});
     if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
     const tokenHash = hashSecretToken(this.deps.secret, token);
@@ -439,16 +456,21 @@ export class CustomerService {
       await this.deps.resets.create(tokenHash, customerId, now, expiresAt);
       throw invalidData(problem);
     }
-    return this.setResetPassword(customerId, password);
+    return this.setResetPassword(customerId, password, client);
   }
 
   /** A reset's new password: stored, every session ended, every other reset token dropped. */
-  private async setResetPassword(customerId: string, password: string): Promise<Customer> {
+  private async setResetPassword(
+    customerId: string,
+    password: string,
+    client: AuditClient | undefined,
+  ): Promise<Customer> {
     const updated = await this.deps.customers.update(customerId, {
       password_hash: await this.deps.passwords.hash(password),
       updated_at: this.deps.clock.now(),
     });
     if (!updated || updated === "duplicate") throw unauthorized(INVALID_RESET_TOKEN);
+    if (client) this.deps.audit?.record("password.reset", client, { customer_id: customerId });
     await this.deps.sessions.revokeAll(customerId, "password_reset");
     await this.deps.resets.deleteForCustomer(customerId);
     await this.deps.events.emit("customer.password_changed", {

@@ -37,6 +37,8 @@ export interface Client {
   ip: string;
   userAgent: string | undefined;
   deviceCookie: string | undefined;
+  /** The request's id, for the audit log. */
+  requestId?: string;
 }
 
 export interface NewCustomerProfile {
@@ -102,6 +104,7 @@ export class IdentityService {
         client.userAgent,
         client.ip,
         client.deviceCookie,
+        client.requestId,
       );
       if (result.identity) return await this.deps.tokens.signRegistration(result.identity);
       // The account exists: the session the check started is not wanted.
@@ -129,6 +132,7 @@ export class IdentityService {
         client.userAgent,
         client.ip,
         client.deviceCookie,
+        client.requestId,
       );
     } catch (error) {
       if (error instanceof HttpError && error.status === 401) {

@@ -62,6 +62,8 @@ export class PasswordService {
     private readonly format: HashFormat = "argon2id",
     /** The scrypt parameters of new hashes in Medusa's format (its version's, medusa-scrypt.ts). */
     private readonly scrypt: ScryptParameters = MEDUSA_SCRYPT_PARAMETERS,
+    /** Told how long each task waited for its place, in seconds (the metrics). */
+    private readonly onQueueWait?: (seconds: number) => void,
   ) {
     const { memoryKib, iterations, parallelism } = config.argon2;
     this.options = {
@@ -144,14 +146,22 @@ export class PasswordService {
     await sleep(times[Math.floor(Math.random() * times.length)] ?? 0);
   }
 
+  /** Tasks waiting for a place on the hashing pool now. */
+  get queueDepth(): number {
+    return this.waiting.length;
+  }
+
   /** Runs a task on the hashing pool; a full queue is a 503 the client may retry. */
   private async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.slots === 0) {
       if (this.waiting.length >= this.config.hashing.maxQueue) {
         throw unavailable("Too many password checks are waiting; retry in a few seconds", 2);
       }
+      const queued = performance.now();
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.onQueueWait?.((performance.now() - queued) / 1000);
     } else {
+      this.onQueueWait?.(0);
       this.slots--;
     }
     try {

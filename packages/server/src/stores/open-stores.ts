@@ -20,6 +20,7 @@ import type { MedusaV2Stores } from "./medusa-v2/open.js";
 import { detectMedusaVersion } from "./medusa-version.js";
 import { migrateToLatest, openSqlRuntime, type SqlRuntime } from "./sql/runtime.js";
 import type { PublishableKeys, Stores } from "./types.js";
+import type { PoolUse, ReadCacheCounts, RedisUse } from "../metrics.js";
 
 /** Thrown when a backend cannot be reached at start; the message names it and what to check. */
 export class BackendUnavailableError extends Error {}
@@ -106,7 +107,7 @@ function withReadCache(
   redis: { client: Redis; prefix: string } | undefined,
   sessionsOnly: boolean,
   warn: Warn,
-): Stores {
+): Stores & { cacheCounts: ReadCacheCounts } {
   const feeds = [
     runtime.changes(warn),
     ...(redis ? [trackSessionChanges(redis.client, redis.prefix, warn)] : []),
@@ -114,6 +115,7 @@ function withReadCache(
   const cache = new ReadCache(allFeeds(feeds));
   return {
     ...stores,
+    cacheCounts: cache.counts,
     // Medusa's tables report no changes (Gatehouse adds no trigger to them): not cached.
     ...(sessionsOnly ? cache.wrap({ sessions: stores.sessions }) : cache.wrap(stores)),
     async close() {
@@ -193,8 +195,18 @@ function withMedusa(sql: Stores, medusa: MedusaStores): Stores {
   };
 }
 
-/** The stores, and the Medusa version they serve (detected from Medusa's database in front of it). */
-export type OpenedStores = Stores & { medusaVersion: MedusaVersion };
+/** What the metrics read of the storage when scraped (metrics.ts). */
+export interface StorageUse {
+  pools(): PoolUse[];
+  redis(): RedisUse[];
+  readCache(): ReadCacheCounts | null;
+}
+
+/**
+ * The stores, the Medusa version they serve (detected from Medusa's database in front of it),
+ * and their use for the metrics.
+ */
+export type OpenedStores = Stores & { medusaVersion: MedusaVersion; use: StorageUse };
 
 /**
  * Standalone publishable keys (Medusa v2 mode without Medusa's database): PUBLISHABLE_API_KEYS
@@ -247,7 +259,19 @@ export async function openStores(
   };
   const own = medusa ? withMedusa(sql, medusa) : sql;
   const stores = redis ? withRedis(own, redis, (await import("ioredis")).ReplyError, config) : own;
-  if (!config.readCache) return { ...stores, medusaVersion };
+  const poolOf = (pool: string, of: SqlRuntime): PoolUse[] => {
+    const use = of.poolUse?.();
+    return use ? [{ pool, ...use }] : [];
+  };
+  const use = (cacheCounts: ReadCacheCounts | null): StorageUse => ({
+    pools: () => [
+      ...poolOf("gatehouse", runtime),
+      ...(medusa ? poolOf("medusa", medusa.stores.runtime) : []),
+    ],
+    redis: () => (redis ? [{ connection: "commands", ready: redis.status === "ready" }] : []),
+    readCache: () => cacheCounts,
+  });
+  if (!config.readCache) return { ...stores, medusaVersion, use: use(null) };
   const warnOnce10s = warnAtMostEvery10s(log);
   const warn: Warn = (message, error) => warnOnce10s({ err: error }, message);
   const cached = withReadCache(
@@ -257,5 +281,5 @@ export async function openStores(
     medusa !== undefined,
     warn,
   );
-  return { ...cached, medusaVersion };
+  return { ...cached, medusaVersion, use: use(cached.cacheCounts) };
 }

@@ -7,6 +7,7 @@ import { presentAuthCustomer, serializedOnce } from "../presenters.js";
 import { EmailParams, StorePostAuthReq } from "../schemas/requests.js";
 import { CustomerWithOrders, errors } from "../schemas/responses.js";
 import { signedIn } from "../plugins/authenticate.js";
+import { auditClient } from "../audit-client.js";
 
 const AuthCustomer = Type.Object(
   { customer: CustomerWithOrders },
@@ -70,6 +71,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
           request.headers["user-agent"],
           request.ip,
           request.deviceCookie,
+          request.id,
         ),
       );
       reply.setDeviceCookie(device);
@@ -114,8 +116,14 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
     },
     async (request, reply) => {
       const found = request.credentials!; // resolved by checkOrigin
+      let customerId: string | undefined;
       for (const session of [found.cookieSession, found.bearerSession]) {
-        if (session) await services.sessions.revoke(session.id);
+        if (!session) continue;
+        await services.sessions.revoke(session.id);
+        customerId = session.customer_id;
+      }
+      if (customerId !== undefined) {
+        services.audit.record("logout", auditClient(request), { customer_id: customerId });
       }
       if (request.sessionCookie !== undefined) reply.clearSessionCookie();
       return {};
@@ -189,6 +197,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AppContext> = async (
         request.headers["user-agent"],
         request.ip,
         request.deviceCookie,
+        request.id,
       );
       const { token, expiresIn } = await services.tokens.sign(session);
       return { access_token: token, token_type: "Bearer" as const, expires_in: expiresIn };

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
+import { auditClient } from "../audit-client.js";
 import type { AppContext } from "../context.js";
 import { signedIn } from "../plugins/authenticate.js";
 import { presentCustomerWithAddresses, serializedOnce } from "../presenters.js";
@@ -81,6 +82,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
       const view = await services.customers.update(customerId, request.body, {
         session,
         ip: request.ip,
+        requestId: request.id,
       });
       return presentCustomerWithAddresses(view);
     },
@@ -103,7 +105,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { serv
     },
     async (request, reply) => {
       const { customerId } = signedIn(request);
-      await services.customers.delete(customerId, request.body.password, request.ip);
+      await services.customers.delete(customerId, request.body.password, auditClient(request));
       if (request.sessionCookie !== undefined) reply.clearSessionCookie();
       return { id: customerId, object: "customer" as const, deleted: true };
     },

@@ -64,7 +64,12 @@ const passwordResetRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, {
       await services.throttle.request("passwordReset", request.ip);
       const { email, token, password } = request.body;
       return {
-        customer: presentCustomer(await services.customers.resetPassword(email, token, password)),
+        customer: presentCustomer(
+          await services.customers.resetPassword(email, token, password, {
+            ip: request.ip,
+            requestId: request.id,
+          }),
+        ),
       };
     },
   );

@@ -8,6 +8,7 @@ import { presentSession } from "../presenters.js";
 import { IdParams } from "../schemas/requests.js";
 import { SessionInfo, errors } from "../schemas/responses.js";
 import { signedIn } from "../plugins/authenticate.js";
+import { auditClient } from "../audit-client.js";
 
 const tags = ["Sessions"];
 
@@ -57,6 +58,10 @@ const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
       const owned = (await services.sessions.list(customerId)).some((entry) => entry.id === id);
       if (!owned || !(await services.sessions.revoke(id)))
         throw notFound(`Session with id ${id} was not found`);
+      services.audit.record("session.revoked", auditClient(request), {
+        customer_id: customerId,
+        session_id: id,
+      });
       return { id, object: "session" as const, deleted: true };
     },
   );
@@ -75,9 +80,12 @@ const sessionRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servi
     },
     async (request) => {
       const { customerId, session } = signedIn(request);
-      return {
-        revoked: await services.sessions.revokeAll(customerId, "customer_request", session.id),
-      };
+      const revoked = await services.sessions.revokeAll(customerId, "customer_request", session.id);
+      services.audit.record("sessions.revoked", auditClient(request), {
+        customer_id: customerId,
+        revoked,
+      });
+      return { revoked };
     },
   );
 };

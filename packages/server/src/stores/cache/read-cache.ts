@@ -7,6 +7,7 @@
  */
 import { BoundedMap } from "../../runtime/bounded-map.js";
 import type { Address, Session } from "../../domain.js";
+import type { ReadCacheCounts } from "../../metrics.js";
 import type { Change, ChangeFeed } from "./change-feed.js";
 import { FenceScheduler } from "./fence-scheduler.js";
 import type {
@@ -48,6 +49,11 @@ export class ReadCache {
   private generation = 0;
 
   private readonly fences: FenceScheduler;
+  /** Reads answered from memory and passed to storage (read when metrics are scraped). */
+  readonly counts: ReadCacheCounts = {
+    hits: { session: 0, customer: 0, email: 0 },
+    misses: { session: 0, customer: 0, email: 0 },
+  };
 
   /** A cache kept exact by `feed`: its invalidations are applied, and reads wait for its fence. */
   constructor(
@@ -131,13 +137,21 @@ export class ReadCache {
    * being read.
    */
   private async read<V>(
+    kind: keyof ReadCacheCounts["hits"],
     cached: () => V | undefined,
     load: () => Promise<V | null>,
     store: (value: V) => void,
   ): Promise<V | null> {
-    if (!(await this.fences.passed())) return load();
+    if (!(await this.fences.passed())) {
+      this.counts.misses[kind]++;
+      return load();
+    }
     const found = cached();
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      this.counts.hits[kind]++;
+      return found;
+    }
+    this.counts.misses[kind]++;
     const generation = this.generation;
     const value = await load();
     if (value !== null && generation === this.generation) store(deepFreeze(value));
@@ -200,12 +214,14 @@ export class ReadCache {
       create: (session: Session, tokenHash: string | null) => inner.create(session, tokenHash),
       findByTokenHash: (tokenHash: string) =>
         this.read(
+          "session",
           () => this.cachedSession(tokenHash, undefined),
           () => inner.findByTokenHash(tokenHash),
           (session) => this.storeSession(session, tokenHash),
         ),
       findById: (id: string) =>
         this.read(
+          "session",
           () => this.cachedSession(null, id),
           () => inner.findById(id),
           (session) => this.storeSession(session, null),
@@ -228,6 +244,7 @@ export class ReadCache {
       findById: (id: string) => inner.findById(id),
       findWithAddresses: (id: string) =>
         this.read(
+          "customer",
           () => this.customers.get(id),
           () => inner.findWithAddresses(id),
           (found) => this.customers.set(id, found),
@@ -235,6 +252,7 @@ export class ReadCache {
       findAccountByEmail: (email: string) => inner.findAccountByEmail(email),
       hasAccount: (email: string) =>
         this.read(
+          "email",
           () => this.accounts.get(email),
           () => inner.hasAccount(email),
           (found) => this.accounts.set(email, found),

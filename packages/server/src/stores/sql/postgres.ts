@@ -85,6 +85,7 @@ export function openPostgres(
       return result.rows as Row[];
     },
     flushWrites: () => {},
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     readerByKey(column, query, keyOf) {
       const many = prepare(runtime, () =>
         query(sql<boolean>`${sql.ref(column)} = any(${param(0)})`),

@@ -91,6 +91,8 @@ export interface SqlRuntime {
   changes(warn: Warn): ChangeFeed;
   /** A cheap round trip, for /ready. */
   ping(): Promise<void>;
+  /** The connection pool's use, for the metrics (PostgreSQL; SQLite has no pool). */
+  poolUse?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { decodeJwt } from "jose";
 import type { AppContext } from "../../context.js";
 import { HttpError, invalidData, unauthorized, v2Unauthorized } from "../../../errors.js";
 import { isValidEmail } from "../../validation.js";
+import { auditClient } from "../../audit-client.js";
 import { bearerToken } from "../../authorization.js";
 import { errors } from "../../schemas/responses.js";
 import {
@@ -52,6 +53,7 @@ const ActorParams = Type.Object({ actor_type: Type.String(), auth_provider: Type
 
 const client = (request: FastifyRequest) => ({
   ip: request.ip,
+  requestId: request.id,
   userAgent: request.headers["user-agent"],
   deviceCookie: request.deviceCookie,
 });
@@ -206,6 +208,9 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       if (request.sessionCookie !== undefined) reply.clearSessionCookie();
       if (ended.length === 0) throw v2Unauthorized();
       for (const session of ended) await services.sessions.revoke(session!.id);
+      services.audit.record("logout", auditClient(request), {
+        customer_id: ended[0]!.customer_id,
+      });
       return { success: true };
     },
   );
@@ -294,13 +299,16 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         await services.customers.update(
           session.customer_id,
           { password, old_password: old_password ?? null },
-          { session, ip: request.ip },
+          { session, ip: request.ip, requestId: request.id },
         );
         return { success: true };
       }
       if (token === null) throw unauthorized(INVALID_TOKEN);
       try {
-        await services.customers.resetPasswordByToken(token, password);
+        await services.customers.resetPasswordByToken(token, password, {
+          ip: request.ip,
+          requestId: request.id,
+        });
       } catch (error) {
         if (error instanceof HttpError && error.status === 401) throw unauthorized(INVALID_TOKEN);
         throw error;

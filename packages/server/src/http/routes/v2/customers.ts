@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
+import { auditClient } from "../../audit-client.js";
 import type { AppContext } from "../../context.js";
 import { invalidData, notFound, v2Unauthorized } from "../../../errors.js";
 import { signedIn } from "../../plugins/authenticate.js";
@@ -134,7 +135,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
     },
     async (request, reply) => {
       const { customerId } = signedIn(request);
-      await customers.delete(customerId, request.body.password, request.ip);
+      await customers.delete(customerId, request.body.password, auditClient(request));
       if (request.sessionCookie !== undefined) reply.clearSessionCookie();
       return { id: customerId, object: "customer" as const, deleted: true };
     },
