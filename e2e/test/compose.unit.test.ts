@@ -43,6 +43,8 @@ describe("compose.yaml", () => {
     assert.deepEqual(redis.healthcheck.test, ["CMD", "redis-cli", "ping"]);
     // Gatehouse's own health check is the image's HEALTHCHECK (dockerfile.once.test.ts).
     assert.equal(gatehouse.healthcheck, undefined);
+    // Docker's SIGKILL must not come before SHUTDOWN_TIMEOUT (10 s) has run out.
+    assert.ok(Number.parseInt(gatehouse.stop_grace_period) > 10, gatehouse.stop_grace_period);
     assert.match(text, /^ {2}# medusa:$/m, "the commented Medusa service");
   });
 

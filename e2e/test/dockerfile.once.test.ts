@@ -123,12 +123,20 @@ describe("the Dockerfile, replayed", () => {
     assert.equal(mirror.downloads(), 1, "better-sqlite3's binary came prebuilt");
   });
 
-  it("serves on PostgreSQL and Redis: /health, its HEALTHCHECK, /ready, a sign-up, SIGTERM", async () => {
-    const server = await start({
+  it("migrates as a release step, then serves on PostgreSQL and Redis: /health, its HEALTHCHECK, /ready, a sign-up, SIGTERM", async () => {
+    const production = {
       ...backend.env,
       COOKIE_SECRET: randomBytes(32).toString("hex"),
       JWT_SECRET: randomBytes(32).toString("hex"),
+    };
+    // docs/deployment.md, "Upgrades": the image's migrate.js, run with the server's environment.
+    const migrated = await exec(process.execPath, ["packages/server/dist/migrate.js"], {
+      cwd: image.path(image.workdir),
+      env: { PATH: process.env.PATH ?? "", ...image.env, ...production },
+      ...unprivileged,
     });
+    assert.match(migrated.stdout, /^applied 0001-initial, /);
+    const server = await start(production);
     try {
       assert.equal(server.env.NODE_ENV, "production");
       assert.deepEqual(await probe(server.env), 0);
