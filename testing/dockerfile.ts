@@ -110,6 +110,8 @@ export interface ReplayOptions {
   owner?: { uid: number; gid: number };
   /** ENV values that name a place in the image, mapped to this machine (npm_config_nodedir). */
   hostValues?: Record<string, string>;
+  /** Told how long each command of a RUN took. */
+  onCommand?: (stage: string, command: string, ms: number) => void;
 }
 
 /** Replays every stage in order; the last one is the image. */
@@ -158,7 +160,11 @@ export async function replayDockerfile(
           });
         }
       } else if (keyword === "RUN") {
-        for (const command of args.split(" && ")) await run(command, replayed, options);
+        for (const command of args.split(" && ")) {
+          const started = Date.now();
+          await run(command, replayed, options);
+          options.onCommand?.(stage.name, command, Date.now() - started);
+        }
       } else if (!["USER", "EXPOSE", "HEALTHCHECK", "CMD", "ARG", "LABEL"].includes(keyword)) {
         throw new Error(`${keyword}: not replayed here`);
       }

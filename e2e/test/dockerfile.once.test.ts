@@ -93,6 +93,8 @@ describe("the Dockerfile, replayed", () => {
         ...(unprivileged && { owner: unprivileged }),
         // The image's Node is under /usr/local; this machine's is where process.execPath is.
         hostValues: { npm_config_nodedir: dirname(dirname(process.execPath)) },
+        onCommand: (stage, command, ms) =>
+          ms >= 1000 && console.log(`# ${stage}: ${command} (${(ms / 1000).toFixed(1)} s)`),
       });
       image = replayed.at(-1)!;
       console.log(`# Dockerfile replayed in ${Math.round((Date.now() - started) / 1000)} s`);
