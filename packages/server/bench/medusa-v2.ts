@@ -20,9 +20,9 @@ import { startGatehouse, type GatehouseProcess } from "./processes.js";
 /** The benchmark's own Medusa v2 database (created and seeded by the harness, kept between runs). */
 export const MEDUSA_V2_BENCH_DATABASE = "gatehouse_bench_medusa_v2";
 /**
- * Medusa v2, like v1, answers at most a few hundred requests a second on one event loop: 8
- * connections keep it busy without queueing requests for hundreds of milliseconds (and are the
- * v1 scenario's, so the two tables read alike).
+ * Medusa v2 answers about a hundred customers and a few dozen product lists a second on the
+ * 2-core machine, on one event loop: 8 connections keep it busy, more would only queue (and 8 is
+ * the v1 scenario's figure, so the two tables read alike).
  */
 export const MEDUSA_V2_CONNECTIONS = 8;
 /** Issue #16's targets: a forwarded route ≥ 0.9× Medusa; GET /store/customers/me ≥ 5× Medusa's. */
