@@ -2,8 +2,9 @@
  * `npm run bench`: Gatehouse's throughput and latency on SQLite, then on PostgreSQL + Redis,
  * compared in the same run with a bare node:http server sending the same customer JSON and with
  * raw Argon2id hashing, beside a Fastify reference (Gatehouse's plugins and hooks, no storage)
- * that separates the framework's cost from Gatehouse's; and the real Medusa v1 with Gatehouse in
- * front of it (./medusa.ts), when its harness is installed. See docs/benchmarks.md.
+ * that separates the framework's cost from Gatehouse's; and the real Medusa v1 and Medusa v2, each
+ * with Gatehouse in front of it (./medusa.ts, ./medusa-v2.ts), when their harnesses are installed.
+ * See docs/benchmarks.md.
  *
  *   node --import tsx packages/server/bench/run.ts [--quick] [--customers N] [--compare-sizes]
  *     [--duration S] [--warmup S] [--connections N] [--backends sqlite,postgres,postgres+redis]
@@ -47,6 +48,13 @@ import {
   type MedusaReport,
 } from "./medusa.js";
 import {
+  MEDUSA_V2_TARGETS,
+  medusaV2UnavailableReason,
+  runMedusaV2Scenario,
+  stopMedusaV2Scenario,
+  type MedusaV2Report,
+} from "./medusa-v2.js";
+import {
   BENCH_PASSWORD,
   benchEmail,
   benchPasswordHash,
@@ -74,6 +82,7 @@ const SCENARIO_IDS = [
   "storm",
   "baselines",
   "medusa",
+  "medusa-v2",
 ] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -129,7 +138,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --rounds N            with --compare: measurements per build and scenario (default 3)
   --only LIST           ${SCENARIO_IDS.join(",")}
                         (medusa: the real Medusa v1 and Gatehouse in front of it, once per run,
-                        whatever --backends says; skipped when its harness is not installed)
+                        whatever --backends says; skipped when its harness is not installed;
+                        medusa-v2: the same with the real Medusa v2)
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
   --server-env K=V      an environment variable for the server (repeatable), to try a setting
@@ -1224,6 +1234,7 @@ function printReport(
   suites: SuiteReport[],
   skipped: string[],
   medusa?: MedusaReport,
+  medusaV2?: MedusaV2Report,
 ): TargetLine[] {
   const targets: TargetLine[] = [];
   const out: string[] = [];
@@ -1437,6 +1448,7 @@ function printReport(
   }
 
   if (medusa) printMedusa(medusa, out, targets);
+  if (medusaV2) printMedusaV2(medusaV2, out, targets);
 
   const comparison = sizeComparison(suites);
   if (comparison.length > 0) {
@@ -1480,6 +1492,14 @@ function printReport(
           medusa.authGatehouse,
         ]
       : []),
+    ...(medusaV2
+      ? [
+          medusaV2.productsMedusa,
+          medusaV2.productsGatehouse,
+          medusaV2.meMedusa,
+          medusaV2.meGatehouse,
+        ]
+      : []),
   ].some((result) => noisy(result) !== "");
   const argon2Disturbed = suites.some(
     (suite) => (suite.baselines.argon2?.otherCpuPercent ?? 0) > NOISY_CPU_PERCENT,
@@ -1503,36 +1523,29 @@ function printReport(
   return targets;
 }
 
-/** The Medusa scenario's table: each Gatehouse row right under the Medusa row it is compared with. */
-function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[]): void {
-  out.push("");
-  out.push(
-    `Medusa v1 (@medusajs/medusa 1.20.11) and Gatehouse in front of it — ${medusa.database}; ` +
-      `${medusa.connections} connections, the paced rows ${medusa.probe.connections} connections ` +
-      `at ${medusa.probe.rate} req/s. srv = the server the row measures (Medusa, or Gatehouse with ` +
-      "Medusa's CPU under db).",
-  );
-  const rows: string[][] = [
-    [
-      "scenario",
-      "req/s",
-      "p50 ms",
-      "p99 ms",
-      "RSS MB",
-      "CPU % srv (loop)/gen/db+Medusa/other",
-      "non-2xx",
-      "ratio",
-      "target",
-      "",
-    ],
-  ];
-  const row = (
-    label: string,
-    result: LoadResult,
-    ratio = "",
-    target = "",
-    pass?: boolean,
-  ): string[] => [
+/** The Medusa scenarios' table columns. */
+const MEDUSA_COLUMNS = [
+  "scenario",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "RSS MB",
+  "CPU % srv (loop)/gen/db+Medusa/other",
+  "non-2xx",
+  "ratio",
+  "target",
+  "",
+];
+
+/** A row of a Medusa scenario's table. */
+function medusaRow(
+  label: string,
+  result: LoadResult,
+  ratio = "",
+  target = "",
+  pass?: boolean,
+): string[] {
+  return [
     label + noisy(result),
     fmtRate(result.requestsPerSec),
     fmtMs(result.latencyMs.p50),
@@ -1544,6 +1557,30 @@ function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[])
     target,
     pass === undefined ? "" : passMiss(pass),
   ];
+}
+
+/** A line for each measurement of a Medusa scenario that had non-2xx answers or errors. */
+function medusaFailures(out: string[], results: Array<[string, LoadResult]>): void {
+  for (const [label, result] of results) {
+    if (result.non2xx + result.errors > 0) {
+      out.push(
+        `  ! ${label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodes)}), ${result.errors} errors`,
+      );
+    }
+  }
+}
+
+/** The Medusa scenario's table: each Gatehouse row right under the Medusa row it is compared with. */
+function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[]): void {
+  out.push("");
+  out.push(
+    `Medusa v1 (@medusajs/medusa 1.20.11) and Gatehouse in front of it — ${medusa.database}; ` +
+      `${medusa.connections} connections, the paced rows ${medusa.probe.connections} connections ` +
+      `at ${medusa.probe.rate} req/s. srv = the server the row measures (Medusa, or Gatehouse with ` +
+      "Medusa's CPU under db).",
+  );
+  const rows: string[][] = [MEDUSA_COLUMNS];
+  const row = medusaRow;
   const t = MEDUSA_TARGETS;
   const added = `${medusa.addedP50Ms >= 0 ? "+" : ""}${medusa.addedP50Ms.toFixed(2)} ms p50`;
   rows.push(row("GET /store/products, Medusa", medusa.productsMedusa));
@@ -1597,21 +1634,67 @@ function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[])
       pass: medusa.authPass,
     },
   );
-  const results: Array<[string, LoadResult]> = [
+  medusaFailures(out, [
     ["Medusa products", medusa.productsMedusa],
     ["Gatehouse products", medusa.productsGatehouse],
     ["Medusa products (paced)", medusa.probeMedusa],
     ["Gatehouse products (paced)", medusa.probeGatehouse],
     ["Medusa GET /store/auth", medusa.authMedusa],
     ["Gatehouse GET /store/auth", medusa.authGatehouse],
-  ];
-  for (const [label, result] of results) {
-    if (result.non2xx + result.errors > 0) {
-      out.push(
-        `  ! ${label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodes)}), ${result.errors} errors`,
-      );
-    }
-  }
+  ]);
+}
+
+/** The Medusa v2 scenario's table, laid out as the v1 one. */
+function printMedusaV2(medusa: MedusaV2Report, out: string[], targets: TargetLine[]): void {
+  out.push("");
+  out.push(
+    `Medusa v2 (@medusajs/medusa 2.21.2) and Gatehouse in v2 mode in front of it — ${medusa.database}; ` +
+      `${medusa.connections} connections. srv = the server the row measures (Medusa, or Gatehouse ` +
+      "with Medusa's CPU under db).",
+  );
+  const t = MEDUSA_V2_TARGETS;
+  const rows: string[][] = [MEDUSA_COLUMNS];
+  rows.push(medusaRow("GET /store/products, Medusa v2", medusa.productsMedusa));
+  rows.push(
+    medusaRow(
+      "GET /store/products, through Gatehouse",
+      medusa.productsGatehouse,
+      `${fmtRatio(medusa.productsRatio)} Medusa`,
+      `≥ ${t.productsVsMedusa}×`,
+      medusa.productsPass,
+    ),
+  );
+  rows.push(medusaRow("GET /store/customers/me (Medusa's token), Medusa v2", medusa.meMedusa));
+  rows.push(
+    medusaRow(
+      "GET /store/customers/me (Gatehouse's token), Gatehouse",
+      medusa.meGatehouse,
+      `${fmtRatio(medusa.meRatio)} Medusa`,
+      `≥ ${t.meVsMedusa}×`,
+      medusa.mePass,
+    ),
+  );
+  out.push(table(rows, new Set([1, 2, 3, 4, 5, 6])));
+  targets.push(
+    {
+      name: "Medusa v2: GET /store/products through Gatehouse vs Medusa",
+      value: fmtRatio(medusa.productsRatio),
+      target: `≥ ${t.productsVsMedusa}×`,
+      pass: medusa.productsPass,
+    },
+    {
+      name: "Medusa v2: GET /store/customers/me, Gatehouse in front vs Medusa's own",
+      value: fmtRatio(medusa.meRatio),
+      target: `≥ ${t.meVsMedusa}×`,
+      pass: medusa.mePass,
+    },
+  );
+  medusaFailures(out, [
+    ["Medusa v2 products", medusa.productsMedusa],
+    ["Gatehouse products", medusa.productsGatehouse],
+    ["Medusa v2 GET /store/customers/me", medusa.meMedusa],
+    ["Gatehouse GET /store/customers/me", medusa.meGatehouse],
+  ]);
 }
 
 interface SizeLine {
@@ -1666,6 +1749,7 @@ async function main(): Promise<void> {
     log(`\n${signal}: stopping the processes this run started and dropping its databases…`);
     void (async () => {
       await stopMedusaScenario();
+      await stopMedusaV2Scenario();
       await stopAll();
       await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
       other?.cleanup();
@@ -1675,9 +1759,14 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  const runsSuites = !options.only || [...options.only].some((id) => id !== "medusa");
+  const isMedusa = (id: ScenarioId) => id === "medusa" || id === "medusa-v2";
+  const runsSuites = !options.only || [...options.only].some((id) => !isMedusa(id));
+  const medusasOnly = [...(options.only ?? [])]
+    .filter(isMedusa)
+    .map((id) => (id === "medusa" ? "Medusa v1" : "Medusa v2"))
+    .join(" and ");
   log(
-    `Gatehouse benchmark: ${runsSuites ? options.backends.map((name) => BACKEND_LABELS[name]).join(", then ") : "Medusa v1 only"}; ` +
+    `Gatehouse benchmark: ${runsSuites ? options.backends.map((name) => BACKEND_LABELS[name]).join(", then ") : `${medusasOnly} only`}; ` +
       `${runsSuites ? `${options.connections} connections, ` : ""}${options.warmupSec} s warm-up + ${options.durationSec} s per scenario`,
   );
   const quiet = hostCpu();
@@ -1696,12 +1785,13 @@ async function main(): Promise<void> {
   const comparisons: CompareReport[] = [];
   const skipped: string[] = [];
   let medusa: MedusaReport | undefined;
+  let medusaV2: MedusaV2Report | undefined;
   // The scenarios asked for (all but the touch scenario by default), in suites: those that need
   // a server of their own run apart.
   const ids = options.only
     ? [...options.only]
     : SCENARIO_IDS.filter((id) => id !== "get-cookie-touch");
-  const shared = ids.filter((id) => !OWN_SUITE.has(id) && id !== "medusa");
+  const shared = ids.filter((id) => !OWN_SUITE.has(id) && !isMedusa(id));
   const groups = [
     ...(shared.length > 0 ? [shared] : []),
     ...ids.filter((id) => OWN_SUITE.has(id)).map((id) => [id]),
@@ -1737,6 +1827,15 @@ async function main(): Promise<void> {
         }
       }
     }
+    const medusaContext = {
+      adminDatabaseUrl,
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      serverEnv: options.serverEnv,
+      nodeArgs: startScriptNodeFlags(),
+      log,
+      measure: (run: () => Promise<LoadResult>) => measure(options, run, otherOf),
+    };
     if (ids.includes("medusa") && !interrupted) {
       const reason = other
         ? "not measured with --compare"
@@ -1746,15 +1845,19 @@ async function main(): Promise<void> {
         log(notice);
         skipped.push(notice);
       } else {
-        medusa = await runMedusaScenario({
-          adminDatabaseUrl,
-          durationSec: options.durationSec,
-          warmupSec: options.warmupSec,
-          serverEnv: options.serverEnv,
-          nodeArgs: startScriptNodeFlags(),
-          log,
-          measure: (run) => measure(options, run, otherOf),
-        });
+        medusa = await runMedusaScenario(medusaContext);
+      }
+    }
+    if (ids.includes("medusa-v2") && !interrupted) {
+      const reason = other
+        ? "not measured with --compare"
+        : (medusaV2UnavailableReason() ?? (await unavailableReason("postgres")));
+      if (reason) {
+        const notice = `Medusa v2: skipped — ${reason}.`;
+        log(notice);
+        skipped.push(notice);
+      } else {
+        medusaV2 = await runMedusaV2Scenario(medusaContext);
       }
     }
   } finally {
@@ -1762,7 +1865,7 @@ async function main(): Promise<void> {
   }
   if (interrupted) return;
 
-  const targets = other ? [] : printReport(info, options, suites, skipped, medusa);
+  const targets = other ? [] : printReport(info, options, suites, skipped, medusa, medusaV2);
   if (other) printComparisons(info, options, comparisons, skipped);
   const report = {
     date: new Date().toISOString(),
@@ -1791,6 +1894,7 @@ async function main(): Promise<void> {
     },
     suites,
     medusa: medusa ?? null,
+    medusaV2: medusaV2 ?? null,
     comparisons,
     sizeComparison: sizeComparison(suites),
     skipped,
@@ -1810,6 +1914,7 @@ async function main(): Promise<void> {
 main().catch(async (error: unknown) => {
   process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
   await stopMedusaScenario();
+  await stopMedusaV2Scenario();
   await stopAll();
   await Promise.allSettled([...liveBackends].map((backend) => backend.drop()));
   other?.cleanup();
