@@ -52,3 +52,54 @@ export function loadOrCreateDevSecrets<K extends keyof Secrets>(
   }
   return { secrets, file, created };
 }
+
+/** A configuration with its secrets filled in, and what was done to fill them (null: all given). */
+export interface SecretsResolved<C> {
+  config: C & { cookieSecret: string; jwtSecret: string };
+  dev: { file: string; created: boolean; names: string } | null;
+}
+
+/**
+ * The configuration's secrets, the missing ones taken from (or generated into) DATA_DIR as above:
+ * the server and the `gatehouse` command line use the same ones.
+ */
+export function withSecrets<
+  C extends {
+    dataDir: string;
+    cookieSecret?: string | undefined;
+    jwtSecret?: string | undefined;
+    webhook: { url?: string | undefined; secret?: string | undefined };
+  },
+>(config: C): SecretsResolved<C> {
+  let { cookieSecret, jwtSecret } = config;
+  let webhookSecret = config.webhook.secret;
+  const webhookWanted = config.webhook.url !== undefined;
+  if (
+    cookieSecret !== undefined &&
+    jwtSecret !== undefined &&
+    (!webhookWanted || webhookSecret !== undefined)
+  ) {
+    return { config: { ...config, cookieSecret, jwtSecret }, dev: null };
+  }
+  const dev = loadOrCreateDevSecrets(
+    config.dataDir,
+    { cookieSecret, jwtSecret, webhookSecret },
+    webhookWanted
+      ? (["cookieSecret", "jwtSecret", "webhookSecret"] as const)
+      : (["cookieSecret", "jwtSecret"] as const),
+  );
+  ({ cookieSecret, jwtSecret } = dev.secrets);
+  if (webhookWanted) webhookSecret = (dev.secrets as Secrets).webhookSecret;
+  const names = webhookWanted
+    ? "COOKIE_SECRET, JWT_SECRET and WEBHOOK_SECRET"
+    : "COOKIE_SECRET and JWT_SECRET";
+  return {
+    config: {
+      ...config,
+      cookieSecret,
+      jwtSecret,
+      webhook: { ...config.webhook, secret: webhookSecret },
+    },
+    dev: { file: dev.file, created: dev.created, names },
+  };
+}

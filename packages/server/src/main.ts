@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import pino from "pino";
 import { ConfigError, loadConfig } from "./config.js";
-import { loadOrCreateDevSecrets } from "./dev-secrets.js";
+import { withSecrets } from "./dev-secrets.js";
 import { createGatehouse } from "./gatehouse.js";
 import { BackendUnavailableError } from "./stores/open-stores.js";
 import { redactUrl } from "./stores/redact-url.js";
@@ -48,45 +48,19 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
 
-  let { cookieSecret, jwtSecret } = config;
-  let webhookSecret = config.webhook.secret;
-  const webhookWanted = config.webhook.url !== undefined;
-  if (
-    cookieSecret === undefined ||
-    jwtSecret === undefined ||
-    (webhookWanted && webhookSecret === undefined)
-  ) {
-    const dev = loadOrCreateDevSecrets(
-      config.dataDir,
-      { cookieSecret, jwtSecret, webhookSecret },
-      webhookWanted
-        ? (["cookieSecret", "jwtSecret", "webhookSecret"] as const)
-        : (["cookieSecret", "jwtSecret"] as const),
-    );
-    ({ cookieSecret, jwtSecret } = dev.secrets);
-    if (webhookWanted) webhookSecret = dev.secrets.webhookSecret;
-    const names = webhookWanted
-      ? "COOKIE_SECRET, JWT_SECRET and WEBHOOK_SECRET"
-      : "COOKIE_SECRET and JWT_SECRET";
+  const { config: withAll, dev } = withSecrets(config);
+  if (dev) {
     logger.info(
       { file: dev.file },
       dev.created
-        ? `generated development secrets (set ${names} in production)`
-        : `using development secrets (set ${names} in production)`,
+        ? `generated development secrets (set ${dev.names} in production)`
+        : `using development secrets (set ${dev.names} in production)`,
     );
   }
 
   let gatehouse;
   try {
-    gatehouse = await createGatehouse(
-      {
-        ...config,
-        cookieSecret,
-        jwtSecret,
-        webhook: { ...config.webhook, secret: webhookSecret },
-      },
-      logger,
-    );
+    gatehouse = await createGatehouse(withAll, logger);
   } catch (error) {
     if (!(error instanceof BackendUnavailableError)) throw error;
     process.stderr.write(`Gatehouse cannot start: ${error.message}\n`);

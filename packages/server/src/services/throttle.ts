@@ -184,6 +184,23 @@ export class ThrottleService {
     }
   }
 
+  /**
+   * An operator's unlock (`gatehouse throttle unlock`): clears the email's login counters (its
+   * consecutive failures, its hourly cap) and its reset-email count; with `ip`, also that client's
+   * count for the email. Other clients' counts for it are keyed by their address and end with
+   * their window.
+   */
+  async unlockEmail(email: string, ip?: string): Promise<void> {
+    const account = this.emailKey(email);
+    const keys = [
+      `login:account:${account}`,
+      `login:account-hour:${account}`,
+      `password-token:email:${account}`,
+    ];
+    if (ip !== undefined) keys.push(`login:ip-account:${this.clientKey(ip)}:${account}`);
+    await this.deps.store.clear(keys);
+  }
+
   purgeExpired(): Promise<number> {
     return this.deps.store.deleteExpired(this.deps.clock.now());
   }

@@ -121,6 +121,19 @@ export class TokenService {
     await this.rotateIfDue();
   }
 
+  /**
+   * Makes a new signing key now, whatever its age (`gatehouse keys rotate`); returns its kid.
+   * The older keys stay published until their tokens expire, as at a scheduled rotation.
+   * EdDSA only: HS256 signs with JWT_SECRET itself.
+   */
+  async rotateNow(): Promise<string> {
+    if (this.deps.config.algorithm !== "EdDSA") throw new Error("HS256 has no signing keys");
+    const key = await this.generateKey(this.deps.clock.now());
+    await this.deps.store.insert(key);
+    await this.rotateIfDue();
+    return key.kid;
+  }
+
   async rotateIfDue(): Promise<void> {
     if (this.deps.config.algorithm !== "EdDSA") return;
     const now = this.deps.clock.now();
