@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
@@ -242,6 +244,25 @@ describe("gatehouse CLI", () => {
     assert.match(
       broken.stdout,
       /^redis: problem: cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*fix: check that Redis is running/m,
+    );
+  });
+
+  it("doctor: a webhook endpoint is checked by a TCP connection, and named when it refuses", async () => {
+    const receiver = createServer(() => assert.fail("doctor must send no request to the webhook"));
+    await new Promise<void>((listening) => receiver.listen(0, "127.0.0.1", listening));
+    const { port } = receiver.address() as AddressInfo;
+    try {
+      const reachable = await cli(["doctor"], { WEBHOOK_URL: `http://127.0.0.1:${port}/hook` });
+      assert.equal(reachable.code, 0, reachable.stdout + reachable.stderr);
+      assert.match(reachable.stdout, /^webhook: ok .*no event sent/m);
+    } finally {
+      await new Promise((closed) => receiver.close(closed));
+    }
+    const refused = await cli(["doctor"], { WEBHOOK_URL: `http://127.0.0.1:${port}/hook` });
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stdout,
+      /^webhook: problem: cannot connect to WEBHOOK_URL .*ECONNREFUSED.*fix: /m,
     );
   });
 
