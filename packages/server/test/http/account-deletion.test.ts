@@ -11,7 +11,7 @@ import { ADDRESS, eventually } from "../../../../testing/expect.js";
 import { STRONG_PASSWORD, getToken, register } from "../../../../testing/http.js";
 import { uniqueEmail } from "../../../../testing/server.js";
 
-const BURST = 20;
+const BURST = 50;
 const PERSONAL_ADDRESS_FIELDS = [
   "company",
   "first_name",

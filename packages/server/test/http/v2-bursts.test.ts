@@ -9,7 +9,7 @@ import { loggedResetToken, uniqueEmail } from "../../../../testing/server.js";
 
 const KEY = "pk_burst_test_key";
 const PASSWORD = "Correct-Horse-9-staple";
-const BURST = 20;
+const BURST = 50;
 
 describe("v2 mode under bursts", () => {
   const app = useServer({ env: { MEDUSA_VERSION: "2", PUBLISHABLE_API_KEYS: KEY } });
