@@ -57,9 +57,47 @@ function reachable(url, defaultPort) {
   });
 }
 
+/**
+ * Follows the TAP stream and keeps each failed test's path (suite › test), file and the first line
+ * of its error, so that the end of the run names what failed.
+ */
+function failureCollector() {
+  const stack = [];
+  const failures = [];
+  let current;
+  return {
+    failures,
+    line(line) {
+      const subtest = /^( *)# Subtest: (.*)$/.exec(line);
+      if (subtest) {
+        const depth = subtest[1].length / 4;
+        stack.length = depth;
+        stack[depth] = subtest[2];
+        return;
+      }
+      const notOk = /^( *)not ok \d+ - (.*?)(?: # .*)?$/.exec(line);
+      if (notOk) {
+        const depth = notOk[1].length / 4;
+        current = { path: [...stack.slice(0, depth), notOk[2]].join(" › "), error: "" };
+        failures.push(current);
+        return;
+      }
+      if (!current) return;
+      const location = /^ +location: '(.*?):\d+:\d+'$/.exec(line);
+      if (location) current.location = relative(root, location[1]);
+      const error = /^ +error: (.*)$/.exec(line);
+      if (error && current.error === "") {
+        current.error = /^[|>][-+]?$/.test(error[1]) ? undefined : error[1];
+      } else if (current.error === undefined && line.trim() !== "") current.error = line.trim();
+      if (/^ *\.\.\.$/.test(line)) current = undefined;
+    },
+  };
+}
+
 function run(backend, files, switches = {}) {
   return new Promise((resolve) => {
     const counts = { pass: 0, fail: 0, skipped: 0 };
+    const collector = failureCollector();
     const child = spawn(
       process.execPath,
       ["--import", "tsx", "--test", "--test-concurrency=3", "--test-timeout=120000", ...files],
@@ -78,9 +116,10 @@ function run(backend, files, switches = {}) {
       for (const line of lines) {
         const match = /^# (pass|fail|skipped) (\d+)$/.exec(line);
         if (match) counts[match[1]] += Number(match[2]);
+        collector.line(line);
       }
     });
-    child.on("exit", (code) => resolve({ ...counts, code }));
+    child.on("exit", (code) => resolve({ ...counts, code, failures: collector.failures }));
   });
 }
 
@@ -205,6 +244,7 @@ if (plain !== undefined && (await available(plain))) {
 }
 
 const totals = { pass: 0, fail: 0, skipped: 0 };
+const failures = [];
 let failedRuns = problems.length;
 for (const { name, backend, files, switches } of runs) {
   if (files.length === 0) continue;
@@ -213,6 +253,11 @@ for (const { name, backend, files, switches } of runs) {
   const result = await run(backend, files, switches);
   for (const key of Object.keys(totals)) totals[key] += result[key];
   if (result.code !== 0) failedRuns += 1;
+  // A failed suite or file repeats its failed tests' path: keep only the innermost entries.
+  const innermost = result.failures.filter(
+    (failure) => !result.failures.some((other) => other.path.startsWith(`${failure.path} › `)),
+  );
+  for (const failure of innermost) failures.push({ backend: name, ...failure });
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(
     `# backend ${name}: ${result.pass} passed, ${result.fail} failed, ${result.skipped} skipped (${seconds} s)`,
@@ -220,6 +265,10 @@ for (const { name, backend, files, switches } of runs) {
 }
 await stopMedusas();
 for (const problem of problems) console.log(`# FAILED ${problem}`);
+for (const { backend, path, location, error } of failures) {
+  const where = location ? ` (${location})` : "";
+  console.log(`# FAILED [${backend}] ${path}${where}${error ? `\n#   ${error}` : ""}`);
+}
 console.log(
   `\n${totals.pass} passed, ${totals.fail + problems.length} failed, ${totals.skipped} skipped`,
 );
