@@ -37,9 +37,13 @@ export const medusaV2JwtSecret = "gatehouse-medusa-v2-jwt-secret-test-only";
 
 /**
  * Medusa's own database, next to the test databases: created by setup.sh, kept between runs.
- * The benchmark names one of its own, so that it never shares a store with a test run.
+ * The benchmark names one of its own, so that it never shares a store with a test run; so can two
+ * checkouts testing on one machine (GATEHOUSE_MEDUSA_V1_DATABASE, GATEHOUSE_MEDUSA_V2_DATABASE).
  */
-export function medusaDatabaseUrl(adminUrl, database = "gatehouse_test_medusa_v1") {
+export function medusaDatabaseUrl(
+  adminUrl,
+  database = process.env.GATEHOUSE_MEDUSA_V1_DATABASE ?? "gatehouse_test_medusa_v1",
+) {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   return url.toString();
@@ -107,7 +111,10 @@ export async function startMedusa(adminDatabaseUrl, database) {
  * publishable key (made by the harness's seed), the file its password-reset events are written to,
  * and `stop`.
  */
-export async function startMedusaV2(adminDatabaseUrl, database = "gatehouse_test_medusa_v2") {
+export async function startMedusaV2(
+  adminDatabaseUrl,
+  database = process.env.GATEHOUSE_MEDUSA_V2_DATABASE ?? "gatehouse_test_medusa_v2",
+) {
   const databaseUrl = medusaDatabaseUrl(adminDatabaseUrl, database);
   const resetTokensFile = join(installV2Dir, "reset-tokens.jsonl");
   const env = {
