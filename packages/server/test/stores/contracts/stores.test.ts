@@ -21,6 +21,9 @@ let seq = 0;
 const id = (prefix: string) =>
   `${prefix}_CONTRACT${String(Date.now())}${String(seq++).padStart(6, "0")}`;
 
+/** Concurrent callers in each race (the house burst of concurrent requests). */
+const BURST = 50;
+
 const medusaDatabaseUrl = process.env.GATEHOUSE_TEST_MEDUSA_DATABASE_URL;
 const medusaV2DatabaseUrl = process.env.GATEHOUSE_TEST_MEDUSA_V2_DATABASE_URL;
 contracts("store contracts", {});
@@ -98,7 +101,7 @@ function contracts(name: string, env: Record<string, string>) {
       it("create returns null for a second registered customer with the same email, even concurrently", async () => {
         const email = `${id("dup").toLowerCase()}@example.com`;
         const attempts = await Promise.all(
-          Array.from({ length: 20 }, () =>
+          Array.from({ length: BURST }, () =>
             stores.customers.create({
               id: id("cus"),
               email,
@@ -226,7 +229,7 @@ function contracts(name: string, env: Record<string, string>) {
 
         const at = Date.now();
         const results = await Promise.all(
-          Array.from({ length: 20 }, () => stores.customers.erase(customerId, at)),
+          Array.from({ length: BURST }, () => stores.customers.erase(customerId, at)),
         );
         const erased = results.filter((result) => result !== null);
         assert.equal(erased.length, 1);
