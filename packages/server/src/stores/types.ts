@@ -4,14 +4,16 @@
  * `null`.
  * Every atomicity promise written here is tested on every backend by the contract suite.
  */
-import type {
-  Address,
-  AddressFields,
-  AuthIdentity,
-  Customer,
-  Metadata,
-  Session,
-  SigningKey,
+import {
+  ADDRESS_EDITABLE_FIELDS,
+  type ADDRESS_V2_FIELDS,
+  type Address,
+  type AddressFields,
+  type AuthIdentity,
+  type Customer,
+  type Metadata,
+  type Session,
+  type SigningKey,
 } from "../domain.js";
 
 export interface NewCustomer {
@@ -93,6 +95,18 @@ export interface CustomerStore {
 
 /** The email an erased customer keeps: no one's address, unique per customer. */
 export const erasedEmail = (id: string): string => `deleted+${id.toLowerCase()}@invalid`;
+
+/** What an erased address keeps of the fields a customer writes: nothing (every one null). */
+export const ERASED_ADDRESS_FIELDS = Object.fromEntries(
+  ADDRESS_EDITABLE_FIELDS.map((field) => [field, null]),
+) as { [K in (typeof ADDRESS_EDITABLE_FIELDS)[number]]: null };
+
+/** What an erased address keeps of Medusa v2's own fields (`satisfies`: a new one must be here). */
+export const ERASED_ADDRESS_V2_FIELDS = {
+  address_name: null,
+  is_default_shipping: false,
+  is_default_billing: false,
+} as const satisfies Record<(typeof ADDRESS_V2_FIELDS)[number], null | false>;
 
 /**
  * An address edit; its metadata is merged like the customer's (`MetadataMerge`).

@@ -5,7 +5,13 @@ import { customerWithAddresses } from "../sql/customer-queries.js";
 import { param, prepare } from "../sql/prepared.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import { writeMerged, writeMetadata } from "../sql/json.js";
-import { erasedEmail, type CustomerPatch, type CustomerStore, type NewCustomer } from "../types.js";
+import {
+  ERASED_ADDRESS_FIELDS,
+  erasedEmail,
+  type CustomerPatch,
+  type CustomerStore,
+  type NewCustomer,
+} from "../types.js";
 import { asJsonb, metadataStill, metadataText, toAddress, toCustomer, toDate } from "./rows.js";
 import type { MedusaAddressTable, MedusaCustomerTable, MedusaV1Database } from "./schema.js";
 
@@ -200,17 +206,7 @@ export class MedusaCustomerStore implements CustomerStore {
       await trx
         .updateTable("address")
         .set((eb) => ({
-          company: null,
-          first_name: null,
-          last_name: null,
-          address_1: null,
-          address_2: null,
-          city: null,
-          country_code: null,
-          province: null,
-          postal_code: null,
-          phone: null,
-          metadata: null,
+          ...ERASED_ADDRESS_FIELDS,
           updated_at: when,
           deleted_at: eb.fn.coalesce("deleted_at", eb.val(when)),
         }))

@@ -8,6 +8,8 @@ import type { Customer } from "../../domain.js";
 import { writeMerged } from "../sql/json.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import {
+  ERASED_ADDRESS_FIELDS,
+  ERASED_ADDRESS_V2_FIELDS,
   erasedEmail,
   type CustomerPatch,
   type CustomerStore,
@@ -227,20 +229,8 @@ export class MedusaV2CustomerStore implements CustomerStore {
       await trx
         .updateTable("customer_address")
         .set((eb) => ({
-          address_name: null,
-          is_default_shipping: false,
-          is_default_billing: false,
-          company: null,
-          first_name: null,
-          last_name: null,
-          address_1: null,
-          address_2: null,
-          city: null,
-          country_code: null,
-          province: null,
-          postal_code: null,
-          phone: null,
-          metadata: null,
+          ...ERASED_ADDRESS_FIELDS,
+          ...ERASED_ADDRESS_V2_FIELDS,
           updated_at: when,
           deleted_at: eb.fn.coalesce("deleted_at", eb.val(when)),
         }))

@@ -1,7 +1,14 @@
 /** Customers in SQL. The per-request reads are compiled once (prepared.ts); writes use Kysely. */
 import type { Kysely, Selectable } from "kysely";
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type Customer } from "../../domain.js";
-import { erasedEmail, type CustomerPatch, type CustomerStore, type NewCustomer } from "../types.js";
+import {
+  ERASED_ADDRESS_FIELDS,
+  ERASED_ADDRESS_V2_FIELDS,
+  erasedEmail,
+  type CustomerPatch,
+  type CustomerStore,
+  type NewCustomer,
+} from "../types.js";
 import { isUniqueViolation, type Decision, type SqlRuntime } from "./runtime.js";
 import { readMetadata, writeMerged, writeMetadata } from "./json.js";
 import { param, prepare } from "./prepared.js";
@@ -39,20 +46,10 @@ const ERASED_CUSTOMER = {
   billing_address_id: null,
 };
 
-/** What an erased address keeps: its id and times. */
-export const ERASED_ADDRESS = {
-  company: null,
-  country_code: null,
-  first_name: null,
-  last_name: null,
-  address_1: null,
-  address_2: null,
-  city: null,
-  province: null,
-  postal_code: null,
-  phone: null,
-  metadata: null,
-  address_name: null,
+/** What an erased address keeps: its id and times (the flags are integers here). */
+const ERASED_ADDRESS = {
+  ...ERASED_ADDRESS_FIELDS,
+  ...ERASED_ADDRESS_V2_FIELDS,
   is_default_shipping: 0,
   is_default_billing: 0,
 };
