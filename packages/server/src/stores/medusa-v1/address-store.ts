@@ -5,7 +5,8 @@ import { writeMerged } from "../sql/json.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import type { AddressPatch, AddressStore } from "../types.js";
 import { addToBook } from "../sql/customer-queries.js";
-import { addressRow, asJsonb, metadataStill, metadataText, toAddress, toDate } from "./rows.js";
+import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-rows.js";
+import { addressRow, toAddress } from "./rows.js";
 import type { MedusaV1Database } from "./schema.js";
 
 export class MedusaAddressStore implements AddressStore {

@@ -12,7 +12,8 @@ import {
   type CustomerStore,
   type NewCustomer,
 } from "../types.js";
-import { asJsonb, metadataStill, metadataText, toAddress, toCustomer, toDate } from "./rows.js";
+import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-rows.js";
+import { toAddress, toCustomer } from "./rows.js";
 import type { MedusaAddressTable, MedusaCustomerTable, MedusaV1Database } from "./schema.js";
 
 type CustomerRow = Omit<Selectable<MedusaCustomerTable>, "password_hash">;

@@ -1,28 +1,14 @@
 /** Medusa's rows ↔ Gatehouse's domain objects (times as epoch ms). */
-import { sql, type Selectable } from "kysely";
-import type { Address, Customer, Metadata } from "../../domain.js";
+import type { Selectable } from "kysely";
+import type { Address, Customer } from "../../domain.js";
+import { asJsonb, timesOf, toDate, toDateOrNull, type Times } from "../medusa-rows.js";
 import type { MedusaAddressTable, MedusaCustomerTable } from "./schema.js";
-
-/** A time as node-postgres returns it (a Date), or as JSON built in a query returns it (text). */
-export const toMs = (value: Date | string): number =>
-  value instanceof Date ? value.getTime() : Date.parse(value);
-const toMsOrNull = (value: Date | string | null): number | null =>
-  value === null ? null : toMs(value);
-export const toDate = (ms: number): Date => new Date(ms);
-
-type Times<T> = Omit<T, "created_at" | "updated_at" | "deleted_at"> & {
-  created_at: Date | string;
-  updated_at: Date | string;
-  deleted_at: Date | string | null;
-};
 
 export const toCustomer = (
   row: Times<Omit<Selectable<MedusaCustomerTable>, "password_hash">>,
 ): Customer => ({
   id: row.id,
-  created_at: toMs(row.created_at),
-  updated_at: toMs(row.updated_at),
-  deleted_at: toMsOrNull(row.deleted_at),
+  ...timesOf(row),
   email: row.email,
   first_name: row.first_name,
   last_name: row.last_name,
@@ -35,9 +21,7 @@ export const toCustomer = (
 
 export const toAddress = (row: Times<Selectable<MedusaAddressTable>>): Address => ({
   id: row.id,
-  created_at: toMs(row.created_at),
-  updated_at: toMs(row.updated_at),
-  deleted_at: toMsOrNull(row.deleted_at),
+  ...timesOf(row),
   customer_id: row.customer_id,
   company: row.company,
   first_name: row.first_name,
@@ -71,15 +55,6 @@ export const addressRow = (address: Address) => ({
   phone: address.phone,
   created_at: toDate(address.created_at),
   updated_at: toDate(address.updated_at),
-  deleted_at: address.deleted_at === null ? null : toDate(address.deleted_at),
+  deleted_at: toDateOrNull(address.deleted_at),
   metadata: asJsonb(address.metadata === null ? null : JSON.stringify(address.metadata)),
 });
-
-/**
- * Metadata for a compare-and-set merge (sql/json.ts, writeMerged) on a `jsonb` column: read as
- * text, which is one text per jsonb value, so comparing texts compares values; written back cast.
- */
-export const metadataText = () => sql<string | null>`metadata::text`.as("metadata");
-export const asJsonb = (text: string | null) => sql<Metadata | null>`cast(${text} as jsonb)`;
-export const metadataStill = (expected: string | null) =>
-  expected === null ? sql<boolean>`metadata is null` : sql<boolean>`metadata::text = ${expected}`;

@@ -9,7 +9,7 @@ import type { Address } from "../../domain.js";
 import { writeMerged } from "../sql/json.js";
 import type { SqlRuntime } from "../sql/runtime.js";
 import type { AddressPatch, AddressStore } from "../types.js";
-import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-v1/rows.js";
+import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-rows.js";
 import { addressRow, toAddress } from "./rows.js";
 import type { MedusaV2Database } from "./schema.js";
 

@@ -10,7 +10,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { ulid } from "ulid";
 import type { AuthIdentity } from "../../domain.js";
-import { toDate, toMs } from "../medusa-v1/rows.js";
+import { toDate, toMs } from "../medusa-rows.js";
 import { EMAILPASS, type MedusaV2Database } from "./schema.js";
 
 type Db = Kysely<MedusaV2Database>;

@@ -17,7 +17,7 @@ import {
   type NewCustomer,
 } from "../types.js";
 import { newAuthIdentityId } from "./ids.js";
-import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-v1/rows.js";
+import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-rows.js";
 import {
   identityByEmail,
   identityOfCustomer,

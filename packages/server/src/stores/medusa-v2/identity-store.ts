@@ -8,7 +8,7 @@ import { sql, type Kysely } from "kysely";
 import type { AuthIdentity, Customer } from "../../domain.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import type { IdentityStore, NewCustomer } from "../types.js";
-import { asJsonb, toDate } from "../medusa-v1/rows.js";
+import { asJsonb, toDate } from "../medusa-rows.js";
 import {
   identityByEmail,
   identityById,

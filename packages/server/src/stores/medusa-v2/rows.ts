@@ -1,16 +1,8 @@
 /** Medusa v2's rows ↔ Gatehouse's domain objects (times as epoch ms). */
 import type { Selectable } from "kysely";
 import type { Address, Customer } from "../../domain.js";
-import { asJsonb, toDate, toMs } from "../medusa-v1/rows.js";
+import { asJsonb, timesOf, toDate, toDateOrNull, type Times } from "../medusa-rows.js";
 import type { MedusaV2AddressTable, MedusaV2CustomerTable } from "./schema.js";
-
-type Times<T> = Omit<T, "created_at" | "updated_at" | "deleted_at"> & {
-  created_at: Date | string;
-  updated_at: Date | string;
-  deleted_at: Date | string | null;
-};
-const toMsOrNull = (value: Date | string | null): number | null =>
-  value === null ? null : toMs(value);
 
 /** The customer columns read (every one the domain has, but v1's billing address). */
 export const CUSTOMER_COLUMNS = [
@@ -34,9 +26,7 @@ export type CustomerRow = Pick<
 
 export const toCustomer = (row: Times<CustomerRow>): Customer => ({
   id: row.id,
-  created_at: toMs(row.created_at),
-  updated_at: toMs(row.updated_at),
-  deleted_at: toMsOrNull(row.deleted_at),
+  ...timesOf(row),
   // Medusa v2 allows a guest without an email; Gatehouse's customers always have one.
   email: row.email ?? "",
   first_name: row.first_name,
@@ -51,9 +41,7 @@ export const toCustomer = (row: Times<CustomerRow>): Customer => ({
 
 export const toAddress = (row: Times<Selectable<MedusaV2AddressTable>>): Address => ({
   id: row.id,
-  created_at: toMs(row.created_at),
-  updated_at: toMs(row.updated_at),
-  deleted_at: toMsOrNull(row.deleted_at),
+  ...timesOf(row),
   customer_id: row.customer_id,
   company: row.company,
   first_name: row.first_name,
@@ -77,7 +65,7 @@ export function addressRow(address: Address & { customer_id: string }) {
     ...address,
     created_at: toDate(address.created_at),
     updated_at: toDate(address.updated_at),
-    deleted_at: address.deleted_at === null ? null : toDate(address.deleted_at),
+    deleted_at: toDateOrNull(address.deleted_at),
     metadata: asJsonb(address.metadata === null ? null : JSON.stringify(address.metadata)),
   };
 }
