@@ -156,6 +156,13 @@ export interface AuthIdentity {
   created_at: number;
 }
 
+/**
+ * The auth identity a v2 token names for a customer: its identity's id, or, for a customer with no
+ * identity row (made by the v1 API), `authid_` and the customer id's suffix, stable per customer.
+ */
+export const authIdentityIdOf = (customerId: string, identityId: string | null): string =>
+  identityId ?? `authid_${customerId.replace(/^cus_/, "")}`;
+
 export interface SigningKey {
   kid: string;
   algorithm: string;

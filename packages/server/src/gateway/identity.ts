@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SignJWT } from "jose";
 import type { MedusaVersion } from "../config.js";
+import { authIdentityIdOf } from "../domain.js";
 import { BoundedMap } from "../runtime/bounded-map.js";
 import type { Clock } from "../services/clock.js";
 
@@ -77,12 +78,12 @@ export class MedusaTokens {
       .sign(this.key);
   }
 
-  /** Medusa does not look the identity up on store routes: "" when the customer has none. */
+  /** The identity Gatehouse's own v2 tokens name too (Medusa does not look it up on store routes). */
   private async authIdentity(customerId: string): Promise<string> {
     const known = this.identities.get(customerId);
     if (known !== undefined) return known;
     const found = await this.authIdentityOf(customerId);
     if (found !== null) this.identities.set(customerId, found);
-    return found ?? "";
+    return authIdentityIdOf(customerId, found);
   }
 }

@@ -3,7 +3,13 @@
  * registered first, then `POST /store/customers` creates its customer. Logins, refreshes and the
  * customer's token all name the identity (`auth_identity_id`).
  */
-import type { AuthIdentity, Customer, Metadata, Session } from "../domain.js";
+import {
+  authIdentityIdOf,
+  type AuthIdentity,
+  type Customer,
+  type Metadata,
+  type Session,
+} from "../domain.js";
 import { duplicate, HttpError, invalidData, unauthorized, v2Unauthorized } from "../errors.js";
 import type { CustomerStore, IdentityStore } from "../stores/types.js";
 import type { AuthService } from "./auth.js";
@@ -147,8 +153,7 @@ export class IdentityService {
   /** The token of a bearer session, naming the customer's identity. */
   async tokenFor(session: Session): Promise<string> {
     const identity = await this.deps.identities.findByCustomer(session.customer_id);
-    // A customer made by the v1 API has no identity row: it is named after the customer.
-    const identityId = identity?.id ?? `authid_${session.customer_id.replace(/^cus_/, "")}`;
+    const identityId = authIdentityIdOf(session.customer_id, identity?.id ?? null);
     return (await this.deps.tokens.sign(session, identityId)).token;
   }
 
