@@ -192,6 +192,46 @@ export async function newAccount(
 }
 
 /**
+ * Cart → order as the account's customer, through `account.sdk`, in the seeded store (a region
+ * with Germany, the product gatehouse-tee); the order id.
+ */
+export async function placeOrder(account: Account): Promise<string> {
+  const { sdk, email, customer } = account;
+  const { regions } = await sdk.store.region.list();
+  const region = regions.find((entry: any) =>
+    entry.countries?.some((country: any) => country.iso_2 === "de"),
+  );
+  assert.ok(region, "the seeded region with Germany");
+  const { products } = await sdk.store.product.list({
+    handle: "gatehouse-tee",
+    region_id: region.id,
+    fields: "*variants.calculated_price",
+  });
+  const variant = products[0]?.variants?.[0];
+  assert.ok(variant, "the seeded product gatehouse-tee");
+  let { cart } = await sdk.store.cart.create({ region_id: region.id });
+  assert.equal(cart.customer_id, customer.id);
+  ({ cart } = await sdk.store.cart.createLineItem(cart.id, {
+    variant_id: variant.id,
+    quantity: 1,
+  }));
+  ({ cart } = await sdk.store.cart.update(cart.id, {
+    email,
+    shipping_address: V2_ADDRESS,
+    billing_address: V2_ADDRESS,
+  }));
+  const { shipping_options } = await sdk.store.fulfillment.listCartOptions({ cart_id: cart.id });
+  assert.ok(shipping_options.length > 0, "a shipping option");
+  ({ cart } = await sdk.store.cart.addShippingMethod(cart.id, {
+    option_id: shipping_options[0]!.id,
+  }));
+  await sdk.store.payment.initiatePaymentSession(cart, { provider_id: "pp_system_default" });
+  const done = await sdk.store.cart.complete(cart.id);
+  assert.equal(done.type, "order", JSON.stringify(done).slice(0, 300));
+  return (done as any).order.id as string;
+}
+
+/**
  * A Gatehouse test server as a target: its reset tokens are the ones its account events carry
  * (logged when no webhook is set).
  */

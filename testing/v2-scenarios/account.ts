@@ -16,6 +16,7 @@ import {
   assertJson,
   claimsOf,
   newAccount,
+  placeOrder,
   raw,
   rejects,
   sdkFor,
@@ -346,47 +347,13 @@ export const accountScenarios: V2Scenario[] = [
     name: "cart → order as the logged-in customer; sdk.store.order.list shows it",
     commerce: true,
     async run(target) {
-      const { sdk, email, customer } = await newAccount(target);
-      const { regions } = await sdk.store.region.list();
-      const region = regions.find((entry: any) =>
-        entry.countries?.some((country: any) => country.iso_2 === "de"),
-      );
-      assert.ok(region, "the seeded region with Germany");
-      const { products } = await sdk.store.product.list({
-        handle: "gatehouse-tee",
-        region_id: region.id,
-        fields: "*variants.calculated_price",
-      });
-      const variant = products[0]?.variants?.[0];
-      assert.ok(variant, "the seeded product gatehouse-tee");
+      const account = await newAccount(target);
+      const orderId = await placeOrder(account);
 
-      let { cart } = await sdk.store.cart.create({ region_id: region.id });
-      assert.equal(cart.customer_id, customer.id);
-      ({ cart } = await sdk.store.cart.createLineItem(cart.id, {
-        variant_id: variant.id,
-        quantity: 1,
-      }));
-      ({ cart } = await sdk.store.cart.update(cart.id, {
-        email,
-        shipping_address: V2_ADDRESS,
-        billing_address: V2_ADDRESS,
-      }));
-      const { shipping_options } = await sdk.store.fulfillment.listCartOptions({
-        cart_id: cart.id,
-      });
-      assert.ok(shipping_options.length > 0, "a shipping option");
-      ({ cart } = await sdk.store.cart.addShippingMethod(cart.id, {
-        option_id: shipping_options[0]!.id,
-      }));
-      await sdk.store.payment.initiatePaymentSession(cart, { provider_id: "pp_system_default" });
-      const done = await sdk.store.cart.complete(cart.id);
-      assert.equal(done.type, "order", JSON.stringify(done).slice(0, 300));
-      const order = (done as any).order;
-
-      const { orders } = await sdk.store.order.list({ fields: "id,customer_id,email" });
+      const { orders } = await account.sdk.store.order.list({ fields: "id,customer_id,email" });
       assert.deepEqual(
         orders.map((entry: any) => [entry.id, entry.customer_id]),
-        [[order.id, customer.id]],
+        [[orderId, account.customer.id]],
       );
     },
   },

@@ -30,49 +30,14 @@ import {
   claimsOf,
   gatehouseTarget,
   newAccount,
+  placeOrder,
   raw,
   sdkFor,
-  type Account,
   type V2Target,
 } from "../../../../testing/v2-storefront.js";
 
 const NEW_PASSWORD = "Another-Horse-9-staple";
 const RESET_PASSWORD = "Third-Horse-9-staple";
-
-/** Cart → order as the account's customer, through `account.sdk` (the seeded store); the order id. */
-async function placeOrder(account: Account): Promise<string> {
-  const { sdk, email } = account;
-  const { regions } = await sdk.store.region.list();
-  const region = regions.find((entry: any) =>
-    entry.countries?.some((country: any) => country.iso_2 === "de"),
-  );
-  assert.ok(region, "the seeded region with Germany");
-  const { products } = await sdk.store.product.list({
-    handle: "gatehouse-tee",
-    region_id: region.id,
-    fields: "*variants.calculated_price",
-  });
-  const variant = products[0]?.variants?.[0];
-  assert.ok(variant, "the seeded product gatehouse-tee");
-  let { cart } = await sdk.store.cart.create({ region_id: region.id });
-  ({ cart } = await sdk.store.cart.createLineItem(cart.id, {
-    variant_id: variant.id,
-    quantity: 1,
-  }));
-  ({ cart } = await sdk.store.cart.update(cart.id, {
-    email,
-    shipping_address: V2_ADDRESS,
-    billing_address: V2_ADDRESS,
-  }));
-  const { shipping_options } = await sdk.store.fulfillment.listCartOptions({ cart_id: cart.id });
-  ({ cart } = await sdk.store.cart.addShippingMethod(cart.id, {
-    option_id: shipping_options[0]!.id,
-  }));
-  await sdk.store.payment.initiatePaymentSession(cart, { provider_id: "pp_system_default" });
-  const done = await sdk.store.cart.complete(cart.id);
-  assert.equal(done.type, "order", JSON.stringify(done).slice(0, 300));
-  return (done as any).order.id as string;
-}
 
 describe("Gatehouse in front of Medusa v2: the issue's checks", { skip: medusaV2Skip }, () => {
   let medusa: TestMedusaV2;
