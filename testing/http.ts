@@ -1,4 +1,5 @@
 /** A tiny HTTP helper for tests: real fetch against a real server, with a per-"browser" cookie. */
+import assert from "node:assert/strict";
 import { connect } from "node:net";
 
 export interface ApiResponse<T = any> {
@@ -113,6 +114,37 @@ export async function getToken(
   });
   if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
   return response.body.access_token as string;
+}
+
+/**
+ * Medusa v2's sign-up over HTTP: registers the identity, then creates its customer with the
+ * registration token (`headers`: the publishable key); the customer.
+ */
+export async function registerV2(
+  api: Client,
+  email: string,
+  {
+    profile = {},
+    headers = {},
+  }: { profile?: Record<string, unknown>; headers?: Record<string, string> },
+  password = STRONG_PASSWORD,
+) {
+  const registered = await api.post("/auth/customer/emailpass/register", { email, password });
+  assert.equal(registered.status, 200, registered.text);
+  const created = await api.post(
+    "/store/customers",
+    { email, ...profile },
+    { token: registered.body.token, headers },
+  );
+  assert.equal(created.status, 200, created.text);
+  return created.body.customer as { id: string } & Record<string, unknown>;
+}
+
+/** Medusa v2's login over HTTP; the token. */
+export async function loginV2(api: Client, email: string, password = STRONG_PASSWORD) {
+  const login = await api.post("/auth/customer/emailpass", { email, password });
+  assert.equal(login.status, 200, login.text);
+  return login.body.token as string;
 }
 
 /** Sends raw bytes over TCP and returns everything received until the server closes (5 s at most). */

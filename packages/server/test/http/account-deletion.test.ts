@@ -8,23 +8,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { useServer, type Row, type ServerFixture } from "../../../../testing/fixture.js";
 import { ADDRESS, eventually } from "../../../../testing/expect.js";
-import { STRONG_PASSWORD, getToken, register } from "../../../../testing/http.js";
+import {
+  STRONG_PASSWORD,
+  getToken,
+  loginV2,
+  register,
+  registerV2,
+} from "../../../../testing/http.js";
 import { uniqueEmail } from "../../../../testing/server.js";
+import { ADDRESS_EDITABLE_FIELDS } from "../../src/domain.js";
 
 const BURST = 50;
-const PERSONAL_ADDRESS_FIELDS = [
-  "company",
-  "first_name",
-  "last_name",
-  "address_1",
-  "address_2",
-  "city",
-  "country_code",
-  "province",
-  "postal_code",
-  "phone",
-  "metadata",
-] as const;
+/** Every field a customer writes in an address is personal: the erased ones. */
+const PERSONAL_ADDRESS_FIELDS = ADDRESS_EDITABLE_FIELDS;
 
 /** The customer row is scrubbed and soft-deleted, its addresses too, no session is left. */
 async function assertErased(app: ServerFixture, customerId: string, addressIds: string[]) {
@@ -182,27 +178,17 @@ describe("DELETE /store/customers/me (v2)", () => {
 
   /** A customer with a profile, an address, a login token and a cookie session made from it. */
   async function fullAccount(email: string) {
-    const registered = await api.post("/auth/customer/emailpass/register", {
-      email,
-      password: STRONG_PASSWORD,
-    });
-    assert.equal(registered.status, 200, registered.text);
-    const created = await api.post(
-      "/store/customers",
-      {
-        email,
+    const customer = await registerV2(api, email, {
+      profile: {
         first_name: "Ada",
         last_name: "Lovelace",
         phone: "+45 1234 5678",
         company_name: "Analytical Engines",
         metadata: { note: "personal" },
       },
-      { token: registered.body.token, headers: store },
-    );
-    assert.equal(created.status, 200, created.text);
-    const login = await api.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD });
-    assert.equal(login.status, 200, login.text);
-    const token = login.body.token as string;
+      headers: store,
+    });
+    const token = await loginV2(api, email);
     const added = await api.post(
       "/store/customers/me/addresses",
       { ...ADDRESS, address_name: "Home", is_default_shipping: true },
@@ -217,7 +203,7 @@ describe("DELETE /store/customers/me (v2)", () => {
     return {
       token,
       cookie,
-      id: created.body.customer.id as string,
+      id: customer.id,
       addressIds: (added.body.customer.addresses as Array<{ id: string }>).map((a) => a.id),
     };
   }
@@ -274,18 +260,8 @@ describe("DELETE /store/customers/me (v2)", () => {
     const login = await api.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD });
     assert.equal(login.status, 401);
 
-    const again = await api.post("/auth/customer/emailpass/register", {
-      email,
-      password: STRONG_PASSWORD,
-    });
-    assert.equal(again.status, 200, again.text);
-    const created = await api.post(
-      "/store/customers",
-      { email },
-      { token: again.body.token, headers: store },
-    );
-    assert.equal(created.status, 200, created.text);
-    assert.notEqual(created.body.customer.id, id);
+    const again = await registerV2(api, email, { headers: store });
+    assert.notEqual(again.id, id);
   });
 
   it(`${BURST} concurrent deletions with the right password: exactly one 200, no 5xx`, async () => {
