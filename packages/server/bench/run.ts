@@ -1570,131 +1570,172 @@ function medusaFailures(out: string[], results: Array<[string, LoadResult]>): vo
   }
 }
 
-/** The Medusa scenario's table: each Gatehouse row right under the Medusa row it is compared with. */
-function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[]): void {
+/**
+ * A Gatehouse measurement compared with Medusa's: a row of each in a Medusa scenario's table (the
+ * Gatehouse row with the comparison, as shown, and its target), a target line, and the names its
+ * failure lines give each.
+ */
+interface MedusaComparison {
+  medusa: { row: string; failures: string; result: LoadResult };
+  gatehouse: { row: string; failures: string; result: LoadResult; shown: string; goal: string };
+  target: TargetLine;
+}
+
+/** A Medusa scenario's table: each Gatehouse row right under the Medusa row it is compared with. */
+function printMedusaComparisons(
+  heading: string,
+  comparisons: MedusaComparison[],
+  out: string[],
+  targets: TargetLine[],
+): void {
   out.push("");
-  out.push(
-    `Medusa v1 (@medusajs/medusa 1.20.11) and Gatehouse in front of it — ${medusa.database}; ` +
-      `${medusa.connections} connections, the paced rows ${medusa.probe.connections} connections ` +
-      `at ${medusa.probe.rate} req/s. srv = the server the row measures (Medusa, or Gatehouse with ` +
-      "Medusa's CPU under db).",
-  );
+  out.push(heading);
   const rows: string[][] = [MEDUSA_COLUMNS];
-  const row = medusaRow;
+  for (const { medusa, gatehouse, target } of comparisons) {
+    rows.push(medusaRow(medusa.row, medusa.result));
+    rows.push(
+      medusaRow(gatehouse.row, gatehouse.result, gatehouse.shown, gatehouse.goal, target.pass),
+    );
+  }
+  out.push(table(rows, new Set([1, 2, 3, 4, 5, 6])));
+  targets.push(...comparisons.map((comparison) => comparison.target));
+  medusaFailures(
+    out,
+    comparisons.flatMap(({ medusa, gatehouse }): Array<[string, LoadResult]> => [
+      [medusa.failures, medusa.result],
+      [gatehouse.failures, gatehouse.result],
+    ]),
+  );
+}
+
+function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[]): void {
   const t = MEDUSA_TARGETS;
   const added = `${medusa.addedP50Ms >= 0 ? "+" : ""}${medusa.addedP50Ms.toFixed(2)} ms p50`;
-  rows.push(row("GET /store/products, Medusa", medusa.productsMedusa));
-  rows.push(
-    row(
-      "GET /store/products, through Gatehouse",
-      medusa.productsGatehouse,
-      `${fmtRatio(medusa.productsRatio)} Medusa`,
-      `≥ ${t.productsVsMedusa}×`,
-      medusa.productsPass,
-    ),
+  const rate = medusa.probe.rate;
+  printMedusaComparisons(
+    `Medusa v1 (@medusajs/medusa 1.20.11) and Gatehouse in front of it — ${medusa.database}; ` +
+      `${medusa.connections} connections, the paced rows ${medusa.probe.connections} connections ` +
+      `at ${rate} req/s. srv = the server the row measures (Medusa, or Gatehouse with ` +
+      "Medusa's CPU under db).",
+    [
+      {
+        medusa: {
+          row: "GET /store/products, Medusa",
+          failures: "Medusa products",
+          result: medusa.productsMedusa,
+        },
+        gatehouse: {
+          row: "GET /store/products, through Gatehouse",
+          failures: "Gatehouse products",
+          result: medusa.productsGatehouse,
+          shown: `${fmtRatio(medusa.productsRatio)} Medusa`,
+          goal: `≥ ${t.productsVsMedusa}×`,
+        },
+        target: {
+          name: "Medusa v1: GET /store/products through Gatehouse vs Medusa",
+          value: fmtRatio(medusa.productsRatio),
+          target: `≥ ${t.productsVsMedusa}×`,
+          pass: medusa.productsPass,
+        },
+      },
+      {
+        medusa: {
+          row: `GET /store/products, ${rate} req/s, Medusa`,
+          failures: "Medusa products (paced)",
+          result: medusa.probeMedusa,
+        },
+        gatehouse: {
+          row: `GET /store/products, ${rate} req/s, through Gatehouse`,
+          failures: "Gatehouse products (paced)",
+          result: medusa.probeGatehouse,
+          shown: added,
+          goal: `≤ +${t.addedP50Ms} ms`,
+        },
+        target: {
+          name: `Medusa v1: GET /store/products p50 added by Gatehouse at ${rate} req/s`,
+          value: `${medusa.addedP50Ms.toFixed(2)} ms`,
+          target: `≤ ${t.addedP50Ms} ms`,
+          pass: medusa.addedP50Pass,
+        },
+      },
+      {
+        medusa: {
+          row: "GET /store/auth (connect.sid), Medusa",
+          failures: "Medusa GET /store/auth",
+          result: medusa.authMedusa,
+        },
+        gatehouse: {
+          row: "GET /store/auth (cookie), Gatehouse in front of Medusa",
+          failures: "Gatehouse GET /store/auth",
+          result: medusa.authGatehouse,
+          shown: `${fmtRatio(medusa.authRatio)} Medusa`,
+          goal: `≥ ${t.authVsMedusa}×`,
+        },
+        target: {
+          name: "Medusa v1: GET /store/auth, Gatehouse in front vs Medusa's own",
+          value: fmtRatio(medusa.authRatio),
+          target: `≥ ${t.authVsMedusa}×`,
+          pass: medusa.authPass,
+        },
+      },
+    ],
+    out,
+    targets,
   );
-  rows.push(row(`GET /store/products, ${medusa.probe.rate} req/s, Medusa`, medusa.probeMedusa));
-  rows.push(
-    row(
-      `GET /store/products, ${medusa.probe.rate} req/s, through Gatehouse`,
-      medusa.probeGatehouse,
-      added,
-      `≤ +${t.addedP50Ms} ms`,
-      medusa.addedP50Pass,
-    ),
-  );
-  rows.push(row("GET /store/auth (connect.sid), Medusa", medusa.authMedusa));
-  rows.push(
-    row(
-      "GET /store/auth (cookie), Gatehouse in front of Medusa",
-      medusa.authGatehouse,
-      `${fmtRatio(medusa.authRatio)} Medusa`,
-      `≥ ${t.authVsMedusa}×`,
-      medusa.authPass,
-    ),
-  );
-  out.push(table(rows, new Set([1, 2, 3, 4, 5, 6])));
-  targets.push(
-    {
-      name: "Medusa v1: GET /store/products through Gatehouse vs Medusa",
-      value: fmtRatio(medusa.productsRatio),
-      target: `≥ ${t.productsVsMedusa}×`,
-      pass: medusa.productsPass,
-    },
-    {
-      name: `Medusa v1: GET /store/products p50 added by Gatehouse at ${medusa.probe.rate} req/s`,
-      value: `${medusa.addedP50Ms.toFixed(2)} ms`,
-      target: `≤ ${t.addedP50Ms} ms`,
-      pass: medusa.addedP50Pass,
-    },
-    {
-      name: "Medusa v1: GET /store/auth, Gatehouse in front vs Medusa's own",
-      value: fmtRatio(medusa.authRatio),
-      target: `≥ ${t.authVsMedusa}×`,
-      pass: medusa.authPass,
-    },
-  );
-  medusaFailures(out, [
-    ["Medusa products", medusa.productsMedusa],
-    ["Gatehouse products", medusa.productsGatehouse],
-    ["Medusa products (paced)", medusa.probeMedusa],
-    ["Gatehouse products (paced)", medusa.probeGatehouse],
-    ["Medusa GET /store/auth", medusa.authMedusa],
-    ["Gatehouse GET /store/auth", medusa.authGatehouse],
-  ]);
 }
 
 /** The Medusa v2 scenario's table, laid out as the v1 one. */
 function printMedusaV2(medusa: MedusaV2Report, out: string[], targets: TargetLine[]): void {
-  out.push("");
-  out.push(
+  const t = MEDUSA_V2_TARGETS;
+  printMedusaComparisons(
     `Medusa v2 (@medusajs/medusa 2.21.2) and Gatehouse in v2 mode in front of it — ${medusa.database}; ` +
       `${medusa.connections} connections. srv = the server the row measures (Medusa, or Gatehouse ` +
       "with Medusa's CPU under db).",
+    [
+      {
+        medusa: {
+          row: "GET /store/products, Medusa v2",
+          failures: "Medusa v2 products",
+          result: medusa.productsMedusa,
+        },
+        gatehouse: {
+          row: "GET /store/products, through Gatehouse",
+          failures: "Gatehouse products",
+          result: medusa.productsGatehouse,
+          shown: `${fmtRatio(medusa.productsRatio)} Medusa`,
+          goal: `≥ ${t.productsVsMedusa}×`,
+        },
+        target: {
+          name: "Medusa v2: GET /store/products through Gatehouse vs Medusa",
+          value: fmtRatio(medusa.productsRatio),
+          target: `≥ ${t.productsVsMedusa}×`,
+          pass: medusa.productsPass,
+        },
+      },
+      {
+        medusa: {
+          row: "GET /store/customers/me (Medusa's token), Medusa v2",
+          failures: "Medusa v2 GET /store/customers/me",
+          result: medusa.meMedusa,
+        },
+        gatehouse: {
+          row: "GET /store/customers/me (Gatehouse's token), Gatehouse",
+          failures: "Gatehouse GET /store/customers/me",
+          result: medusa.meGatehouse,
+          shown: `${fmtRatio(medusa.meRatio)} Medusa`,
+          goal: `≥ ${t.meVsMedusa}×`,
+        },
+        target: {
+          name: "Medusa v2: GET /store/customers/me, Gatehouse in front vs Medusa's own",
+          value: fmtRatio(medusa.meRatio),
+          target: `≥ ${t.meVsMedusa}×`,
+          pass: medusa.mePass,
+        },
+      },
+    ],
+    out,
+    targets,
   );
-  const t = MEDUSA_V2_TARGETS;
-  const rows: string[][] = [MEDUSA_COLUMNS];
-  rows.push(medusaRow("GET /store/products, Medusa v2", medusa.productsMedusa));
-  rows.push(
-    medusaRow(
-      "GET /store/products, through Gatehouse",
-      medusa.productsGatehouse,
-      `${fmtRatio(medusa.productsRatio)} Medusa`,
-      `≥ ${t.productsVsMedusa}×`,
-      medusa.productsPass,
-    ),
-  );
-  rows.push(medusaRow("GET /store/customers/me (Medusa's token), Medusa v2", medusa.meMedusa));
-  rows.push(
-    medusaRow(
-      "GET /store/customers/me (Gatehouse's token), Gatehouse",
-      medusa.meGatehouse,
-      `${fmtRatio(medusa.meRatio)} Medusa`,
-      `≥ ${t.meVsMedusa}×`,
-      medusa.mePass,
-    ),
-  );
-  out.push(table(rows, new Set([1, 2, 3, 4, 5, 6])));
-  targets.push(
-    {
-      name: "Medusa v2: GET /store/products through Gatehouse vs Medusa",
-      value: fmtRatio(medusa.productsRatio),
-      target: `≥ ${t.productsVsMedusa}×`,
-      pass: medusa.productsPass,
-    },
-    {
-      name: "Medusa v2: GET /store/customers/me, Gatehouse in front vs Medusa's own",
-      value: fmtRatio(medusa.meRatio),
-      target: `≥ ${t.meVsMedusa}×`,
-      pass: medusa.mePass,
-    },
-  );
-  medusaFailures(out, [
-    ["Medusa v2 products", medusa.productsMedusa],
-    ["Gatehouse products", medusa.productsGatehouse],
-    ["Medusa v2 GET /store/customers/me", medusa.meMedusa],
-    ["Gatehouse GET /store/customers/me", medusa.meGatehouse],
-  ]);
 }
 
 interface SizeLine {
