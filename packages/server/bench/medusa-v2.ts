@@ -8,14 +8,19 @@
  * Gatehouse's tables go to schema `gatehouse` of Medusa's database (DATABASE_URL =
  * MEDUSA_DATABASE_URL), as for Medusa v1 (./medusa.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
 import { request } from "../../../testing/http.js";
 import { harnessV2Dir, installV2Dir, startMedusaV2 } from "../../../scripts/medusa-harness.mjs";
-import { warmThenRun, type BenchRequest, type LoadResult, type LoadSpec } from "./load.js";
+import type { BenchRequest, LoadResult } from "./load.js";
 import type { MedusaContext } from "./medusa.js";
-import { startGatehouse, type GatehouseProcess } from "./processes.js";
+import {
+  dropGatehouseSchema,
+  measurements,
+  medusaPid,
+  startGatehouseInFront,
+} from "./medusa-pair.js";
+import type { GatehouseProcess } from "./processes.js";
 
 /** The benchmark's own Medusa v2 database (created and seeded by the harness, kept between runs). */
 export const MEDUSA_V2_BENCH_DATABASE = "gatehouse_bench_medusa_v2";
@@ -144,31 +149,14 @@ export async function runMedusaV2Scenario(context: MedusaContext): Promise<Medus
     await medusa.stop();
   };
   try {
-    const medusaPid = Number(readFileSync(join(installV2Dir, "medusa.pid"), "utf8").trim());
+    const pid = medusaPid(installV2Dir);
     const key = medusa.publishableKey;
     log(
       `  Medusa v2 on ${medusa.url} (setup ${medusa.timings.setupSeconds.toFixed(1)} s, ` +
         `start ${medusa.timings.startSeconds.toFixed(1)} s)`,
     );
-    // Gatehouse's tables start empty: its schema in the benchmark's Medusa database is dropped.
-    const client = new pg.Client({ connectionString: medusa.databaseUrl });
-    await client.connect();
-    try {
-      await client.query("DROP SCHEMA IF EXISTS gatehouse CASCADE");
-    } finally {
-      await client.end();
-    }
-    gatehouse = await startGatehouse({
-      backendEnv: { DATABASE_URL: medusa.databaseUrl },
-      env: {
-        MEDUSA_VERSION: "2",
-        MEDUSA_BACKEND_URL: medusa.url,
-        MEDUSA_JWT_SECRET: medusa.jwtSecret,
-        MEDUSA_DATABASE_URL: medusa.databaseUrl,
-        ...context.serverEnv,
-      },
-      nodeArgs: context.nodeArgs,
-    });
+    await dropGatehouseSchema(medusa.databaseUrl);
+    gatehouse = await startGatehouseInFront(context, medusa, { MEDUSA_VERSION: "2" });
     await registerThroughGatehouse(gatehouse.url, key);
     const gatehouseToken = await loginToken(gatehouse.url, "Gatehouse");
     const medusaToken = await loginToken(medusa.url, "Medusa");
@@ -188,14 +176,11 @@ export async function runMedusaV2Scenario(context: MedusaContext): Promise<Medus
         headers: { ...withKey, authorization: `Bearer ${token}` },
       },
     ];
-    const onMedusa = { url: medusa.url, pid: medusaPid };
-    const onGatehouse = { url: gatehouse.url, pid: gatehouse.pid, backendPids: [medusaPid] };
-    const run = (label: string, spec: Omit<LoadSpec, "durationSec">) => {
-      log(`  ${label}`);
-      return context.measure(() =>
-        warmThenRun({ ...spec, durationSec: context.durationSec }, context.warmupSec),
-      );
-    };
+    const { onMedusa, onGatehouse, run } = measurements(
+      context,
+      { url: medusa.url, pid },
+      gatehouse,
+    );
     const saturated = { connections: MEDUSA_V2_CONNECTIONS };
 
     const direct: LoadResult[] = [];

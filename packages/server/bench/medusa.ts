@@ -8,13 +8,18 @@
  * Gatehouse's tables go to schema `gatehouse` of Medusa's database (DATABASE_URL =
  * MEDUSA_DATABASE_URL), as docs/medusa.md describes for one PostgreSQL serving both.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
 import { sessionCookie, request, login } from "../../../testing/http.js";
 import { harnessDir, installDir, startMedusa } from "../../../scripts/medusa-harness.mjs";
-import { warmThenRun, type BenchRequest, type LoadResult, type LoadSpec } from "./load.js";
-import { startGatehouse, type GatehouseProcess } from "./processes.js";
+import type { BenchRequest, LoadResult } from "./load.js";
+import {
+  dropGatehouseSchema,
+  measurements,
+  medusaPid,
+  startGatehouseInFront,
+} from "./medusa-pair.js";
+import type { GatehouseProcess } from "./processes.js";
 
 /** The benchmark's own Medusa database (created and seeded by the harness, kept between runs). */
 export const MEDUSA_BENCH_DATABASE = "gatehouse_bench_medusa_v1";
@@ -114,30 +119,14 @@ export async function runMedusaScenario(context: MedusaContext): Promise<MedusaR
     await medusa.stop();
   };
   try {
-    const medusaPid = Number(readFileSync(join(installDir, "medusa.pid"), "utf8").trim());
+    const pid = medusaPid(installDir);
     log(
       `  Medusa on ${medusa.url} (setup ${medusa.timings.setupSeconds.toFixed(1)} s, ` +
         `start ${medusa.timings.startSeconds.toFixed(1)} s)`,
     );
-    // Gatehouse's tables start empty: its schema in the benchmark's Medusa database is dropped.
-    const client = new pg.Client({ connectionString: medusa.databaseUrl });
-    await client.connect();
-    try {
-      await client.query("DROP SCHEMA IF EXISTS gatehouse CASCADE");
-    } finally {
-      await client.end();
-    }
+    await dropGatehouseSchema(medusa.databaseUrl);
     const medusaCookie = await medusaSession(medusa.url);
-    gatehouse = await startGatehouse({
-      backendEnv: { DATABASE_URL: medusa.databaseUrl },
-      env: {
-        MEDUSA_BACKEND_URL: medusa.url,
-        MEDUSA_JWT_SECRET: medusa.jwtSecret,
-        MEDUSA_DATABASE_URL: medusa.databaseUrl,
-        ...context.serverEnv,
-      },
-      nodeArgs: context.nodeArgs,
-    });
+    gatehouse = await startGatehouseInFront(context, medusa);
     const { cookie: gatehouseCookie } = await login(
       gatehouse.url,
       CUSTOMER.email,
@@ -152,14 +141,11 @@ export async function runMedusaScenario(context: MedusaContext): Promise<MedusaR
     const auth = (cookie: string): BenchRequest[] => [
       { method: "GET", path: "/store/auth", headers: { cookie } },
     ];
-    const onMedusa = { url: medusa.url, pid: medusaPid };
-    const onGatehouse = { url: gatehouse.url, pid: gatehouse.pid, backendPids: [medusaPid] };
-    const run = (label: string, spec: Omit<LoadSpec, "durationSec">) => {
-      log(`  ${label}`);
-      return context.measure(() =>
-        warmThenRun({ ...spec, durationSec: context.durationSec }, context.warmupSec),
-      );
-    };
+    const { onMedusa, onGatehouse, run } = measurements(
+      context,
+      { url: medusa.url, pid },
+      gatehouse,
+    );
     const saturated = { connections: MEDUSA_CONNECTIONS };
     const paced = { connections: MEDUSA_PROBE.connections, overallRate: MEDUSA_PROBE.rate };
 
