@@ -1576,8 +1576,8 @@ function medusaFailures(out: string[], results: Array<[string, LoadResult]>): vo
  * failure lines give each.
  */
 interface MedusaComparison {
-  medusa: { row: string; failures: string; result: LoadResult };
-  gatehouse: { row: string; failures: string; result: LoadResult; shown: string; goal: string };
+  medusa: Measured;
+  gatehouse: Measured & { shown: string; goal: string };
   target: TargetLine;
 }
 
@@ -1608,9 +1608,50 @@ function printMedusaComparisons(
   );
 }
 
+type Measured = { row: string; failures: string; result: LoadResult };
+
+/** A comparison of rates: Gatehouse's as a multiple of Medusa's, against a floor (`target`). */
+function rateComparison(
+  name: string,
+  medusa: Measured,
+  gatehouse: Measured,
+  { ratio, target, pass }: { ratio: number; target: number; pass: boolean },
+): MedusaComparison {
+  return {
+    medusa,
+    gatehouse: { ...gatehouse, shown: `${fmtRatio(ratio)} Medusa`, goal: `≥ ${target}×` },
+    target: { name, value: fmtRatio(ratio), target: `≥ ${target}×`, pass },
+  };
+}
+
+/** GET /store/products forwarded by Gatehouse against Medusa's own, in either version. */
+function productsComparison(
+  version: "v1" | "v2",
+  medusa: Pick<
+    MedusaReport,
+    "productsMedusa" | "productsGatehouse" | "productsRatio" | "productsPass"
+  >,
+  target: number,
+): MedusaComparison {
+  const named = version === "v1" ? "Medusa" : "Medusa v2";
+  return rateComparison(
+    `Medusa ${version}: GET /store/products through Gatehouse vs Medusa`,
+    {
+      row: `GET /store/products, ${named}`,
+      failures: `${named} products`,
+      result: medusa.productsMedusa,
+    },
+    {
+      row: "GET /store/products, through Gatehouse",
+      failures: "Gatehouse products",
+      result: medusa.productsGatehouse,
+    },
+    { ratio: medusa.productsRatio, target, pass: medusa.productsPass },
+  );
+}
+
 function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[]): void {
   const t = MEDUSA_TARGETS;
-  const added = `${medusa.addedP50Ms >= 0 ? "+" : ""}${medusa.addedP50Ms.toFixed(2)} ms p50`;
   const rate = medusa.probe.rate;
   printMedusaComparisons(
     `Medusa v1 (@medusajs/medusa 1.20.11) and Gatehouse in front of it — ${medusa.database}; ` +
@@ -1618,26 +1659,7 @@ function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[])
       `at ${rate} req/s. srv = the server the row measures (Medusa, or Gatehouse with ` +
       "Medusa's CPU under db).",
     [
-      {
-        medusa: {
-          row: "GET /store/products, Medusa",
-          failures: "Medusa products",
-          result: medusa.productsMedusa,
-        },
-        gatehouse: {
-          row: "GET /store/products, through Gatehouse",
-          failures: "Gatehouse products",
-          result: medusa.productsGatehouse,
-          shown: `${fmtRatio(medusa.productsRatio)} Medusa`,
-          goal: `≥ ${t.productsVsMedusa}×`,
-        },
-        target: {
-          name: "Medusa v1: GET /store/products through Gatehouse vs Medusa",
-          value: fmtRatio(medusa.productsRatio),
-          target: `≥ ${t.productsVsMedusa}×`,
-          pass: medusa.productsPass,
-        },
-      },
+      productsComparison("v1", medusa, t.productsVsMedusa),
       {
         medusa: {
           row: `GET /store/products, ${rate} req/s, Medusa`,
@@ -1648,7 +1670,7 @@ function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[])
           row: `GET /store/products, ${rate} req/s, through Gatehouse`,
           failures: "Gatehouse products (paced)",
           result: medusa.probeGatehouse,
-          shown: added,
+          shown: `${medusa.addedP50Ms >= 0 ? "+" : ""}${medusa.addedP50Ms.toFixed(2)} ms p50`,
           goal: `≤ +${t.addedP50Ms} ms`,
         },
         target: {
@@ -1658,26 +1680,20 @@ function printMedusa(medusa: MedusaReport, out: string[], targets: TargetLine[])
           pass: medusa.addedP50Pass,
         },
       },
-      {
-        medusa: {
+      rateComparison(
+        "Medusa v1: GET /store/auth, Gatehouse in front vs Medusa's own",
+        {
           row: "GET /store/auth (connect.sid), Medusa",
           failures: "Medusa GET /store/auth",
           result: medusa.authMedusa,
         },
-        gatehouse: {
+        {
           row: "GET /store/auth (cookie), Gatehouse in front of Medusa",
           failures: "Gatehouse GET /store/auth",
           result: medusa.authGatehouse,
-          shown: `${fmtRatio(medusa.authRatio)} Medusa`,
-          goal: `≥ ${t.authVsMedusa}×`,
         },
-        target: {
-          name: "Medusa v1: GET /store/auth, Gatehouse in front vs Medusa's own",
-          value: fmtRatio(medusa.authRatio),
-          target: `≥ ${t.authVsMedusa}×`,
-          pass: medusa.authPass,
-        },
-      },
+        { ratio: medusa.authRatio, target: t.authVsMedusa, pass: medusa.authPass },
+      ),
     ],
     out,
     targets,
@@ -1692,46 +1708,21 @@ function printMedusaV2(medusa: MedusaV2Report, out: string[], targets: TargetLin
       `${medusa.connections} connections. srv = the server the row measures (Medusa, or Gatehouse ` +
       "with Medusa's CPU under db).",
     [
-      {
-        medusa: {
-          row: "GET /store/products, Medusa v2",
-          failures: "Medusa v2 products",
-          result: medusa.productsMedusa,
-        },
-        gatehouse: {
-          row: "GET /store/products, through Gatehouse",
-          failures: "Gatehouse products",
-          result: medusa.productsGatehouse,
-          shown: `${fmtRatio(medusa.productsRatio)} Medusa`,
-          goal: `≥ ${t.productsVsMedusa}×`,
-        },
-        target: {
-          name: "Medusa v2: GET /store/products through Gatehouse vs Medusa",
-          value: fmtRatio(medusa.productsRatio),
-          target: `≥ ${t.productsVsMedusa}×`,
-          pass: medusa.productsPass,
-        },
-      },
-      {
-        medusa: {
+      productsComparison("v2", medusa, t.productsVsMedusa),
+      rateComparison(
+        "Medusa v2: GET /store/customers/me, Gatehouse in front vs Medusa's own",
+        {
           row: "GET /store/customers/me (Medusa's token), Medusa v2",
           failures: "Medusa v2 GET /store/customers/me",
           result: medusa.meMedusa,
         },
-        gatehouse: {
+        {
           row: "GET /store/customers/me (Gatehouse's token), Gatehouse",
           failures: "Gatehouse GET /store/customers/me",
           result: medusa.meGatehouse,
-          shown: `${fmtRatio(medusa.meRatio)} Medusa`,
-          goal: `≥ ${t.meVsMedusa}×`,
         },
-        target: {
-          name: "Medusa v2: GET /store/customers/me, Gatehouse in front vs Medusa's own",
-          value: fmtRatio(medusa.meRatio),
-          target: `≥ ${t.meVsMedusa}×`,
-          pass: medusa.mePass,
-        },
-      },
+        { ratio: medusa.meRatio, target: t.meVsMedusa, pass: medusa.mePass },
+      ),
     ],
     out,
     targets,
