@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { useServer } from "../../../../testing/fixture.js";
-import { STRONG_PASSWORD, request } from "../../../../testing/http.js";
+import { STRONG_PASSWORD } from "../../../../testing/http.js";
+import { checkAfterFuzzing } from "../../../../testing/fuzz/final-checks.js";
 import { createFuzzer } from "../../../../testing/fuzz/fuzzer.js";
 import { KNOWN_BUGS } from "../../../../testing/fuzz/oracle.js";
 import { allAnswered, fuzzProperties } from "../../../../testing/fuzz/properties.js";
@@ -27,8 +28,7 @@ describe("fuzzing every route (any input: a 2xx-4xx JSON answer, never a 5xx, cr
     env: { RATE_LIMIT_LOGIN_IP: "100000/1m", RATE_LIMIT_LOGIN_IP_ACCOUNT: "100000/1m" },
   });
   before(() => fuzzer.start(app.server));
-  const { fuzz, exchange, plain, accounts, reserve, racers, totals } = fuzzer;
-  const { sandboxChanges } = fuzzer;
+  const { fuzz, exchange, racers } = fuzzer;
 
   // --- properties ----------------------------------------------------------------------------
 
@@ -80,87 +80,8 @@ describe("fuzzing every route (any input: a 2xx-4xx JSON answer, never a 5xx, cr
       ),
   });
 
-  it("afterwards: the server is alive and every customer is intact", async (t) => {
-    t.diagnostic(
-      `total: ${totals.requests} requests, ${totals.skipped} refused by the client, statuses ` +
-        [...totals.statuses.entries()]
-          .sort(([a], [b]) => a - b)
-          .map(([status, count]) => `${status}×${count}`)
-          .join(" "),
-    );
-    assert.equal(app.server.process.exitCode, null, "the server process is still running");
-    assert.equal(app.server.process.signalCode, null, "the server process is still running");
-    const health = await plain("GET", "/health");
-    assert.equal(health.status, 200, health.text);
-
-    // C's credentials from before the fuzzing still work, and its address is still there.
-    const reserved: Array<Record<string, string>> = [
-      { cookie: `connect.sid=${reserve.cookie}` },
-      { authorization: `Bearer ${reserve.token}` },
-    ];
-    for (const headers of reserved) {
-      const me = await plain("GET", "/store/customers/me", headers);
-      assert.equal(me.status, 200, me.text);
-      const customer = (
-        JSON.parse(me.text) as {
-          customer: { id: string; email: string; shipping_addresses: Array<{ id: string }> };
-        }
-      ).customer;
-      assert.equal(customer.id, accounts.C.id);
-      assert.equal(customer.email, accounts.C.email);
-      assert.ok(
-        customer.shipping_addresses.some((address) => address.id === reserve.addressId),
-        "C's address survived",
-      );
-    }
-
-    // Every customer logs in with its password (E with the one the fuzzer set, if it changed it)
-    // on the fuzzer.unthrottled instance; A, B and C, whose emails no failed login ever uses, on the
-    // fuzzed instance too (the fuzzer throttles D, and may hit E's latest email by chance).
-    for (const account of Object.values(accounts)) {
-      const instances = ["A", "B", "C"].includes(account.role)
-        ? [app.server, fuzzer.unthrottled]
-        : [fuzzer.unthrottled];
-      for (const instance of instances) {
-        const response = await request(instance.url, "POST", "/store/auth", {
-          body: { email: account.email, password: account.password },
-        });
-        assert.equal(
-          response.status,
-          200,
-          `${account.role} (${account.email}) logs in: ${response.text}`,
-        );
-        assert.equal(response.body.customer.id, account.id);
-        assert.equal(response.body.customer.email, account.email.toLowerCase());
-      }
-    }
-
-    // The stored rows: same email (E's as last answered), an Argon2id hash, not deleted.
-    for (const account of Object.values(accounts)) {
-      const rows = await app.db.query<{
-        email: string;
-        password_hash: string | null;
-        deleted_at: unknown;
-        has_account: unknown;
-      }>("select email, password_hash, deleted_at, has_account from customer where id = $1", [
-        account.id,
-      ]);
-      assert.equal(rows.length, 1, `${account.role}'s row exists`);
-      const row = rows[0]!;
-      assert.equal(row.email, account.email.toLowerCase(), `${account.role}'s email`);
-      assert.match(row.password_hash ?? "", /^\$argon2id\$/, `${account.role}'s password hash`);
-      assert.equal(row.deleted_at, null, `${account.role} is not deleted`);
-      assert.ok(Boolean(row.has_account), `${account.role} still has an account`);
-    }
-    t.diagnostic(
-      `the sandbox customer E changed its email ${sandboxChanges.email} times and its password ${sandboxChanges.password} times`,
-    );
-    for (const [id, count] of totals.knownBugs) t.diagnostic(`known bug ${id}: ${count} answers`);
-    const errors = app.server.logs.filter(
-      (entry) => typeof entry.level === "number" && entry.level >= 50,
-    );
-    t.diagnostic(`${errors.length} error-level log lines from the server`);
-  });
+  it("afterwards: the server is alive and every customer is intact", (t) =>
+    checkAfterFuzzing(t, fuzzer, app));
 
   // The minimal reproducers: regression tests for fixed bugs, `todo` tests for open ones.
   for (const bug of KNOWN_BUGS) {
