@@ -6,6 +6,7 @@ import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import { invalidData, unavailable } from "./errors.js";
+import { compileAtFirstUse } from "./http/compile-at-first-use.js";
 import { withMedusa } from "./gateway/index.js";
 import type { AppContext } from "./http/context.js";
 import { authentication, isAllowedOrigin } from "./http/plugins/authenticate.js";
@@ -71,6 +72,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       // sender hold a connection for up to 60 s instead of 30).
       connectionsCheckingInterval: 5000,
     },
+    schemaController: compileAtFirstUse,
     ajv: {
       customOptions: {
         allErrors: false,
