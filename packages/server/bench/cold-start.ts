@@ -7,7 +7,9 @@
  * development secrets first. Beside the wall-clock time, the CPU time the server used until then
  * (Linux): on a machine shared with other work it varies less.
  *
- *   node --import tsx packages/server/bench/cold-start.ts [--runs N]
+ *   node --import tsx packages/server/bench/cold-start.ts [--runs N] [--entry OTHER/dist/start.cjs]
+ *
+ * --entry measures another build (a checkout of an earlier commit, built) instead of this one.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -67,10 +69,10 @@ function timeNode(): Promise<number> {
 }
 
 /** Milliseconds from spawning the server on `dataDir` to its first 200 on /health. */
-async function timeServer(dataDir: string): Promise<Start> {
+async function timeServer(entry: string, dataDir: string): Promise<Start> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [serverEntry], {
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -92,19 +94,19 @@ async function timeServer(dataDir: string): Promise<Start> {
   }
 }
 
-export async function runColdStart(runs = 7): Promise<ColdStartReport> {
+export async function runColdStart(runs = 7, entry = serverEntry): Promise<ColdStartReport> {
   const node: number[] = [];
   const existing: Start[] = [];
   const fresh: Start[] = [];
   const kept = await mkdtemp(join(tmpdir(), "gatehouse-cold-"));
   try {
-    await timeServer(kept); // creates and migrates the database the "existing" starts open
+    await timeServer(entry, kept); // creates and migrates the database the "existing" starts open
     for (let i = 0; i < runs; i++) {
       node.push(await timeNode());
-      existing.push(await timeServer(kept));
+      existing.push(await timeServer(entry, kept));
       const empty = await mkdtemp(join(tmpdir(), "gatehouse-cold-"));
       try {
-        fresh.push(await timeServer(empty));
+        fresh.push(await timeServer(entry, empty));
       } finally {
         await rm(empty, { recursive: true, force: true });
       }
@@ -138,6 +140,9 @@ export function formatColdStart(report: ColdStartReport): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
-  console.log(formatColdStart(await runColdStart(Number(values.runs))));
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "7" }, entry: { type: "string" } },
+  });
+  const report = await runColdStart(Number(values.runs), values.entry ?? serverEntry);
+  console.log(formatColdStart(report));
 }
