@@ -3,7 +3,8 @@
  * compared in the same run with a bare node:http server sending the same customer JSON and with
  * raw Argon2id hashing, beside a Fastify reference (Gatehouse's plugins and hooks, no storage)
  * that separates the framework's cost from Gatehouse's; and the real Medusa v1 and Medusa v2, each
- * with Gatehouse in front of it (./medusa.ts, ./medusa-v2.ts), when their harnesses are installed.
+ * with Gatehouse in front of it (./medusa.ts, ./medusa-v2.ts), when their harnesses are installed;
+ * and the time from `node packages/server/dist/start.cjs` to its first answer (./cold-start.ts).
  * See docs/benchmarks.md.
  *
  *   node --import tsx packages/server/bench/run.ts [--quick] [--customers N] [--compare-sizes]
@@ -54,6 +55,7 @@ import {
   stopMedusaV2Scenario,
   type MedusaV2Report,
 } from "./medusa-v2.js";
+import { formatColdStart, runColdStart, type ColdStartReport } from "./cold-start.js";
 import {
   BENCH_PASSWORD,
   benchEmail,
@@ -83,6 +85,7 @@ const SCENARIO_IDS = [
   "baselines",
   "medusa",
   "medusa-v2",
+  "cold-start",
 ] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -139,7 +142,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST           ${SCENARIO_IDS.join(",")}
                         (medusa: the real Medusa v1 and Gatehouse in front of it, once per run,
                         whatever --backends says; skipped when its harness is not installed;
-                        medusa-v2: the same with the real Medusa v2)
+                        medusa-v2: the same with the real Medusa v2; cold-start: the time from
+                        starting the server to its first answer, SQLite, development, 7 starts
+                        or 3 with --quick)
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
   --server-env K=V      an environment variable for the server (repeatable), to try a setting
@@ -1791,11 +1796,17 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  const isMedusa = (id: ScenarioId) => id === "medusa" || id === "medusa-v2";
-  const runsSuites = !options.only || [...options.only].some((id) => !isMedusa(id));
+  // Scenarios with servers of their own, outside the suites of each backend.
+  const APART: Partial<Record<ScenarioId, string>> = {
+    medusa: "Medusa v1",
+    "medusa-v2": "Medusa v2",
+    "cold-start": "cold start",
+  };
+  const runsApart = (id: ScenarioId) => APART[id] !== undefined;
+  const runsSuites = !options.only || [...options.only].some((id) => !runsApart(id));
   const medusasOnly = [...(options.only ?? [])]
-    .filter(isMedusa)
-    .map((id) => (id === "medusa" ? "Medusa v1" : "Medusa v2"))
+    .filter(runsApart)
+    .map((id) => APART[id])
     .join(" and ");
   log(
     `Gatehouse benchmark: ${runsSuites ? options.backends.map((name) => BACKEND_LABELS[name]).join(", then ") : `${medusasOnly} only`}; ` +
@@ -1818,12 +1829,13 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   let medusa: MedusaReport | undefined;
   let medusaV2: MedusaV2Report | undefined;
+  let coldStart: ColdStartReport | undefined;
   // The scenarios asked for (all but the touch scenario by default), in suites: those that need
   // a server of their own run apart.
   const ids = options.only
     ? [...options.only]
     : SCENARIO_IDS.filter((id) => id !== "get-cookie-touch");
-  const shared = ids.filter((id) => !OWN_SUITE.has(id) && !isMedusa(id));
+  const shared = ids.filter((id) => !OWN_SUITE.has(id) && !runsApart(id));
   const groups = [
     ...(shared.length > 0 ? [shared] : []),
     ...ids.filter((id) => OWN_SUITE.has(id)).map((id) => [id]),
@@ -1892,6 +1904,16 @@ async function main(): Promise<void> {
         medusaV2 = await runMedusaV2Scenario(medusaContext);
       }
     }
+    if (ids.includes("cold-start") && !interrupted) {
+      if (other) {
+        const notice = "Cold start: skipped — not measured with --compare.";
+        log(notice);
+        skipped.push(notice);
+      } else {
+        log("Cold start: starting the server again and again…");
+        coldStart = await runColdStart(options.quick ? 3 : 7);
+      }
+    }
   } finally {
     other?.cleanup();
   }
@@ -1899,6 +1921,7 @@ async function main(): Promise<void> {
 
   const targets = other ? [] : printReport(info, options, suites, skipped, medusa, medusaV2);
   if (other) printComparisons(info, options, comparisons, skipped);
+  if (coldStart) log(`\n${formatColdStart(coldStart)}`);
   const report = {
     date: new Date().toISOString(),
     machine: { ...info, busyBeforeStartPercent: busyAtStart },
@@ -1927,6 +1950,7 @@ async function main(): Promise<void> {
     suites,
     medusa: medusa ?? null,
     medusaV2: medusaV2 ?? null,
+    coldStart: coldStart ?? null,
     comparisons,
     sizeComparison: sizeComparison(suites),
     skipped,

@@ -4,8 +4,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
-import swagger from "@fastify/swagger";
 import { invalidData, unavailable } from "./errors.js";
+import { apiReference } from "./http/api-reference.js";
+import { compileAtFirstUse } from "./http/compile-at-first-use.js";
 import { withMedusa } from "./gateway/index.js";
 import type { AppContext } from "./http/context.js";
 import { authentication, isAllowedOrigin } from "./http/plugins/authenticate.js";
@@ -71,6 +72,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       // sender hold a connection for up to 60 s instead of 30).
       connectionsCheckingInterval: 5000,
     },
+    schemaController: compileAtFirstUse,
     ajv: {
       customOptions: {
         allErrors: false,
@@ -115,33 +117,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     maxAge: 600,
     strictPreflight: false,
   });
-  await fastify.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Gatehouse Store Auth API",
-        version: "0.1.0",
-        description: `Medusa v${config.medusaVersion}'s Store Auth API and customer routes, secure by default. Every error is JSON {type, message, code?}.`,
-      },
-      components: {
-        securitySchemes: {
-          cookie: { type: "apiKey", in: "cookie", name: config.session.cookieName },
-          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
-        },
-      },
-    },
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
-    },
-  });
-  if (config.apiDocs) {
-    // The reference page; its scripts and styles are served from the package, not a CDN.
-    const { default: swaggerUi } = await import("@fastify/swagger-ui");
-    await fastify.register(swaggerUi, {
-      routePrefix: "/docs",
-      uiConfig: { deepLinking: true, tryItOutEnabled: false },
-    });
-  }
+  // Before the routes, to see them all (the OpenAPI document lists them in this order).
+  await fastify.register(apiReference, { config });
   // Shared schemas are named by their $id in the document's components (not def-0, def-1).
   fastify.addSchema(Address);
   fastify.addSchema(ErrorBody);

@@ -88,6 +88,9 @@ export async function createGatehouse(
     config.medusaVersion === 2 ? MEDUSA_V2_SCRYPT_PARAMETERS : MEDUSA_SCRYPT_PARAMETERS,
     metrics && ((seconds) => metrics.hashQueueWait(seconds)),
   );
+  // The warm-up hash runs on the thread pool while the rest is built, and is awaited before listening.
+  const warmed = passwords.warm();
+  warmed.catch(() => {}); // reported where it is awaited
   const sessions = new SessionService({
     store: stores.sessions,
     config: config.session,
@@ -157,7 +160,6 @@ export async function createGatehouse(
     tokens,
     throttle,
   };
-  await passwords.warm();
   const { threads, poolSize } = config.password.hashing;
   if (threads > poolSize) {
     logger.warn(
@@ -181,6 +183,7 @@ export async function createGatehouse(
   maintenance.unref();
 
   const app = await buildApp({ config, stores, services, clock, logger, metrics });
+  await warmed;
   worker.start();
   return {
     app,

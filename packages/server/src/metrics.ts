@@ -2,9 +2,10 @@
  * The process's metrics, in Prometheus's text format (prom-client): requests by route and status,
  * logins by outcome, the hashing queue, the read cache, the storage pools and the requests
  * forwarded to Medusa. What is counted on a request's path costs tens of nanoseconds (plain
- * numbers, no label hashing); gauges are read when Prometheus scrapes (`collect`).
+ * numbers, no label hashing); gauges are read when Prometheus scrapes (`collect`). prom-client
+ * itself is loaded at the first scrape: what it reports is kept here until then.
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 
 /** How a login attempt ended (`gatehouse_logins_total{outcome}`). */
 export type LoginOutcome = "success" | "wrong_password" | "unknown" | "throttled";
@@ -37,17 +38,26 @@ export const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
 
+/** How long password checks and hashes waited for the hashing pool, in seconds. */
+const HASH_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+
 /** One series of a histogram: counts per bucket (not cumulative until scraped), sum, count. */
 class Series {
-  readonly counts = new Float64Array(LATENCY_BUCKETS.length + 1);
+  readonly counts: Float64Array;
   sum = 0;
   count = 0;
 
-  constructor(readonly labels: Record<string, string | number>) {}
+  constructor(
+    readonly labels: Record<string, string | number>,
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = new Float64Array(buckets.length + 1);
+  }
 
   observe(seconds: number): void {
+    const buckets = this.buckets;
     let i = 0;
-    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
+    while (i < buckets.length && seconds > buckets[i]!) i++;
     this.counts[i]!++;
     this.sum += seconds;
     this.count++;
@@ -67,10 +77,11 @@ class FastHistogram {
   constructor(
     readonly name: string,
     readonly help: string,
+    private readonly buckets: readonly number[] = LATENCY_BUCKETS,
   ) {}
 
   newSeries(labels: Record<string, string | number>): Series {
-    const series = new Series(labels);
+    const series = new Series(labels, this.buckets);
     this.series.push(series);
     return series;
   }
@@ -81,12 +92,13 @@ class FastHistogram {
       labels: Record<string, string | number>;
       value: number;
     }> = [];
+    const buckets = this.buckets;
+    // A series is made when it is first observed, but for an unlabelled one (reported empty too).
     for (const { labels, counts, sum, count } of this.series) {
-      if (count === 0) continue;
       let cumulative = 0;
-      for (let i = 0; i <= LATENCY_BUCKETS.length; i++) {
+      for (let i = 0; i <= buckets.length; i++) {
         cumulative += counts[i]!;
-        const le = i < LATENCY_BUCKETS.length ? LATENCY_BUCKETS[i]! : "+Inf";
+        const le = i < buckets.length ? buckets[i]! : "+Inf";
         values.push({
           metricName: `${this.name}_bucket`,
           labels: { ...labels, le },
@@ -130,7 +142,7 @@ export class RouteSeries {
 export const UNMATCHED_ROUTE = "(unmatched)";
 
 export class Metrics {
-  readonly registry = new Registry();
+  private registry: Promise<Registry> | undefined;
   private readonly requests = new FastHistogram(
     "gatehouse_http_request_duration_seconds",
     "HTTP requests by method, route template and status, and how long they took",
@@ -148,20 +160,32 @@ export class Metrics {
     unknown: 0,
     throttled: 0,
   };
-  private readonly hashWait: Histogram;
+  private readonly hashWaits = new FastHistogram(
+    "gatehouse_password_hash_queue_wait_seconds",
+    "How long password checks and hashes waited for a place on the hashing pool",
+    HASH_WAIT_BUCKETS,
+  );
+  private readonly hashWait = this.hashWaits.newSeries({});
 
-  constructor(sources: {
-    /** Password checks and hashes waiting for a place on the hashing pool. */
-    hashQueueDepth: () => number;
-    pools: () => PoolUse[];
-    redis: () => RedisUse[];
-    /** The read cache's counts so far (null when READ_CACHE=off). */
-    readCache: () => ReadCacheCounts | null;
-  }) {
-    const registers = [this.registry];
-    this.registry.registerMetric(this.requests as never);
-    this.registry.registerMetric(this.forwarded as never);
-    const logins = this.logins;
+  constructor(
+    private readonly sources: {
+      /** Password checks and hashes waiting for a place on the hashing pool. */
+      hashQueueDepth: () => number;
+      pools: () => PoolUse[];
+      redis: () => RedisUse[];
+      /** The read cache's counts so far (null when READ_CACHE=off). */
+      readCache: () => ReadCacheCounts | null;
+    },
+  ) {}
+
+  /** The registry Prometheus reads, made at the first scrape (prom-client is loaded then). */
+  private async createRegistry(): Promise<Registry> {
+    const { Counter, Gauge, Registry } = await import("prom-client");
+    const { sources, logins } = this;
+    const registry = new Registry();
+    const registers = [registry];
+    registry.registerMetric(this.requests as never);
+    registry.registerMetric(this.forwarded as never);
     new Counter({
       name: "gatehouse_logins_total",
       help: "Login attempts by outcome (success, wrong_password, unknown email, throttled)",
@@ -193,12 +217,7 @@ export class Metrics {
         this.set(sources.hashQueueDepth());
       },
     });
-    this.hashWait = new Histogram({
-      name: "gatehouse_password_hash_queue_wait_seconds",
-      help: "How long password checks and hashes waited for a place on the hashing pool",
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    registry.registerMetric(this.hashWaits as never);
     new Gauge({
       name: "gatehouse_db_pool_connections",
       help: "PostgreSQL pool connections by pool and state (total open, idle)",
@@ -232,6 +251,7 @@ export class Metrics {
         for (const use of sources.redis()) this.set({ connection: use.connection }, +use.ready);
       },
     });
+    return registry;
   }
 
   /** The series of one route (its template) and method; kept by the caller. */
@@ -266,6 +286,8 @@ export class Metrics {
 
   /** The text Prometheus scrapes, and its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    this.registry ??= this.createRegistry();
+    const registry = await this.registry;
+    return { body: await registry.metrics(), contentType: registry.contentType };
   }
 }

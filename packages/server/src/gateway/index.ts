@@ -1,8 +1,6 @@
 /** The gateway in front of Medusa (v1 or v2), registered by buildApp when MEDUSA_BACKEND_URL is set. */
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../http/context.js";
-import { registerGateway } from "./gateway.js";
-import { identityFrom } from "./identity.js";
 
 /**
  * Registers the forwarding routes when Medusa is configured, and returns the stores with Medusa
@@ -15,6 +13,11 @@ export async function withMedusa(
 ): Promise<AppContext> {
   const { config, stores, clock } = context;
   if (!config.medusa) return context;
+  // Loaded only in front of Medusa: the proxy (@fastify/reply-from, undici) costs a standalone start.
+  const [{ registerGateway }, { identityFrom }] = await Promise.all([
+    import("./gateway.js"),
+    import("./identity.js"),
+  ]);
   const gateway = await registerGateway(fastify, {
     medusa: config.medusa,
     medusaVersion: config.medusaVersion,

@@ -3,9 +3,10 @@
  * rejects a body, `describeInvalidBody` walks the route's schema and phrases every problem the
  * way Medusa v1 does: unknown properties first, then each field in declaration order.
  */
-import validator from "validator";
+// The one function, not the whole library (loading all of validator.js slows the start).
+import isEmailModule from "validator/lib/isEmail.js";
 
-const { isEmail } = validator;
+const isEmail = isEmailModule.default;
 
 /** The class-validator checks a schema field carries, under the `x-checks` keyword. */
 export type Check = "isEmail" | "isString" | "isNotEmpty" | "isObject" | "isAddressOrId" | "noNul";

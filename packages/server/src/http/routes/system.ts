@@ -1,4 +1,4 @@
-/** Liveness, readiness, the JWK Set, and the OpenAPI document. */
+/** Liveness, readiness and the JWK Set (the OpenAPI document: http/api-reference.ts). */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import fp from "fastify-plugin";
@@ -82,15 +82,9 @@ const systemRoutes: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       return services.tokens.jwks();
     },
   );
-
-  app.get("/openapi.json", { schema: { hide: true } }, async (_request, reply) => {
-    reply.header("cache-control", "public, max-age=300");
-    return app.swagger();
-  });
 };
 
 export default fp(systemRoutes, {
   name: "gatehouse-system-routes",
   encapsulate: true,
-  dependencies: ["@fastify/swagger"],
 });
