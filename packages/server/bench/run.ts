@@ -30,6 +30,7 @@ import {
 } from "../../../testing/backend.js";
 import { getToken, login, request } from "../../../testing/http.js";
 import { ARGON2_OPTIONS } from "./argon2-options.js";
+import { runImportScenario, type ImportBenchReport } from "./import.js";
 import { hostCpu, runLoad, warmThenRun, type BenchRequest, type LoadResult } from "./load.js";
 import {
   runArgon2Baseline,
@@ -83,6 +84,7 @@ const SCENARIO_IDS = [
   "baselines",
   "medusa",
   "medusa-v2",
+  "import",
 ] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -139,7 +141,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST           ${SCENARIO_IDS.join(",")}
                         (medusa: the real Medusa v1 and Gatehouse in front of it, once per run,
                         whatever --backends says; skipped when its harness is not installed;
-                        medusa-v2: the same with the real Medusa v2)
+                        medusa-v2: the same with the real Medusa v2;
+                        import: gatehouse import of 100,000 customers, 10,000 with --quick)
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
   --server-env K=V      an environment variable for the server (repeatable), to try a setting
@@ -1760,10 +1763,12 @@ async function main(): Promise<void> {
   process.once("SIGTERM", onSignal);
 
   const isMedusa = (id: ScenarioId) => id === "medusa" || id === "medusa-v2";
-  const runsSuites = !options.only || [...options.only].some((id) => !isMedusa(id));
+  // Scenarios that start their own processes, outside the backend suites.
+  const isApart = (id: ScenarioId) => isMedusa(id) || id === "import";
+  const runsSuites = !options.only || [...options.only].some((id) => !isApart(id));
   const medusasOnly = [...(options.only ?? [])]
-    .filter(isMedusa)
-    .map((id) => (id === "medusa" ? "Medusa v1" : "Medusa v2"))
+    .filter(isApart)
+    .map((id) => ({ medusa: "Medusa v1", "medusa-v2": "Medusa v2" })[id as string] ?? id)
     .join(" and ");
   log(
     `Gatehouse benchmark: ${runsSuites ? options.backends.map((name) => BACKEND_LABELS[name]).join(", then ") : `${medusasOnly} only`}; ` +
@@ -1786,12 +1791,13 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   let medusa: MedusaReport | undefined;
   let medusaV2: MedusaV2Report | undefined;
+  let imported: ImportBenchReport | undefined;
   // The scenarios asked for (all but the touch scenario by default), in suites: those that need
   // a server of their own run apart.
   const ids = options.only
     ? [...options.only]
     : SCENARIO_IDS.filter((id) => id !== "get-cookie-touch");
-  const shared = ids.filter((id) => !OWN_SUITE.has(id) && !isMedusa(id));
+  const shared = ids.filter((id) => !OWN_SUITE.has(id) && !isApart(id));
   const groups = [
     ...(shared.length > 0 ? [shared] : []),
     ...ids.filter((id) => OWN_SUITE.has(id)).map((id) => [id]),
@@ -1860,6 +1866,19 @@ async function main(): Promise<void> {
         medusaV2 = await runMedusaV2Scenario(medusaContext);
       }
     }
+    if (ids.includes("import") && !interrupted) {
+      const reason = other ? "not measured with --compare" : await unavailableReason("postgres");
+      if (reason) {
+        const notice = `Import: skipped — ${reason}.`;
+        log(notice);
+        skipped.push(notice);
+      } else {
+        imported = await runImportScenario({
+          customers: options.quick ? 10_000 : 100_000,
+          log,
+        });
+      }
+    }
   } finally {
     other?.cleanup();
   }
@@ -1895,6 +1914,7 @@ async function main(): Promise<void> {
     suites,
     medusa: medusa ?? null,
     medusaV2: medusaV2 ?? null,
+    import: imported ?? null,
     comparisons,
     sizeComparison: sizeComparison(suites),
     skipped,

@@ -168,7 +168,7 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
   return {
     description: `Medusa v${version} database at ${location}`,
     version,
-    async *batches(size: number) {
+    async *batches(size: number, withAddresses: boolean) {
       let after = "";
       for (;;) {
         const { rows } = await customerPage(db, version, after, size);
@@ -177,7 +177,7 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
         const ids = rows.map((row) => row.id);
         const billingIds = rows.flatMap((row) => row.billing_address_id ?? []);
         const [addresses, identities] = await Promise.all([
-          addressesOf(db, version, ids, billingIds),
+          withAddresses ? addressesOf(db, version, ids, billingIds) : { rows: [] },
           version === 2 ? identitiesOf(db, ids) : Promise.resolve({ rows: [] }),
         ]);
         const addressesByCustomer = new Map<string, Address[]>();

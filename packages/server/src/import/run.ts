@@ -98,13 +98,16 @@ export async function runImport(options: {
     notes: await source.notes(),
   };
 
-  // Pass 1: every key's customers, and the rows that are no customer.
-  const holders = new Map<string, Member[]>();
-  const firstSeen = new Map<string, string>();
+  // Pass 1: the first holder of every key ("id\nemail": small, one string per customer), the
+  // keys held more than once, and the rows that are no customer.
+  const holders = new Map<string, string>();
+  const groups = new Map<string, Member[]>();
+  const ids = new Set<string>();
+  const repeated = new Set<number>();
   let total = 0;
-  for await (const batch of source.batches(BATCH_SIZE)) {
+  for await (const batch of source.batches(BATCH_SIZE, false)) {
     for (const item of batch) {
-      total++;
+      const position = total++;
       if (!("customer" in item)) {
         report.bad_rows.push({
           at: item.at,
@@ -114,58 +117,63 @@ export async function runImport(options: {
         continue;
       }
       const { customer } = item;
-      const first = firstSeen.get(customer.id);
-      if (first !== undefined) {
+      if (ids.has(customer.id)) {
+        repeated.add(position);
         report.bad_rows.push({
           at: item.at,
           id: customer.id,
-          reason: `id ${customer.id} appears again (first at ${first})`,
+          reason: `id ${customer.id} appears again`,
         });
         continue;
       }
-      firstSeen.set(customer.id, item.at);
+      ids.add(customer.id);
       report.read++;
       for (const key of keysOf(customer, version)) {
-        const list = holders.get(key);
-        if (list) list.push(member(customer));
-        else holders.set(key, [member(customer)]);
+        const first = holders.get(key);
+        if (first === undefined) {
+          holders.set(key, `${customer.id}\n${customer.email}`);
+          continue;
+        }
+        let group = groups.get(key);
+        if (!group) {
+          const [id, email] = first.split("\n") as [string, string];
+          group = [{ id, email, has_account: !key.startsWith("guest:") }];
+          groups.set(key, group);
+        }
+        group.push(member(customer));
       }
     }
   }
-  firstSeen.clear();
+  ids.clear();
   const undecided = new Set<string>();
-  for (const [key, members] of holders) {
-    if (members.length > 1) {
-      report.decision_groups.push({ reason: groupReason(key), customers: members });
-      for (const { id } of members) undecided.add(id);
-    } else if (key.startsWith("guest:")) {
-      const account = holders.get(`account:${key.slice("guest:".length)}`);
-      if (account?.length === 1) {
-        report.guest_and_account.push({
-          email: key.slice("guest:".length),
-          guest: members[0]!.id,
-          account: account[0]!.id,
-        });
-      }
-    }
+  for (const [key, members] of groups) {
+    report.decision_groups.push({ reason: groupReason(key), customers: members });
+    for (const { id } of members) undecided.add(id);
+  }
+  for (const [key, guest] of holders) {
+    if (!key.startsWith("guest:")) continue;
+    const email = key.slice("guest:".length);
+    const account = holders.get(`account:${email}`);
+    if (account === undefined || groups.has(key) || groups.has(`account:${email}`)) continue;
+    report.guest_and_account.push({
+      email,
+      guest: guest.slice(0, guest.indexOf("\n")),
+      account: account.slice(0, account.indexOf("\n")),
+    });
   }
   holders.clear();
   report.need_decision = undecided.size;
 
   // Pass 2: write what needs no decision, batch by batch.
   const target = new ImportTarget(options.runtime, version, dryRun);
-  const written = new Set<string>();
-  let done = 0;
+  let position = 0;
   options.onStart?.(total);
-  for await (const batch of source.batches(BATCH_SIZE)) {
+  for await (const batch of source.batches(BATCH_SIZE, true)) {
     const customers: ImportCustomer[] = [];
     for (const item of batch) {
-      if (!("customer" in item)) continue;
-      const { id } = item.customer;
       // Left out: a group's member, or an id seen already (reported as a bad row in pass 1).
-      if (undecided.has(id) || written.has(id)) continue;
-      written.add(id);
-      customers.push(item.customer);
+      if (repeated.has(position++) || !("customer" in item)) continue;
+      if (!undecided.has(item.customer.id)) customers.push(item.customer);
     }
     const outcome = await target.write(customers);
     report.imported += outcome.imported;
@@ -175,8 +183,7 @@ export async function runImport(options: {
     for (const { customer, reason } of outcome.conflicts) {
       report.conflicts.push({ ...member(customer), reason });
     }
-    done += batch.length;
-    options.onProgress?.(done);
+    options.onProgress?.(position);
   }
   report.need_decision += report.conflicts.length;
   return report;

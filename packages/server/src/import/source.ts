@@ -7,8 +7,11 @@ export interface ImportSource {
   description: string;
   /** The Medusa version of a database; null for a file, which suits either. */
   version: MedusaVersion | null;
-  /** Every item in a stable order, `size` at a time; may be read more than once. */
-  batches(size: number): AsyncIterable<SourceItem[]>;
+  /**
+   * Every item in a stable order, `size` at a time; may be read more than once. Without
+   * `addresses`, customers may come without their addresses (the first pass needs only emails).
+   */
+  batches(size: number, addresses: boolean): AsyncIterable<SourceItem[]>;
   /** What the source leaves out by design, one line each (e.g. deleted customers). */
   notes(): Promise<string[]>;
   close(): Promise<void>;

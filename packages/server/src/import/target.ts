@@ -32,7 +32,7 @@ export interface BatchOutcome {
   conflicts: Conflict[];
 }
 
-const chunks = <T>(rows: T[]): T[][] => {
+export const chunks = <T>(rows: T[]): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
@@ -40,7 +40,7 @@ const chunks = <T>(rows: T[]): T[][] => {
   return out;
 };
 
-const customerRow = (customer: ImportCustomer): Insertable<CustomerTable> => ({
+export const customerRow = (customer: ImportCustomer): Insertable<CustomerTable> => ({
   id: customer.id,
   created_at: customer.created_at,
   updated_at: customer.updated_at,
@@ -56,7 +56,7 @@ const customerRow = (customer: ImportCustomer): Insertable<CustomerTable> => ({
   company_name: customer.company_name,
 });
 
-const addressRows = (customer: ImportCustomer): Array<Insertable<AddressTable>> =>
+export const addressRows = (customer: ImportCustomer): Array<Insertable<AddressTable>> =>
   customer.addresses.map((address) => ({
     id: address.id,
     customer_id: address.customer_id,

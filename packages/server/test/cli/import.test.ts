@@ -74,6 +74,7 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
       { id: account, email: shared, has_account: true, password_hash: hash },
       "{not json",
       { id: id("cus"), email: "not-an-email", has_account: false },
+      { id: guest, email: uniqueEmail("import-again"), has_account: false },
     ]);
 
     const dry = await importFrom(["--from", file, "--dry-run", "--json"]);
@@ -103,6 +104,7 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     );
     assert.match(run.stdout, /^bad row: line 6: not JSON/m);
     assert.match(run.stdout, /^bad row: line 7: email "not-an-email" is invalid$/m);
+    assert.match(run.stdout, new RegExp(`^bad row: line 8: id ${guest} appears again$`, "m"));
     assert.match(
       run.stdout,
       new RegExp(`^guest and account: ${shared}: guest ${guest}, account ${account}$`, "m"),
