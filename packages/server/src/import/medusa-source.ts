@@ -10,7 +10,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Address, Metadata } from "../domain.js";
 import { detectMedusaVersion } from "../stores/medusa-version.js";
-import { toMs } from "../stores/medusa-v1/rows.js";
+import { toCustomer, toMs } from "../stores/medusa-v1/rows.js";
 import { EMAILPASS } from "../stores/medusa-v2/schema.js";
 import { redactUrl } from "../stores/redact-url.js";
 import { problemOf, type ImportCustomer, type SourceItem } from "./records.js";
@@ -69,13 +69,13 @@ function addressesOf(db: Db, version: 1 | 2, ids: string[], billingIds: string[]
   const common = sql`id, customer_id, company, first_name, last_name, address_1, address_2, city,
     country_code, province, postal_code, phone, metadata, created_at, updated_at`;
   if (version === 1) {
+    // Two indexed lookups (an OR of the two would scan the table for every page).
+    const v1 = sql`${common}, null as address_name, false as is_default_shipping,
+      false as is_default_billing from address where deleted_at is null`;
     return sql<AddressRow>`
-      select ${common}, null as address_name, false as is_default_shipping,
-        false as is_default_billing
-      from address
-      where deleted_at is null and (customer_id = any(${ids}) or id = any(${billingIds}))`.execute(
-      db,
-    );
+      select ${v1} and customer_id = any(${ids})
+      union
+      select ${v1} and id = any(${billingIds})`.execute(db);
   }
   return sql<AddressRow>`
     select ${common}, address_name, is_default_shipping, is_default_billing
@@ -115,17 +115,7 @@ function toItem(
   }
   const identity = identities[0];
   const customer: ImportCustomer = {
-    id: row.id,
-    created_at: toMs(row.created_at),
-    updated_at: toMs(row.updated_at),
-    deleted_at: null,
-    email: row.email,
-    first_name: row.first_name,
-    last_name: row.last_name,
-    billing_address_id: row.billing_address_id,
-    phone: row.phone,
-    has_account: row.has_account,
-    metadata: row.metadata,
+    ...toCustomer({ ...row, email: row.email, deleted_at: null }),
     company_name: row.company_name,
     password_hash: version === 1 ? row.password_hash : (identity?.password_hash ?? null),
     addresses,

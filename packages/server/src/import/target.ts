@@ -10,10 +10,11 @@ import type { Insertable } from "kysely";
 import type { MedusaVersion } from "../config.js";
 import { normalizeEmail } from "../services/emails.js";
 import { newAuthIdentityId } from "../stores/medusa-v2/ids.js";
+import { toRow } from "../stores/sql/address-store.js";
 import { emailKey } from "../stores/sql/identity-store.js";
 import { writeMetadata } from "../stores/sql/json.js";
 import type { SqlRuntime } from "../stores/sql/runtime.js";
-import type { AddressTable, AuthIdentityTable, CustomerTable } from "../stores/sql/schema.js";
+import type { AuthIdentityTable, CustomerTable } from "../stores/sql/schema.js";
 import type { ImportCustomer } from "./records.js";
 
 /** Rows per INSERT: 1,000 addresses × 20 columns stays under SQLite's 32,766 parameters. */
@@ -56,28 +57,7 @@ export const customerRow = (customer: ImportCustomer): Insertable<CustomerTable>
   company_name: customer.company_name,
 });
 
-export const addressRows = (customer: ImportCustomer): Array<Insertable<AddressTable>> =>
-  customer.addresses.map((address) => ({
-    id: address.id,
-    customer_id: address.customer_id,
-    company: address.company,
-    first_name: address.first_name,
-    last_name: address.last_name,
-    address_1: address.address_1,
-    address_2: address.address_2,
-    city: address.city,
-    country_code: address.country_code,
-    province: address.province,
-    postal_code: address.postal_code,
-    phone: address.phone,
-    metadata: writeMetadata(address.metadata),
-    address_name: address.address_name,
-    is_default_shipping: address.is_default_shipping ? 1 : 0,
-    is_default_billing: address.is_default_billing ? 1 : 0,
-    created_at: address.created_at,
-    updated_at: address.updated_at,
-    deleted_at: null,
-  }));
+export const addressRows = (customer: ImportCustomer) => customer.addresses.map(toRow);
 
 /** Medusa v2 mode: the account's identity, linked (its password is the customer's). */
 function identityRow(customer: ImportCustomer): Insertable<AuthIdentityTable> {
