@@ -2,8 +2,8 @@
  * `gatehouse import` in two passes over the source (docs/cli.md, "import"). The first reads every
  * customer's email and finds what needs the operator's decision: emails Gatehouse compares
  * case-insensitively that Medusa held as separate customers. It keeps one small entry per customer
- * (id, email), about 100 bytes each. The second pass writes batch by batch, leaving those groups
- * out. A dry run makes both passes and writes nothing.
+ * (id, email) and the set of ids, about 300 bytes each. The second pass writes batch by batch,
+ * leaving those groups out. A dry run makes both passes and writes nothing.
  */
 import type { MedusaVersion } from "../config.js";
 import { normalizeEmail } from "../services/emails.js";
