@@ -127,3 +127,50 @@ export function rawRequest(url: string, bytes: string): Promise<string> {
     socket.setTimeout(5000, () => (socket.destroy(), resolve(data)));
   });
 }
+
+/**
+ * Medusa v2's registration (an emailpass identity, then its customer with the registration token)
+ * and a login, then `address` added when given: on Medusa v2, or Gatehouse in v2 mode. `headers`
+ * carry the publishable key. Returns the customer id, the login token and the address ids.
+ */
+export async function registerV2(
+  api: Client,
+  email: string,
+  headers: Record<string, string>,
+  { profile = {}, address }: { profile?: Record<string, unknown>; address?: unknown } = {},
+) {
+  const expect200 = (what: string, response: ApiResponse) => {
+    if (response.status !== 200) throw new Error(`${what}: ${response.status} ${response.text}`);
+    return response;
+  };
+  const registered = expect200(
+    "registration",
+    await api.post("/auth/customer/emailpass/register", { email, password: STRONG_PASSWORD }),
+  );
+  const created = expect200(
+    "customer creation",
+    await api.post(
+      "/store/customers",
+      { email, ...profile },
+      { token: registered.body.token, headers },
+    ),
+  );
+  const login = expect200(
+    "login",
+    await api.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD }),
+  );
+  const token = login.body.token as string;
+  const added = address
+    ? expect200(
+        "adding the address",
+        await api.post("/store/customers/me/addresses", address, { token, headers }),
+      )
+    : undefined;
+  return {
+    id: created.body.customer.id as string,
+    token,
+    addressIds: ((added?.body.customer.addresses ?? []) as Array<{ id: string }>).map(
+      (entry) => entry.id,
+    ),
+  };
+}

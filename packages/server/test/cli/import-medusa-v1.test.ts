@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { runCli } from "../../../../testing/cli.js";
 import { eventually } from "../../../../testing/expect.js";
 import { useServer } from "../../../../testing/fixture.js";
-import { STRONG_PASSWORD, client, sessionCookie } from "../../../../testing/http.js";
+import { STRONG_PASSWORD, client, login, register } from "../../../../testing/http.js";
 import { queryMedusa, testMedusa } from "../../../../testing/medusa.js";
 import { uniqueEmail } from "../../../../testing/server.js";
 
@@ -41,16 +41,12 @@ describe("gatehouse import from Medusa v1's database", () => {
 
   /** Registers through Medusa's API; returns the customer id and Medusa's session cookie. */
   async function registerInMedusa(email: string) {
-    const created = await medusa.post("/store/customers", {
-      email,
-      password: STRONG_PASSWORD,
+    const { customer } = await register(testMedusa().url, email, STRONG_PASSWORD, {
       first_name: "Ann",
       last_name: "Lee",
     });
-    assert.equal(created.status, 200, created.text);
-    const login = await medusa.post("/store/auth", { email, password: STRONG_PASSWORD });
-    assert.equal(login.status, 200, login.text);
-    return { id: created.body.customer.id as string, cookie: sessionCookie(login)! };
+    const { cookie } = await login(testMedusa().url, email);
+    return { id: customer.id as string, cookie };
   }
 
   it("dry run, import, login with the Medusa password (hash upgraded), re-run", async () => {

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { runCli } from "../../../../testing/cli.js";
 import { eventually } from "../../../../testing/expect.js";
 import { useServer } from "../../../../testing/fixture.js";
-import { STRONG_PASSWORD, client } from "../../../../testing/http.js";
+import { STRONG_PASSWORD, client, registerV2 } from "../../../../testing/http.js";
 import { medusaV2Skip, queryMedusaV2, testMedusaV2 } from "../../../../testing/medusa-v2.js";
 import { uniqueEmail } from "../../../../testing/server.js";
 
@@ -23,34 +23,17 @@ describe("gatehouse import from Medusa v2's database", { skip: medusaV2Skip }, (
     const medusa = client(testMedusaV2().url);
     const store = { "x-publishable-api-key": testMedusaV2().publishableKey };
     const email = uniqueEmail("import-v2");
-    const registered = await medusa.post("/auth/customer/emailpass/register", {
-      email,
-      password: STRONG_PASSWORD,
-    });
-    assert.equal(registered.status, 200, registered.text);
-    const created = await medusa.post(
-      "/store/customers",
-      { email, first_name: "Ada", company_name: "Engines" },
-      { token: registered.body.token, headers: store },
-    );
-    assert.equal(created.status, 200, created.text);
-    const customerId = created.body.customer.id as string;
-    const login = await medusa.post("/auth/customer/emailpass", {
-      email,
-      password: STRONG_PASSWORD,
-    });
-    const added = await medusa.post(
-      "/store/customers/me/addresses",
-      {
+    const registered = await registerV2(medusa, email, store, {
+      profile: { first_name: "Ada", company_name: "Engines" },
+      address: {
         city: "Oslo",
         country_code: "no",
         address_1: "Karl Johans gate 1",
         is_default_billing: true,
       },
-      { token: login.body.token, headers: store },
-    );
-    assert.equal(added.status, 200, added.text);
-    const addressId = added.body.customer.addresses[0].id as string;
+    });
+    const customerId = registered.id;
+    const addressId = registered.addressIds[0]!;
     const [identity] = await queryMedusaV2<{ id: string; password: string }>(
       `SELECT ai.id, pi.provider_metadata->>'password' AS password FROM auth_identity ai
        JOIN provider_identity pi ON pi.auth_identity_id = ai.id

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ADDRESS } from "../../../../testing/expect.js";
-import { STRONG_PASSWORD, client } from "../../../../testing/http.js";
+import { STRONG_PASSWORD, client, registerV2 } from "../../../../testing/http.js";
 import {
   medusaV2OrSkip,
   queryMedusaV2,
@@ -34,27 +34,10 @@ describe("account deletion in front of Medusa v2's database", { skip: target.ski
   it("erases the customer, its addresses and identity; the email registers again", async () => {
     const store = { "x-publishable-api-key": medusa.publishableKey };
     const email = uniqueEmail("delete-medusa-v2");
-    const registered = await api.post("/auth/customer/emailpass/register", {
-      email,
-      password: STRONG_PASSWORD,
+    const { id, token } = await registerV2(api, email, store, {
+      profile: { first_name: "Ada", last_name: "Lovelace", company_name: "Engines" },
+      address: { ...ADDRESS, is_default_shipping: true },
     });
-    assert.equal(registered.status, 200, registered.text);
-    const created = await api.post(
-      "/store/customers",
-      { email, first_name: "Ada", last_name: "Lovelace", company_name: "Engines" },
-      { token: registered.body.token, headers: store },
-    );
-    assert.equal(created.status, 200, created.text);
-    const id = created.body.customer.id as string;
-    const login = await api.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD });
-    assert.equal(login.status, 200, login.text);
-    const token = login.body.token as string;
-    const added = await api.post(
-      "/store/customers/me/addresses",
-      { ...ADDRESS, is_default_shipping: true },
-      { token, headers: store },
-    );
-    assert.equal(added.status, 200, added.text);
 
     const wrong = await api.delete("/store/customers/me", {
       token,

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { useServer, type Row, type ServerFixture } from "../../../../testing/fixture.js";
 import { ADDRESS, eventually } from "../../../../testing/expect.js";
-import { STRONG_PASSWORD, getToken, register } from "../../../../testing/http.js";
+import { STRONG_PASSWORD, getToken, register, registerV2 } from "../../../../testing/http.js";
 import { uniqueEmail } from "../../../../testing/server.js";
 
 const BURST = 50;
@@ -182,44 +182,22 @@ describe("DELETE /store/customers/me (v2)", () => {
 
   /** A customer with a profile, an address, a login token and a cookie session made from it. */
   async function fullAccount(email: string) {
-    const registered = await api.post("/auth/customer/emailpass/register", {
-      email,
-      password: STRONG_PASSWORD,
-    });
-    assert.equal(registered.status, 200, registered.text);
-    const created = await api.post(
-      "/store/customers",
-      {
-        email,
+    const { id, token, addressIds } = await registerV2(api, email, store, {
+      profile: {
         first_name: "Ada",
         last_name: "Lovelace",
         phone: "+45 1234 5678",
         company_name: "Analytical Engines",
         metadata: { note: "personal" },
       },
-      { token: registered.body.token, headers: store },
-    );
-    assert.equal(created.status, 200, created.text);
-    const login = await api.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD });
-    assert.equal(login.status, 200, login.text);
-    const token = login.body.token as string;
-    const added = await api.post(
-      "/store/customers/me/addresses",
-      { ...ADDRESS, address_name: "Home", is_default_shipping: true },
-      { token, headers: store },
-    );
-    assert.equal(added.status, 200, added.text);
+      address: { ...ADDRESS, address_name: "Home", is_default_shipping: true },
+    });
     const session = await api.post("/auth/session", undefined, { token });
     assert.equal(session.status, 200, session.text);
     const cookie = session.setCookies
       .find((header) => header.startsWith("connect.sid="))!
       .split(";")[0]!;
-    return {
-      token,
-      cookie,
-      id: created.body.customer.id as string,
-      addressIds: (added.body.customer.addresses as Array<{ id: string }>).map((a) => a.id),
-    };
+    return { token, cookie, id, addressIds };
   }
 
   it("needs the publishable key and the current password; a wrong one changes nothing", async () => {
