@@ -120,7 +120,8 @@ export function importCommand(program: Command): void {
                 {
                   stream: process.stderr,
                   format:
-                    "importing [{bar}] {percentage}% {value}/{total} rows, eta {eta_formatted}",
+                    `${options.dryRun ? "checking" : "importing"} ` +
+                    "[{bar}] {percentage}% {value}/{total} rows, eta {eta_formatted}",
                   etaBuffer: 20,
                 },
                 cliProgress.Presets.shades_classic,
