@@ -11,7 +11,8 @@
  * GATEHOUSE_TEST_PLAIN_BACKEND=postgres+redis (.ci/run sets it) runs the other files once more on
  * that backend with the performance layer off (PLAIN_SWITCHES), so that the plain path stays
  * correct. READ_CACHE and RESPONSE_WRITES in this environment reach every test server.
- * When gateway tests (test/gateway/, *.once.test.ts included) are selected, a real Medusa v1 is
+ * When gateway tests (test/gateway/, *.once.test.ts included, files named *medusa-v1*) are
+ * selected, a real Medusa v1 is
  * installed and started once for the whole run (scripts/medusa-harness.mjs) and stopped at the
  * end; likewise a real Medusa v2 for the v2 tests (test/gateway-v2/, the store contracts, files
  * named *medusa-v2*), both at once when both are needed. If one cannot be set up, the tests that
@@ -159,7 +160,8 @@ async function available(backend) {
 
 // The gateway tests need a real Medusa v1, the v2 ones a real Medusa v2 (and PostgreSQL for them):
 // one of each for the whole run, installed side by side when both are needed.
-const needsMedusa = (file) => /(^|\/)test\/gateway\//.test(file) && !file.endsWith(".unit.test.ts");
+const needsMedusa = (file) =>
+  !file.endsWith(".unit.test.ts") && (/(^|\/)test\/gateway\//.test(file) || /medusa-v1/.test(file));
 const needsMedusaV2 = (file) =>
   !file.endsWith(".unit.test.ts") &&
   (/(^|\/)test\/gateway-v2\//.test(file) ||

@@ -1,5 +1,4 @@
 /** A tiny HTTP helper for tests: real fetch against a real server, with a per-"browser" cookie. */
-import assert from "node:assert/strict";
 import { connect } from "node:net";
 
 export interface ApiResponse<T = any> {
@@ -116,37 +115,6 @@ export async function getToken(
   return response.body.access_token as string;
 }
 
-/**
- * Medusa v2's sign-up over HTTP: registers the identity, then creates its customer with the
- * registration token (`headers`: the publishable key); the customer.
- */
-export async function registerV2(
-  api: Client,
-  email: string,
-  {
-    profile = {},
-    headers = {},
-  }: { profile?: Record<string, unknown>; headers?: Record<string, string> },
-  password = STRONG_PASSWORD,
-) {
-  const registered = await api.post("/auth/customer/emailpass/register", { email, password });
-  assert.equal(registered.status, 200, registered.text);
-  const created = await api.post(
-    "/store/customers",
-    { email, ...profile },
-    { token: registered.body.token, headers },
-  );
-  assert.equal(created.status, 200, created.text);
-  return created.body.customer as { id: string } & Record<string, unknown>;
-}
-
-/** Medusa v2's login over HTTP; the token. */
-export async function loginV2(api: Client, email: string, password = STRONG_PASSWORD) {
-  const login = await api.post("/auth/customer/emailpass", { email, password });
-  assert.equal(login.status, 200, login.text);
-  return login.body.token as string;
-}
-
 /** Sends raw bytes over TCP and returns everything received until the server closes (5 s at most). */
 export function rawRequest(url: string, bytes: string): Promise<string> {
   const { hostname, port } = new URL(url);
@@ -158,4 +126,51 @@ export function rawRequest(url: string, bytes: string): Promise<string> {
     socket.on("error", reject);
     socket.setTimeout(5000, () => (socket.destroy(), resolve(data)));
   });
+}
+
+/**
+ * Medusa v2's registration (an emailpass identity, then its customer with the registration token)
+ * and a login, then `address` added when given: on Medusa v2, or Gatehouse in v2 mode. `headers`
+ * carry the publishable key. Returns the customer id, the login token and the address ids.
+ */
+export async function registerV2(
+  api: Client,
+  email: string,
+  headers: Record<string, string>,
+  { profile = {}, address }: { profile?: Record<string, unknown>; address?: unknown } = {},
+) {
+  const expect200 = (what: string, response: ApiResponse) => {
+    if (response.status !== 200) throw new Error(`${what}: ${response.status} ${response.text}`);
+    return response;
+  };
+  const registered = expect200(
+    "registration",
+    await api.post("/auth/customer/emailpass/register", { email, password: STRONG_PASSWORD }),
+  );
+  const created = expect200(
+    "customer creation",
+    await api.post(
+      "/store/customers",
+      { email, ...profile },
+      { token: registered.body.token, headers },
+    ),
+  );
+  const login = expect200(
+    "login",
+    await api.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD }),
+  );
+  const token = login.body.token as string;
+  const added = address
+    ? expect200(
+        "adding the address",
+        await api.post("/store/customers/me/addresses", address, { token, headers }),
+      )
+    : undefined;
+  return {
+    id: created.body.customer.id as string,
+    token,
+    addressIds: ((added?.body.customer.addresses ?? []) as Array<{ id: string }>).map(
+      (entry) => entry.id,
+    ),
+  };
 }

@@ -31,6 +31,7 @@ import {
 } from "../../../testing/backend.js";
 import { getToken, login, request } from "../../../testing/http.js";
 import { ARGON2_OPTIONS } from "./argon2-options.js";
+import { runImportScenario, type ImportBenchReport } from "./import.js";
 import { hostCpu, runLoad, warmThenRun, type BenchRequest, type LoadResult } from "./load.js";
 import {
   runArgon2Baseline,
@@ -86,6 +87,7 @@ const SCENARIO_IDS = [
   "medusa",
   "medusa-v2",
   "cold-start",
+  "import",
 ] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -144,7 +146,8 @@ const USAGE = `Usage: npm run bench -- [options]
                         whatever --backends says; skipped when its harness is not installed;
                         medusa-v2: the same with the real Medusa v2; cold-start: the time from
                         starting the server to its first answer, SQLite, development, 7 starts
-                        or 3 with --quick)
+                        or 3 with --quick; import: gatehouse import of 100,000 customers, 10,000
+                        with --quick)
   --json FILE           also write the report to FILE (bench-results/latest.json is always written)
   --cpu-prof DIR        start the server with node --cpu-prof --cpu-prof-dir=DIR
   --server-env K=V      an environment variable for the server (repeatable), to try a setting
@@ -1796,11 +1799,12 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  // Scenarios with servers of their own, outside the suites of each backend.
+  // Scenarios with processes of their own, outside the suites of each backend.
   const APART: Partial<Record<ScenarioId, string>> = {
     medusa: "Medusa v1",
     "medusa-v2": "Medusa v2",
     "cold-start": "cold start",
+    import: "import",
   };
   const runsApart = (id: ScenarioId) => APART[id] !== undefined;
   const runsSuites = !options.only || [...options.only].some((id) => !runsApart(id));
@@ -1830,6 +1834,7 @@ async function main(): Promise<void> {
   let medusa: MedusaReport | undefined;
   let medusaV2: MedusaV2Report | undefined;
   let coldStart: ColdStartReport | undefined;
+  let imported: ImportBenchReport | undefined;
   // The scenarios asked for (all but the touch scenario by default), in suites: those that need
   // a server of their own run apart.
   const ids = options.only
@@ -1914,6 +1919,19 @@ async function main(): Promise<void> {
         coldStart = await runColdStart(options.quick ? 3 : 7);
       }
     }
+    if (ids.includes("import") && !interrupted) {
+      const reason = other ? "not measured with --compare" : await unavailableReason("postgres");
+      if (reason) {
+        const notice = `Import: skipped — ${reason}.`;
+        log(notice);
+        skipped.push(notice);
+      } else {
+        imported = await runImportScenario({
+          customers: options.quick ? 10_000 : 100_000,
+          log,
+        });
+      }
+    }
   } finally {
     other?.cleanup();
   }
@@ -1951,6 +1969,7 @@ async function main(): Promise<void> {
     medusa: medusa ?? null,
     medusaV2: medusaV2 ?? null,
     coldStart: coldStart ?? null,
+    import: imported ?? null,
     comparisons,
     sizeComparison: sizeComparison(suites),
     skipped,

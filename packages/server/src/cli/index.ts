@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { CliError } from "./context.js";
 import { customersCommand } from "./customers.js";
 import { doctorCommand } from "./doctor.js";
+import { importCommand } from "./import.js";
 import { keysCommand } from "./keys.js";
 import { migrateCommand } from "./migrate.js";
 import { sessionsCommand } from "./sessions.js";
@@ -18,7 +19,7 @@ import { throttleCommand } from "./throttle.js";
 if (existsSync(".env")) process.loadEnvFile(".env");
 
 const program = new Command("gatehouse")
-  .description("Operate a Gatehouse server: migrations, checks, customers, sessions, keys")
+  .description("Operate a Gatehouse server: migrations, checks, customers, sessions, keys, imports")
   .showHelpAfterError()
   .exitOverride();
 migrateCommand(program);
@@ -27,6 +28,7 @@ customersCommand(program);
 sessionsCommand(program);
 throttleCommand(program);
 keysCommand(program);
+importCommand(program);
 for (const command of program.commands) command.exitOverride();
 
 try {

@@ -2,7 +2,7 @@
  * Which Medusa a database belongs to, from its tables: Medusa v2 has `customer_address`,
  * `auth_identity` and `provider_identity`; Medusa v1 has `customer` and `address` and none of them.
  */
-import { sql } from "kysely";
+import { sql, type QueryExecutorProvider } from "kysely";
 import type { MedusaVersion } from "../config.js";
 import type { SqlRuntime } from "./sql/runtime.js";
 
@@ -10,9 +10,9 @@ const V2_TABLES = ["customer_address", "auth_identity", "provider_identity"];
 const V1_TABLES = ["customer", "address"];
 
 /** The version, with the tables that tell it; null when the database has neither's tables. */
-export async function detectMedusaVersion(
-  runtime: SqlRuntime,
-): Promise<{ version: MedusaVersion; evidence: string[] } | null> {
+export async function detectMedusaVersion(runtime: {
+  db: QueryExecutorProvider;
+}): Promise<{ version: MedusaVersion; evidence: string[] } | null> {
   const { rows } = await sql<{ table_name: string }>`
     select table_name from information_schema.tables
     where table_schema = current_schema()

@@ -3,45 +3,14 @@
  * the runner's backend: what it changes is what the server then serves over HTTP.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { runCli } from "../../../../testing/cli.js";
 import { eventually } from "../../../../testing/expect.js";
 import { useServer } from "../../../../testing/fixture.js";
 import { STRONG_PASSWORD, login, register, request } from "../../../../testing/http.js";
 import { uniqueEmail } from "../../../../testing/server.js";
-
-const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..");
-const cliEntry = join(root, "packages/server/dist/cli/index.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `gatehouse …` with the server's environment (and `env`), in its data directory. */
-function gatehouse(serverEnv: Record<string, string>, args: string[], env = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
-      cwd: serverEnv.DATA_DIR,
-      env: { PATH: process.env.PATH ?? "", ...serverEnv, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
@@ -49,12 +18,20 @@ describe("gatehouse CLI", () => {
   // Failed logins from one client are limited per client + account too: room for the lock test.
   const app = useServer({ env: { RATE_LIMIT_LOGIN_IP_ACCOUNT: "1000/15m" } });
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    gatehouse(app.server.env, args, env);
+    runCli(app.server.env, args, env);
 
   it("has --help on the program and on every command", async () => {
     const top = await cli(["--help"]);
     assert.equal(top.code, 0, top.stderr);
-    for (const name of ["migrate", "doctor", "customers", "sessions", "throttle", "keys"]) {
+    for (const name of [
+      "migrate",
+      "doctor",
+      "customers",
+      "sessions",
+      "throttle",
+      "keys",
+      "import",
+    ]) {
       assert.match(top.stdout, new RegExp(`\\b${name}\\b`));
     }
     const customers = await cli(["customers", "--help"]);

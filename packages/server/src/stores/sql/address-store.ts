@@ -23,7 +23,7 @@ export const toAddress = (row: Selectable<AddressTable>): Address => ({
 });
 
 /** An address as a row: metadata as JSON text, the flags as 0/1 (SQLite binds no booleans). */
-const toRow = (address: Address) => ({
+export const toRow = (address: Address) => ({
   ...address,
   metadata: writeMetadata(address.metadata),
   is_default_shipping: address.is_default_shipping ? 1 : 0,

@@ -12,7 +12,7 @@ import { isUniqueViolation, type Decision, type SqlRuntime } from "./runtime.js"
 import type { AuthIdentityTable, Database } from "./schema.js";
 
 /** The unique key of an email: one identity per email, case-insensitively. */
-const emailKey = (email: string) => email.toLowerCase();
+export const emailKey = (email: string) => email.toLowerCase();
 
 const toIdentity = (
   row: Pick<Selectable<AuthIdentityTable>, keyof AuthIdentity>,

@@ -1,0 +1,190 @@
+/**
+ * `gatehouse import` in two passes over the source (docs/cli.md, "import"). The first reads every
+ * customer's email and finds what needs the operator's decision: emails Gatehouse compares
+ * case-insensitively that Medusa held as separate customers. It keeps one small entry per customer
+ * (id, email) and the set of ids, about 300 bytes each. The second pass writes batch by batch,
+ * leaving those groups out. A dry run makes both passes and writes nothing.
+ */
+import type { MedusaVersion } from "../config.js";
+import { normalizeEmail } from "../services/emails.js";
+import { emailKey } from "../stores/sql/identity-store.js";
+import type { SqlRuntime } from "../stores/sql/runtime.js";
+import type { ImportCustomer } from "./records.js";
+import type { ImportSource } from "./source.js";
+import { ImportTarget } from "./target.js";
+
+/**
+ * Customers per batch: one INSERT and one transaction each. 1,000 rows × 14 columns stays well
+ * under either database's parameter limit, a batch's transaction holds SQLite's write lock for a
+ * few milliseconds only (a running server keeps serving), and an interruption loses one batch.
+ */
+export const BATCH_SIZE = 1000;
+
+export interface Member {
+  id: string;
+  email: string;
+  has_account: boolean;
+}
+
+export interface ImportReport {
+  source: string;
+  target: string;
+  medusa_version: MedusaVersion;
+  dry_run: boolean;
+  /** Customers read that could be imported (bad rows not counted). */
+  read: number;
+  /** Imported now (dry run: would be). */
+  imported: number;
+  addresses: number;
+  identities: number;
+  already_present: number;
+  /** Customers left out until the operator decides: the groups' members and the conflicts. */
+  need_decision: number;
+  decision_groups: Array<{ reason: string; customers: Member[] }>;
+  conflicts: Array<Member & { reason: string }>;
+  bad_rows: Array<{ at: string; id?: string; reason: string }>;
+  /** Information: a guest and an account with one email, both imported (Gatehouse keeps both). */
+  guest_and_account: Array<{ email: string; guest: string; account: string }>;
+  notes: string[];
+}
+
+const member = (customer: ImportCustomer): Member => ({
+  id: customer.id,
+  email: customer.email,
+  has_account: customer.has_account,
+});
+
+/** The unique keys a customer takes in Gatehouse: its email among accounts or guests, its identity's. */
+function keysOf(customer: ImportCustomer, version: MedusaVersion): string[] {
+  const email = normalizeEmail(customer.email);
+  const keys = [`${customer.has_account ? "account" : "guest"}:${email}`];
+  if (version === 2 && customer.identity && emailKey(customer.identity.email) !== email) {
+    keys.push(`identity:${emailKey(customer.identity.email)}`);
+  }
+  return keys;
+}
+
+const groupReason = (key: string) =>
+  key.startsWith("account:")
+    ? "accounts whose emails differ only in case"
+    : key.startsWith("guest:")
+      ? "guests whose emails differ only in case"
+      : "emailpass identities whose emails differ only in case";
+
+export async function runImport(options: {
+  source: ImportSource;
+  runtime: SqlRuntime;
+  version: MedusaVersion;
+  dryRun: boolean;
+  onStart?: (total: number) => void;
+  onProgress?: (done: number) => void;
+}): Promise<ImportReport> {
+  const { source, version, dryRun } = options;
+  const report: ImportReport = {
+    source: source.description,
+    target: options.runtime.location,
+    medusa_version: version,
+    dry_run: dryRun,
+    read: 0,
+    imported: 0,
+    addresses: 0,
+    identities: 0,
+    already_present: 0,
+    need_decision: 0,
+    decision_groups: [],
+    conflicts: [],
+    bad_rows: [],
+    guest_and_account: [],
+    notes: await source.notes(),
+  };
+
+  // Pass 1: the first holder of every key ("id\nemail": small, one string per customer), the
+  // keys held more than once, and the rows that are no customer.
+  const holders = new Map<string, string>();
+  const groups = new Map<string, Member[]>();
+  const ids = new Set<string>();
+  const repeated = new Set<number>();
+  let total = 0;
+  for await (const batch of source.batches(BATCH_SIZE, false)) {
+    for (const item of batch) {
+      const position = total++;
+      if (!("customer" in item)) {
+        report.bad_rows.push({
+          at: item.at,
+          ...(item.id && { id: item.id }),
+          reason: item.problem,
+        });
+        continue;
+      }
+      const { customer } = item;
+      if (ids.has(customer.id)) {
+        repeated.add(position);
+        report.bad_rows.push({
+          at: item.at,
+          id: customer.id,
+          reason: `id ${customer.id} appears again`,
+        });
+        continue;
+      }
+      ids.add(customer.id);
+      report.read++;
+      for (const key of keysOf(customer, version)) {
+        const first = holders.get(key);
+        if (first === undefined) {
+          holders.set(key, `${customer.id}\n${customer.email}`);
+          continue;
+        }
+        let group = groups.get(key);
+        if (!group) {
+          const [id, email] = first.split("\n") as [string, string];
+          group = [{ id, email, has_account: !key.startsWith("guest:") }];
+          groups.set(key, group);
+        }
+        group.push(member(customer));
+      }
+    }
+  }
+  ids.clear();
+  const undecided = new Set<string>();
+  for (const [key, members] of groups) {
+    report.decision_groups.push({ reason: groupReason(key), customers: members });
+    for (const { id } of members) undecided.add(id);
+  }
+  for (const [key, guest] of holders) {
+    if (!key.startsWith("guest:")) continue;
+    const email = key.slice("guest:".length);
+    const account = holders.get(`account:${email}`);
+    if (account === undefined || groups.has(key) || groups.has(`account:${email}`)) continue;
+    report.guest_and_account.push({
+      email,
+      guest: guest.slice(0, guest.indexOf("\n")),
+      account: account.slice(0, account.indexOf("\n")),
+    });
+  }
+  holders.clear();
+  report.need_decision = undecided.size;
+
+  // Pass 2: write what needs no decision, batch by batch.
+  const target = new ImportTarget(options.runtime, version, dryRun);
+  let position = 0;
+  options.onStart?.(total);
+  for await (const batch of source.batches(BATCH_SIZE, true)) {
+    const customers: ImportCustomer[] = [];
+    for (const item of batch) {
+      // Left out: a group's member, or an id seen already (reported as a bad row in pass 1).
+      if (repeated.has(position++) || !("customer" in item)) continue;
+      if (!undecided.has(item.customer.id)) customers.push(item.customer);
+    }
+    const outcome = await target.write(customers);
+    report.imported += outcome.imported;
+    report.addresses += outcome.addresses;
+    report.identities += outcome.identities;
+    report.already_present += outcome.present;
+    for (const { customer, reason } of outcome.conflicts) {
+      report.conflicts.push({ ...member(customer), reason });
+    }
+    options.onProgress?.(position);
+  }
+  report.need_decision += report.conflicts.length;
+  return report;
+}
