@@ -504,8 +504,9 @@ export class CustomerService {
     if (!(await this.deps.identities!.setUnlinkedPassword(identity.id, hash))) {
       throw unauthorized(INVALID_RESET_TOKEN);
     }
-    if (client)
+    if (client) {
       this.deps.audit?.record("password.reset", client, { auth_identity_id: identity.id });
+    }
     await this.deps.resets.deleteForIdentity(identity.id);
     await this.deps.events.emit("customer.password_changed", {
       ...identityNames(identity),
