@@ -328,6 +328,55 @@ export const accountScenarios: V2Scenario[] = [
     },
   },
   {
+    name: "reset password of an identity whose customer was never created: update, log in, create the customer",
+    async run(target) {
+      const email = uniqueV2Email("no-customer");
+      const registration = await sdkFor(target).auth.register("customer", "emailpass", {
+        email,
+        password: PASSWORD,
+      });
+      const resetToken = await target.resetToken(email, async () => {
+        // The answer of every other identifier.
+        const res = await raw(target, "POST", "/auth/customer/emailpass/reset-password", {
+          pk: false,
+          body: { identifier: email },
+        });
+        assert.equal(res.status, 201, res.text);
+        assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+        assert.equal(res.text, "Created");
+      });
+      const update = (token: string) =>
+        raw(target, "POST", "/auth/customer/emailpass/update", {
+          pk: false,
+          token,
+          body: { password: `${PASSWORD}-reset` },
+        });
+      assertJson(await update(resetToken), 200, { success: true });
+      assertJson(await update(resetToken), 401, INVALID_TOKEN);
+      await rejects(
+        sdkFor(target).auth.login("customer", "emailpass", { email, password: PASSWORD }),
+        401,
+        INVALID_CREDENTIALS.message,
+      );
+      // The new password logs the identity in, still without a customer: it creates it now.
+      const sdk = sdkFor(target);
+      const login = await sdk.auth.login("customer", "emailpass", {
+        email,
+        password: `${PASSWORD}-reset`,
+      });
+      const claims = claimsOf(login as string);
+      assert.equal(claims.actor_id, "");
+      assert.equal(claims.auth_identity_id, claimsOf(registration as string).auth_identity_id);
+      const { customer } = await sdk.store.customer.create({ email });
+      assertCustomer(customer, email);
+      const again = await sdkFor(target).auth.login("customer", "emailpass", {
+        email,
+        password: `${PASSWORD}-reset`,
+      });
+      assert.equal(claimsOf(again as string).actor_id, customer.id);
+    },
+  },
+  {
     name: "providers: GET /auth/customer/providers",
     async run(target) {
       const providers = await sdkFor(target).auth.listProviders("customer");

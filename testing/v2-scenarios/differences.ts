@@ -140,6 +140,61 @@ export const differenceScenarios: V2Scenario[] = [
     },
   },
   {
+    name: "Gatehouse: an identity's reset token is refused once its customer exists; a new request resets the customer",
+    only: "gatehouse",
+    async run(target) {
+      const email = uniqueV2Email("linked-later");
+      const sdk = sdkFor(target);
+      await sdk.auth.register("customer", "emailpass", { email, password: PASSWORD });
+      const request = () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email });
+      const early = await target.resetToken(email, request);
+      // The registration token (the sdk holds it) creates the customer while the token is out.
+      const { customer } = await sdk.store.customer.create({ email });
+      const update = (token: string, password: string) =>
+        raw(target, "POST", "/auth/customer/emailpass/update", {
+          pk: false,
+          token,
+          body: { password },
+        });
+      assertJson(await update(early, "Early-Horse-9-staple"), 401, INVALID_TOKEN);
+      const login = (password: string) =>
+        sdkFor(target).auth.login("customer", "emailpass", { email, password });
+      assert.equal(claimsOf((await login(PASSWORD)) as string).actor_id, customer.id);
+      const late = await target.resetToken(email, request);
+      assertJson(await update(late, "Late-Horse-9-staple"), 200, { success: true });
+      assert.equal(claimsOf((await login("Late-Horse-9-staple")) as string).actor_id, customer.id);
+      await rejects(login(PASSWORD), 401, INVALID_CREDENTIALS.message);
+    },
+  },
+  {
+    name: "Gatehouse: a new password the policy refuses keeps an identity's reset token",
+    only: "gatehouse",
+    async run(target) {
+      const email = uniqueV2Email("no-customer-policy");
+      await sdkFor(target).auth.register("customer", "emailpass", { email, password: PASSWORD });
+      const token = await target.resetToken(email, () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+      );
+      const update = (password: string) =>
+        raw(target, "POST", "/auth/customer/emailpass/update", {
+          pk: false,
+          token,
+          body: { password },
+        });
+      // It holds the email: refused once the token names the identity.
+      const refused = await update(`${email}1`);
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.type, "invalid_data");
+      assertJson(await update("Kept-Horse-9-staple"), 200, { success: true });
+      const login = await sdkFor(target).auth.login("customer", "emailpass", {
+        email,
+        password: "Kept-Horse-9-staple",
+      });
+      assert.equal(claimsOf(login as string).actor_id, "");
+    },
+  },
+  {
     name: "Gatehouse: a login token and the old password update the password",
     only: "gatehouse",
     async run(target) {

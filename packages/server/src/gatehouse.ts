@@ -134,6 +134,7 @@ export async function createGatehouse(
       customers: stores.customers,
       addresses: stores.addresses,
       resets: stores.passwordResets,
+      identities: config.medusaVersion === 2 ? stores.identities : undefined,
       passwords,
       sessions,
       secret: config.cookieSecret,

@@ -26,6 +26,8 @@ export interface AuditClient {
 export interface AuditFields {
   /** The customer concerned, when known (a failed login on an unknown email has none). */
   customer_id?: string | null;
+  /** (v2) The auth identity concerned when it has no customer (a reset of its password). */
+  auth_identity_id?: string;
   /** Why a login failed: `wrong_password` or `unknown` (the log only; the answer is the same). */
   reason?: "wrong_password" | "unknown" | "too_many_failures" | "too_many_at_once";
   /** `session.revoked`: the session revoked; `sessions.revoked`: how many. */
@@ -44,6 +46,7 @@ export class AuditLog {
         customer_id: fields.customer_id ?? null,
         ip: client.ip,
         reqId: client.requestId,
+        ...(fields.auth_identity_id && { auth_identity_id: fields.auth_identity_id }),
         ...(fields.reason && { reason: fields.reason }),
         ...(fields.session_id && { session_id: fields.session_id }),
         ...(fields.revoked !== undefined && { revoked: fields.revoked }),

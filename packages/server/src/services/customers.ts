@@ -1,7 +1,14 @@
 /** Registration, profile, address book, password reset and account deletion. */
 // The library without its names in 80 languages (its Node entry loads them all): codes only.
 import countries from "i18n-iso-countries/index.js";
-import type { Address, AddressFields, Customer, Metadata, Session } from "../domain.js";
+import type {
+  Address,
+  AddressFields,
+  AuthIdentity,
+  Customer,
+  Metadata,
+  Session,
+} from "../domain.js";
 import {
   DUPLICATE_ACCOUNT_MESSAGE,
   count,
@@ -17,12 +24,14 @@ import type {
   CustomerPatch,
   CustomerStore,
   CustomerWithAddresses,
+  IdentityStore,
   MetadataMerge,
   PasswordResetStore,
+  ResetSubject,
 } from "../stores/types.js";
 import type { Clock } from "./clock.js";
 import { normalizeEmail } from "./emails.js";
-import type { AccountEvents } from "./events.js";
+import type { AccountEvents, IdentityNames } from "./events.js";
 import { SECRET_TOKEN_PATTERN, hashSecretToken, newId, newSecretToken } from "./ids.js";
 import type { AuditClient, AuditLog } from "./audit.js";
 import type { PasswordContext } from "./password-policy.js";
@@ -124,6 +133,8 @@ export interface CustomerServiceDeps {
   customers: CustomerStore;
   addresses: AddressStore;
   resets: PasswordResetStore;
+  /** (v2) Identities whose customer was never created get reset tokens too. */
+  identities?: IdentityStore;
   passwords: PasswordService;
   sessions: SessionService;
   /** Keys the HMAC under which reset tokens are stored (COOKIE_SECRET). */
@@ -378,24 +389,37 @@ export class CustomerService {
   }
 
   /**
-   * Creates a reset token for a registered customer and emits it in an event. Silent otherwise.
-   * The route runs it after answering, so its work is not seen in the answer's time.
+   * Creates a reset token for a registered customer, or (v2) for an identity whose customer was
+   * never created, and emits it in an event. Silent otherwise. The route runs it after
+   * answering, so its work is not seen in the answer's time.
    */
   async requestPasswordReset(email: string): Promise<void> {
-    const account = await this.deps.customers.findAccountByEmail(normalizeEmail(email));
-    if (!account) return;
-    const token = newSecretToken();
-    const now = this.deps.clock.now();
-    await this.deps.resets.create(
-      hashSecretToken(this.deps.secret, token),
-      account.customer.id,
-      now,
-      now + RESET_TOKEN_TTL_MS,
-    );
+    const normalized = normalizeEmail(email);
+    const account = await this.deps.customers.findAccountByEmail(normalized);
+    if (account) {
+      const token = await this.newResetToken({ customerId: account.customer.id });
+      await this.deps.events.emit("customer.password_reset_requested", {
+        ...names(account.customer),
+        token,
+      });
+      return;
+    }
+    const found = await this.deps.identities?.findByEmail(normalized);
+    if (!found || found.identity.customer_id !== null) return;
+    const token = await this.newResetToken({ identityId: found.identity.id });
     await this.deps.events.emit("customer.password_reset_requested", {
-      ...names(account.customer),
+      ...identityNames(found.identity),
       token,
     });
+  }
+
+  /** A new reset token of `subject`, stored as an HMAC, valid RESET_TOKEN_TTL_MS. */
+  private async newResetToken(subject: ResetSubject): Promise<string> {
+    const token = newSecretToken();
+    const now = this.deps.clock.now();
+    const hash = hashSecretToken(this.deps.secret, token);
+    await this.deps.resets.create(hash, subject, now, now + RESET_TOKEN_TTL_MS);
+    return token;
   }
 
   /**
@@ -433,31 +457,62 @@ export class CustomerService {
   /**
    * (v2) Sets a new password with a reset token alone: Medusa v2's update route sends no email.
    * The token is consumed first; a password the policy then refuses (it holds the customer's
-   * name) puts the token back, with its own expiry, for another try.
+   * name) puts the token back, with its own expiry, for another try. An identity's token sets
+   * the identity's password while it has no customer; once its customer exists it is refused
+   * (401), so that the customer's rules (sessions ended, tokens dropped) hold for every token.
    */
-  async resetPasswordByToken(
-    token: string,
-    password: string,
-    client?: AuditClient,
-  ): Promise<Customer> {
+  async resetPasswordByToken(token: string, password: string, client?: AuditClient): Promise<void> {
     this.assertPolicy(password, {});
     if (!SECRET_TOKEN_PATTERN.test(token)) throw unauthorized(INVALID_RESET_TOKEN);
     const tokenHash = hashSecretToken(this.deps.secret, token);
     const now = this.deps.clock.now();
     const consumed = await this.deps.resets.consumeAny(tokenHash, now);
     if (consumed === null) throw unauthorized(INVALID_RESET_TOKEN);
-    const { customerId, expiresAt } = consumed;
-    const customer = await this.deps.customers.findById(customerId);
+    const { subject, expiresAt } = consumed;
+    /** Refuses a password the policy refuses, giving the token back. */
+    const assertPolicyKeepingToken = async (context: PasswordContext) => {
+      const problem = this.deps.passwords.policyProblem(password, context);
+      if (!problem) return;
+      await this.deps.resets.create(tokenHash, subject, now, expiresAt);
+      throw invalidData(problem);
+    };
+    if ("identityId" in subject) {
+      const identity = await this.deps.identities?.findById(subject.identityId);
+      if (!identity || identity.customer_id !== null) throw unauthorized(INVALID_RESET_TOKEN);
+      await assertPolicyKeepingToken({ emails: [identity.email] });
+      await this.setIdentityResetPassword(identity, password, client);
+      return;
+    }
+    const customer = await this.deps.customers.findById(subject.customerId);
     if (!customer) throw unauthorized(INVALID_RESET_TOKEN);
-    const problem = this.deps.passwords.policyProblem(password, {
+    await assertPolicyKeepingToken({
       emails: [customer.email],
       names: [customer.first_name, customer.last_name],
     });
-    if (problem) {
-      await this.deps.resets.create(tokenHash, customerId, now, expiresAt);
-      throw invalidData(problem);
+    await this.setResetPassword(customer.id, password, client);
+  }
+
+  /**
+   * (v2) A reset's new password of an identity without a customer: stored (unless its customer
+   * was created meanwhile: 401), every other token of the identity dropped.
+   */
+  private async setIdentityResetPassword(
+    identity: AuthIdentity,
+    password: string,
+    client: AuditClient | undefined,
+  ): Promise<void> {
+    const hash = await this.deps.passwords.hash(password);
+    if (!(await this.deps.identities!.setUnlinkedPassword(identity.id, hash))) {
+      throw unauthorized(INVALID_RESET_TOKEN);
     }
-    return this.setResetPassword(customerId, password, client);
+    if (client) {
+      this.deps.audit?.record("password.reset", client, { auth_identity_id: identity.id });
+    }
+    await this.deps.resets.deleteForIdentity(identity.id);
+    await this.deps.events.emit("customer.password_changed", {
+      ...identityNames(identity),
+      source: "reset",
+    });
   }
 
   /** A reset's new password: stored, every session ended, every other reset token dropped. */
@@ -551,6 +606,12 @@ export class CustomerService {
 function names(customer: Customer) {
   const { id, email, first_name, last_name } = customer;
   return { id, email, first_name, last_name };
+}
+
+/** Who an account event is about when it is an identity without a customer. */
+function identityNames(identity: AuthIdentity): IdentityNames {
+  const { id, email } = identity;
+  return { id: null, email, first_name: null, last_name: null, auth_identity_id: id };
 }
 
 /** An assigned ISO 3166-1 alpha-2 code (and Kosovo's XK), in either case. */

@@ -15,14 +15,26 @@ interface CustomerNames {
   last_name: string | null;
 }
 
+/**
+ * (v2) An auth identity whose customer was never created: no customer (`id` and the names null),
+ * its email and its id. A mailer reading `email` reads it as a customer's.
+ */
+export interface IdentityNames {
+  id: null;
+  email: string;
+  first_name: null;
+  last_name: null;
+  auth_identity_id: string;
+}
+
 /** Every event type and its `data`. No payload ever holds a password hash. */
 export interface AccountEventData {
   /** A customer registered. */
   "customer.created": CustomerNames;
   /** Medusa's `customer.password_reset` data: the only event that carries a secret, the token. */
-  "customer.password_reset_requested": CustomerNames & { token: string };
+  "customer.password_reset_requested": (CustomerNames | IdentityNames) & { token: string };
   /** The password was changed in the profile or with a reset token. */
-  "customer.password_changed": CustomerNames & { source: "profile" | "reset" };
+  "customer.password_changed": (CustomerNames | IdentityNames) & { source: "profile" | "reset" };
   /** The email was changed: the mailer can tell the old address. */
   "customer.email_changed": {
     id: string;

@@ -158,31 +158,39 @@ export interface SigningKeyStore {
   deleteOlderThan(createdBefore: number, keepKid: string): Promise<number>;
 }
 
+/**
+ * Whom a reset token is for: a customer, or (v2) an auth identity whose customer was never
+ * created (its password lives in the identity).
+ */
+export type ResetSubject = { customerId: string } | { identityId: string };
+
 export interface PasswordResetStore {
   create(
     tokenHash: string,
-    customerId: string,
+    subject: ResetSubject,
     createdAt: number,
     expiresAt: number,
   ): Promise<void>;
   /**
    * Consumes the customer's token: removes it and returns true if it existed and had not expired
    * at `now`. Atomic: two concurrent calls with one token never both succeed. A token presented
-   * with another customer's email is left untouched.
+   * with another customer's email (or an identity's token) is left untouched.
    */
   consume(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   /**
-   * Consumes a token whoever it belongs to: removes it and returns its customer and expiry if it
+   * Consumes a token whoever it belongs to: removes it and returns its subject and expiry if it
    * existed and had not expired at `now`, else null. Atomic (two concurrent calls never both
    * get it).
    */
   consumeAny(
     tokenHash: string,
     now: number,
-  ): Promise<{ customerId: string; expiresAt: number } | null>;
+  ): Promise<{ subject: ResetSubject; expiresAt: number } | null>;
   /** Whether `consume` would succeed now, without consuming the token. */
   isValid(tokenHash: string, customerId: string, now: number): Promise<boolean>;
   deleteForCustomer(customerId: string): Promise<void>;
+  /** Removes the tokens of an identity (its own, not its customer's). */
+  deleteForIdentity(identityId: string): Promise<void>;
   /** Removes tokens that expired before `now`. */
   deleteExpired(now: number): Promise<number>;
 }
@@ -217,6 +225,12 @@ export interface IdentityStore {
     identityId: string,
     customer: Omit<NewCustomer, "has_account" | "password_hash">,
   ): Promise<Customer | "linked" | "duplicate" | null>;
+  /**
+   * Sets the password of an identity that has no customer. False, and nothing written, when there
+   * is no such identity or it has a customer by now (the customer's password is then the one to
+   * set). Atomic with `createCustomer`: the hash written is the one the customer gets.
+   */
+  setUnlinkedPassword(identityId: string, passwordHash: string): Promise<boolean>;
 }
 
 export interface PublishableKeys {

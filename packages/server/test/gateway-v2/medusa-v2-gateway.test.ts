@@ -23,6 +23,7 @@ import { startServer, type TestServer } from "../../../../testing/server.js";
 import {
   CUSTOMER_KEYS,
   INVALID_CREDENTIALS,
+  INVALID_TOKEN,
   PASSWORD,
   UNAUTHORIZED,
   V2_ADDRESS,
@@ -149,6 +150,47 @@ describe("Gatehouse in front of Medusa v2: the issue's checks", { skip: medusaV2
     assert.equal(afterReset.status, 200, JSON.stringify(afterReset.body));
     assert.equal(claimsOf(afterReset.token!).actor_id, customer.id);
     assert.deepEqual((await medusaLogin(email, NEW_PASSWORD)).body, INVALID_CREDENTIALS);
+  });
+
+  it("rollback: an identity Medusa registered without a customer resets through Gatehouse; Medusa's own login takes the new password", async () => {
+    const email = `No-Customer-${randomBytes(5).toString("hex")}@example.com`;
+    const registered = await direct("POST", "/auth/customer/emailpass/register", {
+      body: { email, password: PASSWORD },
+    });
+    assert.equal(registered.status, 200, registered.text);
+    const identityId = claimsOf(registered.body.token).auth_identity_id as string;
+    const resetToken = await target.resetToken(email, async () => {
+      const asked = await through("POST", "/auth/customer/emailpass/reset-password", {
+        pk: false,
+        body: { identifier: email },
+      });
+      assert.equal(asked.status, 201, asked.text);
+    });
+    const update = () =>
+      through("POST", "/auth/customer/emailpass/update", {
+        pk: false,
+        token: resetToken,
+        body: { password: RESET_PASSWORD },
+      });
+    assertJson(await update(), 200, { success: true });
+    assertJson(await update(), 401, INVALID_TOKEN);
+    const theirs = await medusaLogin(email, RESET_PASSWORD);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.equal(claimsOf(theirs.token!).actor_id, "");
+    assert.equal(claimsOf(theirs.token!).auth_identity_id, identityId);
+    assert.deepEqual((await medusaLogin(email, PASSWORD)).body, INVALID_CREDENTIALS);
+    // Medusa creates the customer with its own token; the password stays the reset one.
+    const created = await direct("POST", "/store/customers", {
+      body: { email },
+      token: theirs.token,
+    });
+    assert.equal(created.status, 200, created.text);
+    const ours = await through("POST", "/auth/customer/emailpass", {
+      pk: false,
+      body: { email, password: RESET_PASSWORD },
+    });
+    assert.equal(ours.status, 200, ours.text);
+    assert.equal(claimsOf(ours.body.token).actor_id, created.body.customer.id);
   });
 
   it("rollback: addresses added through Gatehouse are Medusa's, default flags included", async () => {

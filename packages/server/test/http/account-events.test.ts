@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { decodeJwt } from "jose";
 import { after, before, describe, it } from "node:test";
 import { useServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -381,6 +382,56 @@ describe("account events", () => {
     it("every event was delivered exactly once and every signature verified", () => {
       assert.deepEqual(receiver.forged, []);
       for (const [id, count] of receiver.counts()) assert.equal(count, 1, id);
+    });
+  });
+
+  describe("v2 mode: an identity whose customer was never created", () => {
+    const receiver = new Receiver(newSecret());
+    before(() => receiver.open());
+    const app = useServer(() => ({ env: { ...webhookEnv(receiver), MEDUSA_VERSION: "2" } }));
+    after(() => receiver.close());
+
+    it("customer.password_reset_requested and customer.password_changed name no customer: id and names null, the email and auth_identity_id", async () => {
+      const email = uniqueEmail("identity-reset");
+      const registered = await app.api.post("/auth/customer/emailpass/register", {
+        email,
+        password: STRONG_PASSWORD,
+      });
+      assert.equal(registered.status, 200, registered.text);
+      const identityId = decodeJwt(registered.body.token as string).auth_identity_id as string;
+      const ofIdentity = (type: string) => (delivery: Delivery) =>
+        delivery.body.type === type && delivery.body.data.auth_identity_id === identityId;
+      const res = await app.api.post("/auth/customer/emailpass/reset-password", {
+        identifier: email,
+      });
+      assert.equal(res.status, 201, res.text);
+      const [requested] = await receiver.waitFor(
+        1,
+        ofIdentity("customer.password_reset_requested"),
+        "reset event",
+      );
+      const token = requested!.body.data.token as string;
+      assert.match(token, TOKEN_SHAPE);
+      const identity = { id: null, email, first_name: null, last_name: null };
+      assert.deepEqual(requested!.body.data, { ...identity, auth_identity_id: identityId, token });
+
+      const done = await app.api.post(
+        "/auth/customer/emailpass/update",
+        { password: NEW_PASSWORD },
+        { token },
+      );
+      assert.equal(done.status, 200, done.text);
+      const [changed] = await receiver.waitFor(
+        1,
+        ofIdentity("customer.password_changed"),
+        "password changed event",
+      );
+      assert.deepEqual(changed!.body.data, {
+        ...identity,
+        auth_identity_id: identityId,
+        source: "reset",
+      });
+      assert.deepEqual(receiver.forged, []);
     });
   });
 

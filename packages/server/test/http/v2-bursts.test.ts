@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { decodeJwt } from "jose";
 import { useServer } from "../../../../testing/fixture.js";
 import { loggedResetToken, uniqueEmail } from "../../../../testing/server.js";
 
@@ -88,9 +89,8 @@ describe("v2 mode under bursts", () => {
     }
   });
 
-  it(`${BURST} password updates with one reset token: exactly one succeeds`, async () => {
-    const email = uniqueEmail("burst-reset");
-    await customerWithToken(email);
+  /** A burst of updates with one reset token of `email`: exactly one succeeds, and logs in. */
+  async function resetBurst(email: string): Promise<string> {
     const from = app.server.logs.length;
     const requested = await app.api.post("/auth/customer/emailpass/reset-password", {
       identifier: email,
@@ -118,5 +118,26 @@ describe("v2 mode under bursts", () => {
       password: `A-new-passphrase-${winner}-long`,
     });
     assert.equal(login.status, 200, login.text);
+    return login.body.token as string;
+  }
+
+  it(`${BURST} password updates with one reset token: exactly one succeeds`, async () => {
+    const email = uniqueEmail("burst-reset");
+    await customerWithToken(email);
+    await resetBurst(email);
+  });
+
+  it(`${BURST} password updates with one reset token of an identity without a customer: exactly one succeeds`, async () => {
+    const email = uniqueEmail("burst-identity-reset");
+    await registered(email);
+    const token = await resetBurst(email);
+    // Still no customer: the new password logs in to a registration token.
+    assert.equal(decodeJwt(token).actor_id, "");
+    const [row] = await app.db.query(
+      "select password_hash, customer_id from auth_identity where email = $1",
+      [email],
+    );
+    assert.equal(row?.customer_id, null);
+    assert.match(String(row?.password_hash), /^\$argon2id\$/);
   });
 });

@@ -22,9 +22,10 @@ describe("migrations", () => {
     try {
       assert.match(
         await migrate(),
-        /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events, 0005-customer-references, 0006-medusa-v2 on /,
+        /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events, 0005-customer-references, 0006-medusa-v2, 0007-identity-resets on /,
       );
       assert.match(await migrate("up"), /^nothing to do/);
+      assert.match(await migrate("down"), /^reverted 0007-identity-resets/);
       assert.match(await migrate("down"), /^reverted 0006-medusa-v2/);
       assert.match(await migrate("down"), /^reverted 0005-customer-references/);
       assert.match(await migrate("down"), /^reverted 0004-account-events/);
@@ -34,7 +35,7 @@ describe("migrations", () => {
       assert.match(await migrate("down"), /^nothing to do/);
       assert.match(
         await migrate("up"),
-        /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events, 0005-customer-references, 0006-medusa-v2/,
+        /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events, 0005-customer-references, 0006-medusa-v2, 0007-identity-resets/,
       );
       await assert.rejects(
         run(process.execPath, [entry, "sideways"], { env }),

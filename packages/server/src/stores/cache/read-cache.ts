@@ -286,6 +286,9 @@ export class ReadCache {
           this.dropCustomer(customer.id);
           this.clearAccounts();
         }),
+      // Nothing cached holds an unlinked identity's password.
+      setUnlinkedPassword: (identityId, passwordHash) =>
+        inner.setUnlinkedPassword(identityId, passwordHash),
     };
   }
 

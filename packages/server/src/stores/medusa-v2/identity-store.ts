@@ -4,7 +4,7 @@
  * first); `createCustomer` creates the customer and links it through `app_metadata.customer_id`,
  * as Medusa's `POST /store/customers` does. The password stays in the provider identity.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { AuthIdentity, Customer } from "../../domain.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import type { IdentityStore, NewCustomer } from "../types.js";
@@ -16,6 +16,7 @@ import {
   insertIdentity,
   lockEmail,
   toIdentity,
+  writePassword,
 } from "./credentials.js";
 import { CUSTOMER_COLUMNS, toCustomer } from "./rows.js";
 import type { MedusaV2Database } from "./schema.js";
@@ -64,14 +65,7 @@ export class MedusaV2IdentityStore implements IdentityStore {
     try {
       return await this.db.transaction().execute(async (trx) => {
         // The identity's row lock: of concurrent calls, one links; the others then see the link.
-        const locked = await trx
-          .selectFrom("auth_identity")
-          .select("id")
-          .where("id", "=", identityId)
-          .where("deleted_at", "is", null)
-          .forUpdate()
-          .executeTakeFirst();
-        const identity = locked && (await identityById(trx, identityId));
+        const identity = await lockedIdentity(trx, identityId);
         if (!identity) return null;
         if (identity.customer_id !== null) return "linked";
         await lockEmail(trx, customer.email);
@@ -113,4 +107,25 @@ export class MedusaV2IdentityStore implements IdentityStore {
       throw error;
     }
   }
+
+  async setUnlinkedPassword(identityId: string, passwordHash: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      // Under the lock createCustomer takes: linked first, the identity is left alone.
+      const identity = await lockedIdentity(trx, identityId);
+      if (!identity || identity.customer_id !== null) return false;
+      return writePassword(trx, identity.provider_identity_id, passwordHash);
+    });
+  }
+}
+
+/** A live identity, its auth_identity row locked until the transaction ends. */
+async function lockedIdentity(trx: Transaction<MedusaV2Database>, id: string) {
+  const locked = await trx
+    .selectFrom("auth_identity")
+    .select("id")
+    .where("id", "=", id)
+    .where("deleted_at", "is", null)
+    .forUpdate()
+    .executeTakeFirst();
+  return locked && identityById(trx, id);
 }

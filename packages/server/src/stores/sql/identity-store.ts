@@ -133,4 +133,15 @@ export class SqlIdentityStore implements IdentityStore {
       throw error;
     }
   }
+
+  async setUnlinkedPassword(identityId: string, passwordHash: string): Promise<boolean> {
+    // Waits for a createCustomer holding the row; once it is linked, nothing is written.
+    const result = await this.db
+      .updateTable("auth_identity")
+      .set({ password_hash: passwordHash })
+      .where("id", "=", identityId)
+      .where("customer_id", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { PasswordResetStore } from "../types.js";
+import type { PasswordResetStore, ResetSubject } from "../types.js";
 import type { Database } from "./schema.js";
 
 export class SqlPasswordResetStore implements PasswordResetStore {
@@ -7,7 +7,7 @@ export class SqlPasswordResetStore implements PasswordResetStore {
 
   async create(
     tokenHash: string,
-    customerId: string,
+    subject: ResetSubject,
     createdAt: number,
     expiresAt: number,
   ): Promise<void> {
@@ -15,7 +15,8 @@ export class SqlPasswordResetStore implements PasswordResetStore {
       .insertInto("password_reset")
       .values({
         token_hash: tokenHash,
-        customer_id: customerId,
+        customer_id: "customerId" in subject ? subject.customerId : null,
+        auth_identity_id: "identityId" in subject ? subject.identityId : null,
         created_at: createdAt,
         expires_at: expiresAt,
       })
@@ -36,16 +37,19 @@ export class SqlPasswordResetStore implements PasswordResetStore {
   async consumeAny(
     tokenHash: string,
     now: number,
-  ): Promise<{ customerId: string; expiresAt: number } | null> {
+  ): Promise<{ subject: ResetSubject; expiresAt: number } | null> {
     // As `consume`: DELETE … RETURNING gives the row to one consumer only.
     const row = await this.db
       .deleteFrom("password_reset")
       .where("token_hash", "=", tokenHash)
-      .returning(["customer_id", "expires_at"])
+      .returning(["customer_id", "auth_identity_id", "expires_at"])
       .executeTakeFirst();
-    return row !== undefined && row.expires_at > now
-      ? { customerId: row.customer_id, expiresAt: row.expires_at }
-      : null;
+    if (row === undefined || row.expires_at <= now) return null;
+    const subject =
+      row.customer_id !== null
+        ? { customerId: row.customer_id }
+        : { identityId: row.auth_identity_id! };
+    return { subject, expiresAt: row.expires_at };
   }
 
   async isValid(tokenHash: string, customerId: string, now: number): Promise<boolean> {
@@ -60,6 +64,10 @@ export class SqlPasswordResetStore implements PasswordResetStore {
 
   async deleteForCustomer(customerId: string): Promise<void> {
     await this.db.deleteFrom("password_reset").where("customer_id", "=", customerId).execute();
+  }
+
+  async deleteForIdentity(identityId: string): Promise<void> {
+    await this.db.deleteFrom("password_reset").where("auth_identity_id", "=", identityId).execute();
   }
 
   async deleteExpired(now: number): Promise<number> {

@@ -65,7 +65,9 @@ export interface SigningKeyTable {
 
 export interface PasswordResetTable {
   token_hash: string;
-  customer_id: string;
+  /** Exactly one of the two is set (0007): a customer's token, or an identity's without one. */
+  customer_id: string | null;
+  auth_identity_id: string | null;
   created_at: number;
   expires_at: number;
 }

@@ -402,7 +402,12 @@ function contracts(name: string, env: Record<string, string>) {
       it("a token is consumed once, even by concurrent callers, and only for its customer", async () => {
         const customer = await newCustomer();
         const now = Date.now();
-        await stores.passwordResets.create("reset-a", customer.id, now, now + 60_000);
+        await stores.passwordResets.create(
+          "reset-a",
+          { customerId: customer.id },
+          now,
+          now + 60_000,
+        );
         assert.equal(
           await stores.passwordResets.consume("reset-a", id("cus"), now),
           false,
@@ -414,7 +419,7 @@ function contracts(name: string, env: Record<string, string>) {
           ),
         );
         assert.equal(results.filter(Boolean).length, 1);
-        await stores.passwordResets.create("reset-b", customer.id, now, now + 1000);
+        await stores.passwordResets.create("reset-b", { customerId: customer.id }, now, now + 1000);
         assert.equal(
           await stores.passwordResets.consume("reset-b", customer.id, now + 2000),
           false,

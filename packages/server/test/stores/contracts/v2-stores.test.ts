@@ -221,6 +221,45 @@ function contracts(name: string, env: Record<string, string>) {
         assert.equal(await other.identities.findByCustomer(id("cus")), null);
       });
 
+      it("setUnlinkedPassword: sets an unlinked identity's hash; against a concurrent createCustomer, the customer gets the hash written before the link, and none is written after", async () => {
+        assert.equal(
+          await stores.identities.setUnlinkedPassword(id("authid"), "$argon2id$x"),
+          false,
+        );
+        const races = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const identity = await stores.identities.create(
+              { id: id("authid"), email: email(), customer_id: null, created_at: Date.now() },
+              "$argon2id$old",
+            );
+            assert.ok(identity);
+            assert.equal(
+              await other.identities.setUnlinkedPassword(identity.id, "$argon2id$first"),
+              true,
+            );
+            // Half start the link first, half the password: either order must stay consistent.
+            const link = () =>
+              stores.identities.createCustomer(identity.id, profile(identity.email));
+            const write = () =>
+              other.identities.setUnlinkedPassword(identity.id, "$argon2id$reset");
+            const [linked, written] =
+              i % 2
+                ? await Promise.all([link(), write()])
+                : (await Promise.all([write(), link()])).reverse();
+            assert.equal(typeof linked, "object");
+            const account = await other.customers.findAccountByEmail(identity.email);
+            assert.equal(account?.passwordHash, written ? "$argon2id$reset" : "$argon2id$first");
+            assert.equal(
+              await other.identities.setUnlinkedPassword(identity.id, "$argon2id$late"),
+              false,
+              "linked: nothing written",
+            );
+            return written;
+          }),
+        );
+        assert.equal(races.length, 10);
+      });
+
       it('createCustomer: "duplicate" when a registered customer has the email (identity left unlinked); null for no identity', async () => {
         const existing = await newCustomer();
         const identity = await stores.identities.create(
@@ -279,7 +318,7 @@ function contracts(name: string, env: Record<string, string>) {
         const customer = await newCustomer();
         const now = Date.now();
         const hash = id("reset");
-        await stores.passwordResets.create(hash, customer.id, now, now + 60_000);
+        await stores.passwordResets.create(hash, { customerId: customer.id }, now, now + 60_000);
         const results = await Promise.all(
           Array.from({ length: BURST }, (_, i) =>
             (i % 2 ? other : stores).passwordResets.consumeAny(hash, now),
@@ -287,14 +326,39 @@ function contracts(name: string, env: Record<string, string>) {
         );
         assert.deepEqual(
           results.filter((result) => result !== null),
-          [{ customerId: customer.id, expiresAt: now + 60_000 }],
+          [{ subject: { customerId: customer.id }, expiresAt: now + 60_000 }],
         );
         assert.equal(await stores.passwordResets.isValid(hash, customer.id, now), false, "removed");
 
         const expired = id("reset");
-        await stores.passwordResets.create(expired, customer.id, now, now + 1000);
+        await stores.passwordResets.create(expired, { customerId: customer.id }, now, now + 1000);
         assert.equal(await stores.passwordResets.consumeAny(expired, now + 1000), null, "expired");
         assert.equal(await stores.passwordResets.consumeAny(id("reset"), now), null, "unknown");
+      });
+
+      it("an identity's token: consumed once by a burst, never as a customer's; deleteForIdentity drops only the identity's", async () => {
+        const identityId = id("authid");
+        const now = Date.now();
+        const [burst, kept, dropped] = [id("reset"), id("reset"), id("reset")];
+        for (const hash of [burst, dropped]) {
+          await stores.passwordResets.create(hash, { identityId }, now, now + 60_000);
+        }
+        const customer = await newCustomer();
+        await stores.passwordResets.create(kept, { customerId: customer.id }, now, now + 60_000);
+        assert.equal(await other.passwordResets.isValid(burst, identityId, now), false);
+        assert.equal(await other.passwordResets.consume(burst, identityId, now), false);
+        const results = await Promise.all(
+          Array.from({ length: BURST }, (_, i) =>
+            (i % 2 ? other : stores).passwordResets.consumeAny(burst, now),
+          ),
+        );
+        assert.deepEqual(
+          results.filter((result) => result !== null),
+          [{ subject: { identityId }, expiresAt: now + 60_000 }],
+        );
+        await stores.passwordResets.deleteForIdentity(identityId);
+        assert.equal(await other.passwordResets.consumeAny(dropped, now), null, "dropped");
+        assert.equal(await other.passwordResets.isValid(kept, customer.id, now), true, "kept");
       });
     });
 

@@ -247,7 +247,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [],
         summary: "Request a password-reset token",
         description:
-          "Always 201 `Created`, whether or not the identifier is registered. The token (random, single use, 15 minutes) goes out in a signed customer.password_reset_requested event.",
+          "Always 201 `Created`, whether or not the identifier is registered. The token (random, single use, 15 minutes) goes out in a signed customer.password_reset_requested event, for a customer or for an identity whose customer was never created.",
         params: ActorParams,
         body: ResetPasswordBody,
         response: { 201: Type.String(), ...errors(400, 401, 429) },
