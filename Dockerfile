@@ -1,6 +1,6 @@
 # The Gatehouse server's image: Node 20 on Debian slim. The build stage installs everything,
-# compiles the server and prunes the development packages; the final stage holds only the
-# compiled server and its production dependencies, and runs as the unprivileged user `node`.
+# compiles and bundles the server and prunes the development packages; the final stage holds only
+# the built server and its production dependencies, and runs as the unprivileged user `node`.
 # Building, running, compose and the environment: docs/deployment.md.
 # e2e/test/dockerfile.once.test.ts replays these steps and starts the result.
 
@@ -24,8 +24,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY packages/server/tsconfig.json packages/server/
 COPY packages/server/src packages/server/src
-# Production install only: pruning keeps the compiled better-sqlite3 (no second compilation).
+COPY scripts/bundle.mjs scripts/
+# Compiled, then bundled as `npm run build` does (esbuild is a development package: before the
+# prune). Production install only: pruning keeps the compiled better-sqlite3 (no second compilation).
 RUN npx tsc -b packages/server \
+  && node scripts/bundle.mjs \
   && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim

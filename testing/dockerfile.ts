@@ -2,9 +2,10 @@
  * The Dockerfile without Docker: its stages parsed, and their steps replayed in scratch folders,
  * one per stage, each standing for that image's filesystem (`/app` in the image is `<root>/app`).
  * COPY copies from the repository (minus .dockerignore) or from an earlier stage, ENV and WORKDIR
- * apply to what follows, and RUN runs its npm and npx commands there. The image's operating-system
- * steps (apt-get) are not replayed: this machine provides python3, make and g++ itself; any other
- * command fails the replay, so that a new step is taught here rather than silently skipped.
+ * apply to what follows, and RUN runs its npm, npx and node commands there. The image's
+ * operating-system steps (apt-get) are not replayed: this machine provides python3, make and g++
+ * itself; any other command fails the replay, so that a new step is taught here rather than
+ * silently skipped.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -175,8 +176,10 @@ export async function replayDockerfile(
 
 async function run(command: string, stage: ReplayedStage, options: ReplayOptions) {
   const words = command.split(" ");
-  if (words[0] === "npm" || words[0] === "npx") {
-    await exec("sh", ["-c", command], {
+  // The image's node is this machine's: `node` runs as the one running the tests.
+  if (words[0] === "npm" || words[0] === "npx" || words[0] === "node") {
+    const line = words[0] === "node" ? [process.execPath, ...words.slice(1)].join(" ") : command;
+    await exec("sh", ["-c", line], {
       cwd: stage.path(stage.workdir),
       env: { ...options.env, ...stage.env },
       maxBuffer: 64 * 1024 * 1024,

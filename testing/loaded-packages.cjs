@@ -2,7 +2,8 @@
  * For tests: `node --require testing/loaded-packages.cjs …` writes the packages the process
  * loaded, one name a line, to the file GATEHOUSE_LOADED_PACKAGES names, when the process exits.
  * It reads require's cache: CommonJS packages only, where Node keeps them also when they are
- * imported (pg, ioredis, prom-client and the Fastify plugins are CommonJS). A CommonJS preload
+ * imported (pg, ioredis, prom-client and the Fastify plugins are CommonJS). The server's bundle
+ * holds most packages (scripts/bundle.mjs): only those it leaves out can be listed. A CommonJS preload
  * (not `--import`): the ES module loader would start libuv's thread pool before start.cjs sizes it.
  */
 /* global require */

@@ -110,8 +110,10 @@ describe("the Dockerfile, replayed", () => {
     await backend?.drop();
   });
 
-  it("installs production dependencies only", async () => {
+  it("installs production dependencies only, beside the bundled server", async () => {
     const modules = image.path(join(image.workdir, "node_modules"));
+    // Bundled before the prune took esbuild away (scripts/bundle.mjs); start.cjs loads it.
+    await stat(image.path(join(image.workdir, "packages/server/dist/bundle/main.js")));
     const server = JSON.parse(await readFile(join(root, "packages/server/package.json"), "utf8"));
     const manifests = ["package.json", "packages/server/package.json", "e2e/package.json"];
     for (const manifest of manifests) {

@@ -34,6 +34,8 @@ describe("the first run", () => {
     await run("npm", ["run", "build", "--silent"], { cwd: root });
     const built = join(root, "packages/server/dist/start.cjs");
     const before = (await stat(built)).mtimeMs;
+    const bundle = join(root, "packages/server/dist/bundle/main.js");
+    const bundled = (await stat(bundle)).mtimeMs;
     const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-start-"));
     const child = spawn("npm", ["start", "--silent"], {
       cwd: root,
@@ -65,6 +67,7 @@ describe("the first run", () => {
       });
       assert.equal(lines.filter((line) => /listening/i.test(line)).length, 1, lines.join("\n"));
       assert.equal((await stat(built)).mtimeMs, before, "dist was not rewritten");
+      assert.equal((await stat(bundle)).mtimeMs, bundled, "nor the bundle");
     } finally {
       process.kill(-child.pid!, "SIGTERM");
       await new Promise((done) => child.once("exit", done));

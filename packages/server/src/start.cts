@@ -13,6 +13,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
 import fs = require("node:fs");
+import path = require("node:path");
 import cpu = require("./cpu-budget.cjs");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -27,7 +28,28 @@ if (setting("UV_THREADPOOL_SIZE") === undefined) {
   const size = Number.isInteger(threads) && threads >= 1 ? threads : cpu.availableCores();
   process.env.UV_THREADPOOL_SIZE = String(Math.min(size, 1024));
 }
-import("./main.js").catch((error: unknown) => {
+
+/**
+ * The bundle `npm run build` makes of main.js (scripts/bundle.mjs): much quicker to load than the
+ * hundreds of files it holds. Not when tsc has built since (the bundle would run older code, and
+ * says so), nor from src/ (`npm run dev`), where there is none.
+ */
+function entry(): string {
+  const built = (file: string) =>
+    fs.statSync(path.join(__dirname, file), { throwIfNoEntry: false });
+  const bundle = built("bundle/main.js");
+  if (!bundle) return "./main.js";
+  const compiled = built("../tsconfig.tsbuildinfo");
+  if (compiled && compiled.mtimeMs > bundle.mtimeMs) {
+    process.stderr.write(
+      "Gatehouse: the bundle is older than the build (npm run build makes it); starting without it.\n",
+    );
+    return "./main.js";
+  }
+  return "./bundle/main.js";
+}
+
+import(entry()).catch((error: unknown) => {
   process.stderr.write(`Gatehouse could not load: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
