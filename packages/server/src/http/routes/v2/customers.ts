@@ -64,7 +64,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
       const found = request.credentials!;
       if (found.session) throw invalidData(V2_MESSAGES.alreadyCustomer);
       if (found.registration === null) throw v2Unauthorized();
-      const customer = await identities.createCustomer(found.registration.identityId, request.body);
+      const customer = await identities.createCustomer(found.registration, request.body);
       return view(customer.id);
     },
   );
