@@ -168,6 +168,40 @@ export const differenceScenarios: V2Scenario[] = [
     },
   },
   {
+    name: "Medusa: a registration token from before the identity's password reset still creates the customer and refreshes into its login token",
+    only: "medusa",
+    async run(target) {
+      const email = uniqueV2Email("squatted");
+      const held = (await sdkFor(target).auth.register("customer", "emailpass", {
+        email,
+        password: PASSWORD,
+      })) as string;
+      const reset = await target.resetToken(email, () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+      );
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass/update", {
+          pk: false,
+          token: reset,
+          body: { password: "Owner-Horse-9-staple" },
+        }),
+        200,
+        { success: true },
+      );
+      const created = await raw(target, "POST", "/store/customers", {
+        token: held,
+        body: { email },
+      });
+      assert.equal(created.status, 200, created.text);
+      const refreshed = await raw(target, "POST", "/auth/token/refresh", {
+        pk: false,
+        token: held,
+      });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      assert.equal(claimsOf(refreshed.body.token).actor_id, created.body.customer.id);
+    },
+  },
+  {
     name: "Gatehouse: a registration token from before the identity's password reset is refused; one from a login with the new password works",
     only: "gatehouse",
     async run(target) {
