@@ -168,6 +168,106 @@ export const differenceScenarios: V2Scenario[] = [
     },
   },
   {
+    name: "Medusa: a registration token from before the identity's password reset still creates the customer and refreshes into its login token",
+    only: "medusa",
+    async run(target) {
+      const email = uniqueV2Email("squatted");
+      const held = (await sdkFor(target).auth.register("customer", "emailpass", {
+        email,
+        password: PASSWORD,
+      })) as string;
+      const reset = await target.resetToken(email, () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+      );
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass/update", {
+          pk: false,
+          token: reset,
+          body: { password: "Owner-Horse-9-staple" },
+        }),
+        200,
+        { success: true },
+      );
+      const created = await raw(target, "POST", "/store/customers", {
+        token: held,
+        body: { email },
+      });
+      assert.equal(created.status, 200, created.text);
+      const refreshed = await raw(target, "POST", "/auth/token/refresh", {
+        pk: false,
+        token: held,
+      });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      assert.equal(claimsOf(refreshed.body.token).actor_id, created.body.customer.id);
+    },
+  },
+  {
+    name: "Gatehouse: a registration token from before the identity's password reset is refused; one from a login with the new password works",
+    only: "gatehouse",
+    async run(target) {
+      const email = uniqueV2Email("squatted");
+      const register = () =>
+        raw(target, "POST", "/auth/customer/emailpass/register", {
+          pk: false,
+          body: { email, password: PASSWORD },
+        });
+      const refresh = (token: string) =>
+        raw(target, "POST", "/auth/token/refresh", { pk: false, token });
+      const create = (token: string) =>
+        raw(target, "POST", "/store/customers", { token, body: { email } });
+      // Someone else registered the email first and keeps both tokens of their password.
+      const first = await register();
+      assert.equal(first.status, 200, first.text);
+      const again = await register();
+      assert.equal(again.status, 200, again.text);
+      const held = [first.body.token as string, again.body.token as string];
+      // The password hash's HMAC, shortened (never the hash).
+      assert.match(claimsOf(held[0]!).pwd, /^[\w-]{16}$/);
+      const renewed = await refresh(held[1]!);
+      assert.equal(renewed.status, 200, renewed.text);
+      held.push(renewed.body.token);
+      // The email's owner resets the password through the account event's token.
+      const reset = await target.resetToken(email, () =>
+        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+      );
+      const owner = "Owner-Horse-9-staple";
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass/update", {
+          pk: false,
+          token: reset,
+          body: { password: owner },
+        }),
+        200,
+        { success: true },
+      );
+      for (const token of held) {
+        assertJson(await create(token), 401, UNAUTHORIZED);
+        assertJson(await refresh(token), 401, UNAUTHORIZED);
+        assertJson(
+          await raw(target, "POST", "/auth/session", { pk: false, token }),
+          401,
+          UNAUTHORIZED,
+        );
+      }
+      // The owner's login gets a registration token that works: refreshed, and creating the customer.
+      const login = await sdkFor(target).auth.login("customer", "emailpass", {
+        email,
+        password: owner,
+      });
+      assert.equal(claimsOf(login as string).actor_id, "");
+      const refreshed = await refresh(login as string);
+      assert.equal(refreshed.status, 200, refreshed.text);
+      const created = await create(refreshed.body.token);
+      assert.equal(created.status, 200, created.text);
+      const customerId = created.body.customer.id as string;
+      // Once the customer exists, the old tokens still get no session in it; the owner's do.
+      for (const token of held) assertJson(await refresh(token), 401, UNAUTHORIZED);
+      const session = await refresh(login as string);
+      assert.equal(session.status, 200, session.text);
+      assert.equal(claimsOf(session.body.token).actor_id, customerId);
+    },
+  },
+  {
     name: "Gatehouse: a new password the policy refuses keeps an identity's reset token",
     only: "gatehouse",
     async run(target) {

@@ -34,6 +34,8 @@ export interface LoginResult {
 /** (v2) Credentials that belong to an auth identity without a customer yet. */
 export interface IdentityLogin {
   identity: AuthIdentity;
+  /** The hash the password was proven against (its registration token's `pwd`). */
+  passwordHash: string;
 }
 
 /** What AuthService works with. */
@@ -163,7 +165,7 @@ export class AuthService {
       await this.deps.throttle.loginSucceeded(ip, email, device);
       if (!account) {
         this.outcome("success", client, {});
-        return { identity: pending!.identity };
+        return { identity: pending!.identity, passwordHash: hash! };
       }
       // The hash this login proved the password against (its own upgrade, when that was stored).
       let proven = account.passwordHash!;

@@ -477,7 +477,7 @@ export class CustomerService {
       throw invalidData(problem);
     };
     if ("identityId" in subject) {
-      const identity = await this.deps.identities?.findById(subject.identityId);
+      const identity = (await this.deps.identities?.findById(subject.identityId))?.identity;
       if (!identity || identity.customer_id !== null) throw unauthorized(INVALID_RESET_TOKEN);
       await assertPolicyKeepingToken({ emails: [identity.email] });
       await this.setIdentityResetPassword(identity, password, client);

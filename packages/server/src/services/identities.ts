@@ -32,10 +32,14 @@ export const V2_MESSAGES = {
   alreadyCustomer: "Request already authenticated as a customer.",
 } as const;
 
-/** A valid registration token: its identity (no customer yet), and when it was issued. */
+/**
+ * A validly signed registration token: its identity (no customer yet), when it was issued, and
+ * the fingerprint of the password hash it was issued under (`TokenService.provesPassword`).
+ */
 export interface Registration {
   identityId: string;
   issuedAt: number;
+  passwordFingerprint: string;
 }
 
 /** What a client calls from: for throttling, and the sessions' user agent. */
@@ -93,13 +97,14 @@ export class IdentityService {
     }
     const problem = this.deps.passwords.policyProblem(password, { emails: [email] });
     if (problem) throw invalidData(problem);
+    const passwordHash = await this.deps.passwords.hash(password);
     const identity = await this.deps.identities.create(
       { id: newId("authid"), email, customer_id: null, created_at: this.deps.clock.now() },
-      await this.deps.passwords.hash(password),
+      passwordHash,
     );
     // The unique index decides between concurrent registrations of one email.
     if (!identity) throw unauthorized(V2_MESSAGES.identityExists);
-    return this.deps.tokens.signRegistration(identity);
+    return this.deps.tokens.signRegistration(identity, passwordHash);
   }
 
   private async registerAgain(email: string, password: string, client: Client): Promise<string> {
@@ -112,7 +117,9 @@ export class IdentityService {
         client.deviceCookie,
         client.requestId,
       );
-      if (result.identity) return await this.deps.tokens.signRegistration(result.identity);
+      if (result.identity) {
+        return await this.deps.tokens.signRegistration(result.identity, result.passwordHash);
+      }
       // The account exists: the session the check started is not wanted.
       await this.deps.sessions.revoke(result.session.id);
     } catch (error) {
@@ -146,7 +153,9 @@ export class IdentityService {
       }
       throw error;
     }
-    if (result.identity) return this.deps.tokens.signRegistration(result.identity);
+    if (result.identity) {
+      return this.deps.tokens.signRegistration(result.identity, result.passwordHash);
+    }
     return this.tokenFor(result.session);
   }
 
@@ -158,12 +167,23 @@ export class IdentityService {
   }
 
   /**
+   * The identity of a registration token and its password hash, while the token was issued
+   * under that hash: a token from before the password was last set (a reset) is 401.
+   */
+  private async proven(registration: Registration) {
+    const found = await this.deps.identities.findById(registration.identityId);
+    if (!found || !this.deps.tokens.provesPassword(registration, found.passwordHash)) {
+      throw v2Unauthorized();
+    }
+    return { identity: found.identity, passwordHash: found.passwordHash! };
+  }
+
+  /**
    * Creates the customer of a registration token's identity (`POST /store/customers`). The
    * email must be the identity's (Medusa takes any; a Gatehouse difference): it may be left out.
    */
-  async createCustomer(identityId: string, profile: NewCustomerProfile): Promise<Customer> {
-    const identity = await this.deps.identities.findById(identityId);
-    if (!identity) throw v2Unauthorized();
+  async createCustomer(registration: Registration, profile: NewCustomerProfile): Promise<Customer> {
+    const { identity, passwordHash } = await this.proven(registration);
     if (identity.customer_id !== null) throw duplicate(V2_MESSAGES.customerExists);
     const email = normalizeEmail(identity.email);
     if (profile.email != null && normalizeEmail(profile.email) !== email) {
@@ -175,16 +195,21 @@ export class IdentityService {
       profile.metadata == null
         ? null
         : boundedMerge(profile.metadata, "metadata", CUSTOMER_METADATA_LIMITS)(null);
-    const created = await this.deps.identities.createCustomer(identity.id, {
-      id: newId("cus"),
-      email,
-      company_name: profile.company_name ?? null,
-      first_name: profile.first_name ?? null,
-      last_name: profile.last_name ?? null,
-      phone: profile.phone ?? null,
-      metadata,
-      created_at: this.deps.clock.now(),
-    });
+    const created = await this.deps.identities.createCustomer(
+      identity.id,
+      {
+        id: newId("cus"),
+        email,
+        company_name: profile.company_name ?? null,
+        first_name: profile.first_name ?? null,
+        last_name: profile.last_name ?? null,
+        phone: profile.phone ?? null,
+        metadata,
+        created_at: this.deps.clock.now(),
+      },
+      // Checked again under the identity's lock: a reset meanwhile makes it null.
+      passwordHash,
+    );
     if (created === null) throw v2Unauthorized();
     if (created === "linked" || created === "duplicate") {
       throw duplicate(V2_MESSAGES.customerExists);
@@ -219,9 +244,10 @@ export class IdentityService {
     // The new session is as fresh as the sign-in it comes from (the password-change rule).
     let signedInAt = session?.created_at;
     if (!session && registration !== null) {
-      const identity = await this.deps.identities.findById(registration.identityId);
-      if (!identity) throw v2Unauthorized();
-      if (identity.customer_id === null) return this.deps.tokens.signRegistration(identity);
+      const { identity, passwordHash } = await this.proven(registration);
+      if (identity.customer_id === null) {
+        return this.deps.tokens.signRegistration(identity, passwordHash);
+      }
       customerId = identity.customer_id;
       signedInAt = registration.issuedAt;
     }
@@ -233,11 +259,19 @@ export class IdentityService {
       this.deps.bearerTtlMs,
       signedInAt,
     );
+    if (!session && registration !== null) {
+      // A password change writes the hash, then ends the sessions: either this read sees the new
+      // hash, or that revocation comes after the insert above and finds this session.
+      await this.proven(registration).catch(async (error: unknown) => {
+        await this.deps.sessions.revoke(started.session.id);
+        throw error;
+      });
+    }
     return this.tokenFor(started.session);
   }
 
   /** The identity a registration token names, for `POST /auth/session` (`{user: claims}`). */
-  identity(id: string): Promise<AuthIdentity | null> {
-    return this.deps.identities.findById(id);
+  async identity(id: string): Promise<AuthIdentity | null> {
+    return (await this.deps.identities.findById(id))?.identity ?? null;
   }
 }

@@ -6,7 +6,14 @@
  * `{actor_id, actor_type, auth_identity_id, app_metadata, …}` plus the token's version (`tv`),
  * which a refresh moves on (services/sessions.ts).
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import {
   SignJWT,
   exportJWK,
@@ -30,7 +37,7 @@ type Key = CryptoKey | KeyObject | Uint8Array;
 /** What a valid token says: a customer's session, or (v2) an identity that has no customer yet. */
 export type VerifiedToken =
   | { kind: "session"; customerId: string; sessionId: string; tokenVersion: number }
-  | { kind: "registration"; identityId: string; issuedAt: number };
+  | { kind: "registration"; identityId: string; issuedAt: number; passwordFingerprint: string };
 
 /**
  * Lifetime of a v2 registration token (`actor_id: ""`): it can only create the customer of its
@@ -38,6 +45,13 @@ export type VerifiedToken =
  * than a token that needs no session needs.
  */
 export const REGISTRATION_TOKEN_TTL_MS = 30 * 60_000;
+
+/**
+ * Bytes of HMAC-SHA256 kept in a registration token's `pwd` claim (the password hash it was issued
+ * under). The token's signature already stops forgery; 96 bits only have to tell one hash from
+ * the next, and keep the claim short.
+ */
+const PASSWORD_FINGERPRINT_BYTES = 12;
 
 /** The claims every Medusa v2 token has besides its actor (generate-jwt-token.js). */
 const V2_CLAIMS = {
@@ -104,10 +118,14 @@ export class TokenService {
   private lastReload = 0;
   private readonly verified = new BoundedMap<string, CachedVerification>(VERIFIED_CACHE_SIZE);
   private readonly encryptionKey: Buffer;
+  private readonly fingerprintKey: Buffer;
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.encryptionKey = Buffer.from(
       hkdfSync("sha256", deps.secret, "gatehouse", "signing-key-encryption-v1", 32),
+    );
+    this.fingerprintKey = Buffer.from(
+      hkdfSync("sha256", deps.secret, "gatehouse", "registration-password-v1", 32),
     );
   }
 
@@ -192,16 +210,43 @@ export class TokenService {
     return { token: await this.signClaims(claims, iat, exp), expiresIn: exp - iat };
   }
 
-  /** A v2 registration token: an identity without a customer (`actor_id: ""`), unbound to a session. */
-  signRegistration(identity: AuthIdentity): Promise<string> {
+  /**
+   * A v2 registration token: an identity without a customer (`actor_id: ""`), unbound to a session.
+   * Its `pwd` fingerprints the identity's password hash: once that password is replaced (a reset),
+   * `provesPassword` refuses the token.
+   */
+  signRegistration(identity: AuthIdentity, passwordHash: string): Promise<string> {
     const now = Math.floor(this.deps.clock.now() / 1000);
     const claims = {
       actor_id: "",
       ...V2_CLAIMS,
       auth_identity_id: identity.id,
       app_metadata: {},
+      pwd: this.fingerprint(passwordHash).toString("base64url"),
     };
     return this.signClaims(claims, now, now + REGISTRATION_TOKEN_TTL_MS / 1000);
+  }
+
+  /**
+   * Whether a registration token was issued under this password hash, the identity's current one
+   * (compared in constant time). A token issued before the password was last set is refused.
+   */
+  provesPassword(
+    registration: { passwordFingerprint: string },
+    passwordHash: string | null,
+  ): boolean {
+    if (passwordHash === null) return false;
+    const presented = Buffer.from(registration.passwordFingerprint, "base64url");
+    const current = this.fingerprint(passwordHash);
+    return presented.length === current.length && timingSafeEqual(presented, current);
+  }
+
+  /** HMAC of a password hash under a key derived from JWT_SECRET: tells nothing of the hash. */
+  private fingerprint(passwordHash: string): Buffer {
+    return createHmac("sha256", this.fingerprintKey)
+      .update(passwordHash)
+      .digest()
+      .subarray(0, PASSWORD_FINGERPRINT_BYTES);
   }
 
   private signClaims(claims: Record<string, unknown>, iat: number, exp: number): Promise<string> {
@@ -349,9 +394,15 @@ function v2Claims(payload: JWTPayload): VerifiedToken | null {
   const { actor_id: actorId, actor_type: actorType, auth_identity_id: identityId } = payload;
   if (actorType !== "customer" || !isString(actorId) || !isString(identityId)) return null;
   if (actorId === "") {
-    if (identityId === "") return null;
+    const { pwd: passwordFingerprint } = payload;
+    if (identityId === "" || !isString(passwordFingerprint)) return null;
     // `iat` is required by verify(): when the identity's password was last proven.
-    return Object.freeze({ kind: "registration", identityId, issuedAt: payload.iat! * 1000 });
+    return Object.freeze({
+      kind: "registration",
+      identityId,
+      issuedAt: payload.iat! * 1000,
+      passwordFingerprint,
+    });
   }
   const { sid: sessionId, tv: tokenVersion, app_metadata: appMetadata } = payload;
   if (

@@ -205,7 +205,8 @@ export interface IdentityStore {
   findByEmail(
     email: string,
   ): Promise<{ identity: AuthIdentity; passwordHash: string | null } | null>;
-  findById(id: string): Promise<AuthIdentity | null>;
+  /** The identity with this id, with its current password hash (as `findByEmail`). */
+  findById(id: string): Promise<{ identity: AuthIdentity; passwordHash: string | null } | null>;
   /** The identity linked to a customer (null if none, e.g. a customer created by v1 mode). */
   findByCustomer(customerId: string): Promise<AuthIdentity | null>;
   /**
@@ -219,11 +220,14 @@ export interface IdentityStore {
    * gets has_account true, the given profile, and the identity's credentials (its password).
    * Returns the customer; "linked" when the identity already has a customer (also under
    * concurrency: exactly one call wins); "duplicate" when a registered customer with that email
-   * exists; null when there is no such identity.
+   * exists; null when there is no such identity, or its password hash is no longer `passwordHash`
+   * (the one its registration token was checked against; read under the lock `setUnlinkedPassword`
+   * waits for).
    */
   createCustomer(
     identityId: string,
     customer: Omit<NewCustomer, "has_account" | "password_hash">,
+    passwordHash: string,
   ): Promise<Customer | "linked" | "duplicate" | null>;
   /**
    * Sets the password of an identity that has no customer. False, and nothing written, when there

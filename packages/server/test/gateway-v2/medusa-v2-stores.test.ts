@@ -158,7 +158,7 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     assert.match(identity.identity.id, /^authid_/);
     assert.equal(identity.passwordHash, found.passwordHash);
     assert.deepEqual(await stores.identities.findByCustomer(medusaCustomer.id), identity.identity);
-    assert.deepEqual(await stores.identities.findById(identity.identity.id), identity.identity);
+    assert.deepEqual(await stores.identities.findById(identity.identity.id), identity);
   });
 
   it("a password set through Gatehouse's stores logs in at Medusa itself, emails as typed", async () => {
@@ -213,23 +213,28 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
 
   it("an identity created through Gatehouse, then its customer, logs in at Medusa", async () => {
     const email = `${unique("Two.Step")}@example.com`;
+    const hash = await passwords.hash(PASSWORD);
     const identity = await stores.identities.create(
       { id: `authid_${ulidish()}`, email, customer_id: null, created_at: Date.now() },
-      await passwords.hash(PASSWORD),
+      hash,
     );
     assert.ok(identity);
     const attempts = await Promise.all(
       Array.from({ length: 10 }, () =>
-        stores.identities.createCustomer(identity.id, {
-          id: `cus_${ulidish()}`,
-          email,
-          first_name: null,
-          last_name: null,
-          phone: null,
-          company_name: "Two Step",
-          metadata: null,
-          created_at: Date.now(),
-        }),
+        stores.identities.createCustomer(
+          identity.id,
+          {
+            id: `cus_${ulidish()}`,
+            email,
+            first_name: null,
+            last_name: null,
+            phone: null,
+            company_name: "Two Step",
+            metadata: null,
+            created_at: Date.now(),
+          },
+          hash,
+        ),
       ),
     );
     const customers = attempts.filter((attempt) => typeof attempt === "object" && attempt);
@@ -241,16 +246,20 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     assert.equal(login.status, 200);
     assert.equal(claims(login.body.token as string).actor_id, customer.id);
     assert.equal(
-      await stores.identities.createCustomer(`authid_${ulidish()}`, {
-        id: `cus_${ulidish()}`,
-        email: `${unique("none")}@example.com`,
-        first_name: null,
-        last_name: null,
-        phone: null,
-        company_name: null,
-        metadata: null,
-        created_at: Date.now(),
-      }),
+      await stores.identities.createCustomer(
+        `authid_${ulidish()}`,
+        {
+          id: `cus_${ulidish()}`,
+          email: `${unique("none")}@example.com`,
+          first_name: null,
+          last_name: null,
+          phone: null,
+          company_name: null,
+          metadata: null,
+          created_at: Date.now(),
+        },
+        hash,
+      ),
       null,
     );
   });

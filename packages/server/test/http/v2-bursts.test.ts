@@ -1,6 +1,7 @@
 /**
  * Medusa v2 mode's guarantees under concurrency (standalone, every backend): bursts against one
- * registration, one refresh token and one reset token each have exactly one winner.
+ * registration, one refresh token and one reset token each have exactly one winner; a reset and
+ * the registration token from before it, never both.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -68,6 +69,50 @@ describe("v2 mode under bursts", () => {
     assert.deepEqual(statuses, [200, ...Array(BURST - 1).fill(422)], String(statuses));
     const rows = await app.db.query("select id from customer where email = $1", [email]);
     assert.equal(rows.length, 1);
+  });
+
+  it(`a reset racing ${BURST} creations and refreshes with a registration token from before it: the reset or the customer, never both`, async () => {
+    // The burst starts with the reset, or a little into its password hashing: either may win.
+    for (const delayMs of [0, 10, 20, 40]) {
+      const email = uniqueEmail("burst-squat");
+      const registration = await registered(email);
+      const from = app.server.logs.length;
+      await app.api.post("/auth/customer/emailpass/reset-password", { identifier: email });
+      const resetToken = await loggedResetToken(app.server, email, from);
+      const update = app.api.post(
+        "/auth/customer/emailpass/update",
+        { password: "Owner-Horse-9-staple" },
+        { token: resetToken },
+      );
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const answers = await Promise.all(
+        Array.from({ length: BURST }, (_, i) =>
+          i % 2
+            ? app.api.post("/auth/token/refresh", undefined, { token: registration })
+            : app.api.post("/store/customers", { email }, { token: registration, headers: store }),
+        ),
+      );
+      const updated = await update;
+      const made = answers.filter((res, i) => i % 2 === 0 && res.status === 200);
+      const rows = await app.db.query("select id from customer where email = $1", [email]);
+      for (const res of answers.filter((one) => one.status === 401)) {
+        assert.deepEqual(res.body, { message: "Unauthorized" });
+      }
+      if (updated.status === 200) {
+        // The reset won: nothing the old token did or got makes a customer or a session.
+        assert.deepEqual([made.length, rows.length], [0, 0]);
+        for (const res of answers.filter((one) => one.status === 200)) {
+          const token = res.body.token as string;
+          assert.equal(decodeJwt(token).actor_id, "");
+          const late = await app.api.post("/store/customers", { email }, { token, headers: store });
+          assert.equal(late.status, 401, late.text);
+        }
+      } else {
+        // The customer won: the identity's reset token is refused once its customer exists.
+        assert.deepEqual([updated.status, updated.body.message], [401, "Invalid token"]);
+        assert.deepEqual([made.length, rows.length], [1, 1]);
+      }
+    }
   });
 
   it(`${BURST} refreshes of one token: one new token at most, and the session ends`, async () => {

@@ -120,7 +120,8 @@ export const authentication = fp<AuthenticationOptions>(
         const token = bearerToken(header);
         const verified = token === null ? null : await tokens.verify(token);
         if (verified?.kind === "registration") {
-          result.registration = { identityId: verified.identityId, issuedAt: verified.issuedAt };
+          const { identityId, issuedAt, passwordFingerprint } = verified;
+          result.registration = { identityId, issuedAt, passwordFingerprint };
         } else {
           result.bearerSession = verified
             ? await sessions.fromBearer(

@@ -281,8 +281,8 @@ export class ReadCache {
       findByCustomer: (customerId: string) => inner.findByCustomer(customerId),
       create: (identity, passwordHash) => inner.create(identity, passwordHash),
       // A new registered customer changes what an email check answers.
-      createCustomer: (identityId, customer) =>
-        this.write(inner.createCustomer(identityId, customer), () => {
+      createCustomer: (identityId, customer, passwordHash) =>
+        this.write(inner.createCustomer(identityId, customer, passwordHash), () => {
           this.dropCustomer(customer.id);
           this.clearAccounts();
         }),

@@ -33,9 +33,9 @@ export class MedusaV2IdentityStore implements IdentityStore {
     return row ? { identity: toIdentity(row), passwordHash: row.password_hash } : null;
   }
 
-  async findById(id: string): Promise<AuthIdentity | null> {
+  async findById(id: string) {
     const row = await identityById(this.db, id);
-    return row ? toIdentity(row) : null;
+    return row ? { identity: toIdentity(row), passwordHash: row.password_hash } : null;
   }
 
   async findByCustomer(customerId: string): Promise<AuthIdentity | null> {
@@ -61,6 +61,7 @@ export class MedusaV2IdentityStore implements IdentityStore {
   async createCustomer(
     identityId: string,
     customer: Omit<NewCustomer, "has_account" | "password_hash">,
+    passwordHash: string,
   ): Promise<Customer | "linked" | "duplicate" | null> {
     try {
       return await this.db.transaction().execute(async (trx) => {
@@ -68,6 +69,8 @@ export class MedusaV2IdentityStore implements IdentityStore {
         const identity = await lockedIdentity(trx, identityId);
         if (!identity) return null;
         if (identity.customer_id !== null) return "linked";
+        // Reset since the registration token was checked: the token no longer proves it.
+        if (identity.password_hash !== passwordHash) return null;
         await lockEmail(trx, customer.email);
         const holder = await identityByEmail(trx, customer.email);
         if (holder && holder.id !== identityId && holder.customer_id !== null) return "duplicate";

@@ -32,28 +32,28 @@ export class SqlIdentityStore implements IdentityStore {
     this.db = runtime.db;
   }
 
-  async findByEmail(email: string) {
+  findByEmail(email: string) {
+    return this.withPassword("i.email_key", emailKey(email));
+  }
+
+  findById(id: string) {
+    return this.withPassword("i.id", id);
+  }
+
+  /** The identity and its current password hash: its own while unlinked, then its customer's. */
+  private async withPassword(column: "i.email_key" | "i.id", value: string) {
     const row = await this.db
       .selectFrom("auth_identity as i")
       .leftJoin("customer as c", "c.id", "i.customer_id")
       .select(["i.id", "i.email", "i.customer_id", "i.created_at", "i.password_hash"])
       .select("c.password_hash as customer_password_hash")
-      .where("i.email_key", "=", emailKey(email))
+      .where(column, "=", value)
       .executeTakeFirst();
     if (!row) return null;
     return {
       identity: toIdentity(row),
       passwordHash: row.customer_id === null ? row.password_hash : row.customer_password_hash,
     };
-  }
-
-  async findById(id: string): Promise<AuthIdentity | null> {
-    const row = await this.db
-      .selectFrom("auth_identity")
-      .select(columns)
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return row ? toIdentity(row) : null;
   }
 
   async findByCustomer(customerId: string): Promise<AuthIdentity | null> {
@@ -89,6 +89,7 @@ export class SqlIdentityStore implements IdentityStore {
   async createCustomer(
     identityId: string,
     input: Omit<NewCustomer, "has_account" | "password_hash">,
+    passwordHash: string,
   ): Promise<Customer | "linked" | "duplicate" | null> {
     const identity = this.db.selectFrom("auth_identity").where("id", "=", identityId);
     try {
@@ -100,6 +101,8 @@ export class SqlIdentityStore implements IdentityStore {
         decide: ([found]): Decision<Customer | "linked" | null> => {
           if (!found) return { result: null, write: null };
           if (found.customer_id !== null) return { result: "linked", write: null };
+          // Reset since the registration token was checked: the token no longer proves it.
+          if (found.password_hash !== passwordHash) return { result: null, write: null };
           const row = {
             id: input.id,
             created_at: input.created_at,

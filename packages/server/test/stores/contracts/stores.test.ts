@@ -180,7 +180,11 @@ function contracts(name: string, env: Record<string, string>) {
             "$argon2id$identity",
           );
           assert.ok(identity);
-          const created = await stores.identities.createCustomer(identity.id, profile);
+          const created = await stores.identities.createCustomer(
+            identity.id,
+            profile,
+            "$argon2id$identity",
+          );
           assert.ok(created && typeof created === "object");
           customerId = created.id;
         }

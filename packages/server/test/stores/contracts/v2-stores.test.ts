@@ -166,7 +166,7 @@ function contracts(name: string, env: Record<string, string>) {
         const found = await other.identities.findByEmail(base);
         assert.deepEqual(found, { identity: winner, passwordHash: `$argon2id$${winner.email}` });
         assert.equal(found?.identity.email, winner.email, "stored as given");
-        assert.deepEqual(await other.identities.findById(winner.id), winner);
+        assert.deepEqual(await other.identities.findById(winner.id), found);
         assert.equal(await other.identities.findByEmail(`nobody-${base}`), null);
         assert.equal(await other.identities.findById(id("authid")), null);
       });
@@ -180,7 +180,11 @@ function contracts(name: string, env: Record<string, string>) {
         assert.equal(await stores.customers.hasAccount(identity.email), false);
         const results = await Promise.all(
           Array.from({ length: BURST }, () =>
-            stores.identities.createCustomer(identity.id, profile(identity.email)),
+            stores.identities.createCustomer(
+              identity.id,
+              profile(identity.email),
+              "$argon2id$identity",
+            ),
           ),
         );
         const customers = results.filter((result) => typeof result === "object" && result !== null);
@@ -197,7 +201,10 @@ function contracts(name: string, env: Record<string, string>) {
 
         // Seen by the other instance: the link, the account, the password in the customer row.
         await nextTurn();
-        assert.equal((await other.identities.findById(identity.id))?.customer_id, customer.id);
+        assert.deepEqual(await other.identities.findById(identity.id), {
+          identity: { ...identity, customer_id: customer.id },
+          passwordHash: "$argon2id$identity",
+        });
         assert.equal((await other.identities.findByCustomer(customer.id))?.id, identity.id);
         const account = await other.customers.findAccountByEmail(identity.email);
         assert.equal(account?.passwordHash, "$argon2id$identity");
@@ -221,7 +228,7 @@ function contracts(name: string, env: Record<string, string>) {
         assert.equal(await other.identities.findByCustomer(id("cus")), null);
       });
 
-      it("setUnlinkedPassword: sets an unlinked identity's hash; against a concurrent createCustomer, the customer gets the hash written before the link, and none is written after", async () => {
+      it("setUnlinkedPassword: sets an unlinked identity's hash; against a concurrent createCustomer expecting the previous hash, exactly one wins and none is written after", async () => {
         assert.equal(
           await stores.identities.setUnlinkedPassword(id("authid"), "$argon2id$x"),
           false,
@@ -239,16 +246,29 @@ function contracts(name: string, env: Record<string, string>) {
             );
             // Half start the link first, half the password: either order must stay consistent.
             const link = () =>
-              stores.identities.createCustomer(identity.id, profile(identity.email));
+              stores.identities.createCustomer(
+                identity.id,
+                profile(identity.email),
+                "$argon2id$first",
+              );
             const write = () =>
               other.identities.setUnlinkedPassword(identity.id, "$argon2id$reset");
             const [linked, written] =
               i % 2
                 ? await Promise.all([link(), write()])
                 : (await Promise.all([write(), link()])).reverse();
-            assert.equal(typeof linked, "object");
+            // The reset first: the link's expected hash is stale, so no customer is made.
+            assert.equal(linked === null, written, String(linked));
+            if (written) {
+              assert.equal(
+                (await other.identities.findById(identity.id))?.passwordHash,
+                "$argon2id$reset",
+              );
+              assert.equal(await other.customers.findAccountByEmail(identity.email), null);
+              return written;
+            }
             const account = await other.customers.findAccountByEmail(identity.email);
-            assert.equal(account?.passwordHash, written ? "$argon2id$reset" : "$argon2id$first");
+            assert.equal(account?.passwordHash, "$argon2id$first");
             assert.equal(
               await other.identities.setUnlinkedPassword(identity.id, "$argon2id$late"),
               false,
@@ -272,16 +292,23 @@ function contracts(name: string, env: Record<string, string>) {
         } else {
           assert.ok(identity);
           assert.equal(
-            await stores.identities.createCustomer(identity.id, profile(existing.email)),
+            await stores.identities.createCustomer(
+              identity.id,
+              profile(existing.email),
+              "$argon2id$identity",
+            ),
             "duplicate",
           );
-          assert.equal((await other.identities.findById(identity.id))?.customer_id, null);
+          assert.equal((await other.identities.findById(identity.id))?.identity.customer_id, null);
           assert.equal(
             (await other.identities.findByEmail(existing.email))?.passwordHash,
             "$argon2id$identity",
           );
         }
-        assert.equal(await stores.identities.createCustomer(id("authid"), profile(email())), null);
+        assert.equal(
+          await stores.identities.createCustomer(id("authid"), profile(email()), "$argon2id$x"),
+          null,
+        );
       });
     });
 

@@ -54,7 +54,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
         security: [{ bearer: [] }],
         summary: "Create the customer of a registered identity",
         description:
-          "Needs the registration token of POST /auth/customer/emailpass/register. The email must be the identity's.",
+          "Needs the registration token of POST /auth/customer/emailpass/register (or of a login), issued under the identity's current password: one from before a reset is 401. The email must be the identity's.",
         body: CreateCustomerBody,
         response: { 200: CustomerResponse, ...errors(400, 401, 422) },
       },
@@ -64,7 +64,7 @@ const customerRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (
       const found = request.credentials!;
       if (found.session) throw invalidData(V2_MESSAGES.alreadyCustomer);
       if (found.registration === null) throw v2Unauthorized();
-      const customer = await identities.createCustomer(found.registration.identityId, request.body);
+      const customer = await identities.createCustomer(found.registration, request.body);
       return view(customer.id);
     },
   );
