@@ -5,7 +5,6 @@
  */
 import {
   authIdentityIdOf,
-  type AuthIdentity,
   type Customer,
   type Metadata,
   type Session,
@@ -268,10 +267,5 @@ export class IdentityService {
       });
     }
     return this.tokenFor(started.session);
-  }
-
-  /** The identity a registration token names, for `POST /auth/session` (`{user: claims}`). */
-  async identity(id: string): Promise<AuthIdentity | null> {
-    return (await this.deps.identities.findById(id))?.identity ?? null;
   }
 }
