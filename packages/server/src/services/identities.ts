@@ -3,12 +3,7 @@
  * registered first, then `POST /store/customers` creates its customer. Logins, refreshes and the
  * customer's token all name the identity (`auth_identity_id`).
  */
-import {
-  authIdentityIdOf,
-  type Customer,
-  type Metadata,
-  type Session,
-} from "../domain.js";
+import { authIdentityIdOf, type Customer, type Metadata, type Session } from "../domain.js";
 import { duplicate, HttpError, invalidData, unauthorized, v2Unauthorized } from "../errors.js";
 import type { CustomerStore, IdentityStore } from "../stores/types.js";
 import type { AuthService } from "./auth.js";
