@@ -11,7 +11,8 @@
  * The source map follows tsc's maps back to src/ (`node --enable-source-maps` names .ts files).
  *
  * Skipped when the bundle is newer than tsc's last build (its tsconfig.tsbuildinfo, which
- * `tsc -b` rewrites only when it emits) and than this script; `--force` bundles anyway.
+ * `tsc -b` rewrites only when it emits), than the last npm install and than this script; `--force`
+ * bundles anyway.
  */
 import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -45,10 +46,15 @@ const external = [
 
 const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity;
 const built = mtime(`${outdir}/main.js`);
+// The bundle holds the dependencies' code too: every npm install or ci rewrites
+// node_modules/.package-lock.json (the packages' own files keep the registry's fixed dates), so a
+// dependency upgrade is bundled at the next build or start instead of the old copy running on.
+const installed = fileURLToPath(new URL("../node_modules/.package-lock.json", import.meta.url));
 const upToDate =
   built !== Infinity &&
   built >= mtime(`${server}tsconfig.tsbuildinfo`) &&
-  built >= mtime(fileURLToPath(import.meta.url));
+  built >= mtime(fileURLToPath(import.meta.url)) &&
+  (mtime(installed) === Infinity || built >= mtime(installed));
 
 if (!upToDate || process.argv.includes("--force")) {
   // esbuild only when it bundles: an up-to-date check costs little more than Node's start.

@@ -286,7 +286,11 @@ export class Metrics {
 
   /** The text Prometheus scrapes, and its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
-    this.registry ??= this.createRegistry();
+    // A failed load is tried again at the next scrape, not kept.
+    this.registry ??= this.createRegistry().catch((error: unknown) => {
+      this.registry = undefined;
+      throw error;
+    });
     const registry = await this.registry;
     return { body: await registry.metrics(), contentType: registry.contentType };
   }

@@ -83,8 +83,14 @@ export const apiReference = fp<ApiReferenceOptions>(
   async (app, { config }) => {
     const routes: RouteOptions[] = [];
     let reference: Promise<FastifyInstance> | undefined;
+    // A failed build (a plugin that would not load) is tried again at the next request.
     const built = () =>
-      (reference ??= buildReference(config, Object.values(app.getSchemas()), routes));
+      (reference ??= buildReference(config, Object.values(app.getSchemas()), routes).catch(
+        (error: unknown) => {
+          reference = undefined;
+          throw error;
+        },
+      ));
 
     app.get("/openapi.json", { schema: { hide: true } }, async (_request, reply) => {
       reply.header("cache-control", "public, max-age=300");
