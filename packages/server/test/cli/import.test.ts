@@ -182,6 +182,47 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     assert.equal(login.status, 200, login.text);
   });
 
+  it("never hands one customer's address to another: a shared address id, or one Gatehouse has", async () => {
+    const [a, b, c] = [id("cus"), id("cus"), id("cus")];
+    const [shared, own] = [id("addr"), id("addr")];
+    const withAddress = (customer: string, addressId: string, city: string) => ({
+      id: customer,
+      email: uniqueEmail("import-addr"),
+      has_account: false,
+      billing_address_id: addressId,
+      addresses: [{ id: addressId, city }],
+    });
+    const sharing = await jsonl([withAddress(a, shared, "Rome"), withAddress(b, shared, "Nice")]);
+    const first = await importFrom(["--from", sharing, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout);
+    assert.equal(report.imported, 0);
+    assert.deepEqual(report.decision_groups, [
+      {
+        reason: "customers with the same address id",
+        customers: [
+          { id: a, email: report.decision_groups[0].customers[0].email, has_account: false },
+          { id: b, email: report.decision_groups[0].customers[1].email, has_account: false },
+        ],
+      },
+    ]);
+
+    const owner = await jsonl([withAddress(a, own, "Rome")]);
+    assert.equal((await importFrom(["--from", owner])).code, 0);
+    const taker = await jsonl([withAddress(c, own, "Nice")]);
+    const second = await importFrom(["--from", taker, "--json"]);
+    assert.equal(second.code, 0, second.stderr);
+    const conflicts = JSON.parse(second.stdout).conflicts;
+    assert.deepEqual(
+      conflicts.map((conflict: { id: string; reason: string }) => [conflict.id, conflict.reason]),
+      [[c, `Gatehouse already has the address ${own} (customer ${a})`]],
+    );
+    assert.equal((await app.db.query("select id from customer where id = $1", [c])).length, 0);
+    const address = await app.addressRow(own);
+    assert.equal(address.customer_id, a);
+    assert.equal(address.city, "Rome");
+  });
+
   it("refuses, in one line: in front of Medusa's database, an unknown source, a missing file", async () => {
     const file = await jsonl([]);
     const inFront = await importFrom(["--from", file], {
@@ -215,6 +256,7 @@ describe("gatehouse import from files (MEDUSA_VERSION=2)", () => {
     const customer = { id: id("cus"), email: uniqueEmail("import-v2") };
     const identityId = id("authid");
     const addressId = id("cuaddr");
+    const [twinA, twinB, twinIdentity] = [id("cus"), id("cus"), id("authid")];
     const file = await jsonl([
       {
         ...customer,
@@ -224,10 +266,22 @@ describe("gatehouse import from files (MEDUSA_VERSION=2)", () => {
         auth_identity_id: identityId,
         addresses: [{ id: addressId, city: "Oslo", country_code: "no", is_default_shipping: true }],
       },
+      // Two accounts naming one auth identity: neither is imported until the operator decides.
+      ...[twinA, twinB].map((twin) => ({
+        id: twin,
+        email: uniqueEmail("import-twin"),
+        has_account: true,
+        password_hash: hash,
+        auth_identity_id: twinIdentity,
+      })),
     ]);
     const run = await runCli(app.server.env, ["import", "--from", file]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^imported: 1 customers, 1 addresses, 1 auth identities$/m);
+    assert.match(
+      run.stdout,
+      new RegExp(`^decision: customers with the same auth identity id: ${twinA} .*${twinB} `, "m"),
+    );
     const [identity] = await app.db.query("select * from auth_identity where id = $1", [
       identityId,
     ]);
