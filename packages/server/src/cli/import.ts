@@ -137,6 +137,9 @@ export function importCommand(program: Command): void {
               onStart: (total) => bar?.start(total, 0),
               onProgress: (done) => bar?.update(done),
             });
+          } catch (error) {
+            if (error instanceof SourceError) throw new CliError(error.message);
+            throw error;
           } finally {
             bar?.stop();
           }
