@@ -10,11 +10,15 @@ import { openFileSource } from "../import/file-source.js";
 import { openMedusaSource, SourceError } from "../import/medusa-source.js";
 import { runImport, type ImportReport } from "../import/run.js";
 import type { ImportSource } from "../import/source.js";
+import { redactUrl } from "../stores/redact-url.js";
 import { migrateToLatest, openSqlRuntime, pendingMigrations } from "../stores/sql/runtime.js";
 import { CliError, cliConfig, printJson } from "./context.js";
 
 /** Information lines shown in the text summary before "--json lists all". */
 const SHOWN_INFO = 20;
+
+/** `from` as it may be shown: anything URL-like (`scheme://`) with its credentials masked. */
+const shown = (from: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(from) ? redactUrl(from) : from);
 
 async function openSource(from: string): Promise<ImportSource> {
   if (/^postgres(ql)?:\/\//i.test(from)) {
@@ -29,11 +33,12 @@ async function openSource(from: string): Promise<ImportSource> {
   try {
     source = await openFileSource(from);
   } catch (error) {
-    throw new CliError(`cannot read ${from}: ${(error as Error).message}`);
+    const message = (error as Error).message.replaceAll(from, shown(from));
+    throw new CliError(`cannot read ${shown(from)}: ${message}`);
   }
   if (!source) {
     throw new CliError(
-      `--from takes a Medusa database URL (postgres://…) or a .jsonl or .csv file, not ${from}`,
+      `--from takes a Medusa database URL (postgres://…) or a .jsonl or .csv file, not ${shown(from)}`,
     );
   }
   return source;

@@ -75,6 +75,12 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
       "{not json",
       { id: id("cus"), email: "not-an-email", has_account: false },
       { id: guest, email: uniqueEmail("import-again"), has_account: false },
+      { id: `${upper}\n${lower}`, email: uniqueEmail("import-id"), has_account: false },
+      {
+        id: id("cus"),
+        email: uniqueEmail("import-id"),
+        addresses: [{ id: "addr 1", city: "Lyon" }],
+      },
     ]);
 
     const dry = await importFrom(["--from", file, "--dry-run", "--json"]);
@@ -105,6 +111,14 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     assert.match(run.stdout, /^bad row: line 6: not JSON/m);
     assert.match(run.stdout, /^bad row: line 7: email "not-an-email" is invalid$/m);
     assert.match(run.stdout, new RegExp(`^bad row: line 8: id ${guest} appears again$`, "m"));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `^bad row: line 9: id "${upper}\\\\n${lower}" is not an id \\(1 to 64 letters, digits, _ or -\\)$`,
+        "m",
+      ),
+    );
+    assert.match(run.stdout, /^bad row: line 10: address id "addr 1" is not an id /m);
     assert.match(
       run.stdout,
       new RegExp(`^guest and account: ${shared}: guest ${guest}, account ${account}$`, "m"),
@@ -242,6 +256,10 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     const missing = await importFrom(["--from", join(dir, "missing.jsonl")]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^cannot read .*missing\.jsonl: ENOENT/);
+    const other = await importFrom(["--from", "postgresql+psycopg://ann:s3cret@127.0.0.1/shop"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /not postgresql\+psycopg:\/\/ann:\*\*\*@127\.0\.0\.1\/shop\n$/);
+    assert.doesNotMatch(other.stderr, /s3cret/);
     const noFrom = await importFrom([]);
     assert.equal(noFrom.code, 1);
     assert.match(noFrom.stderr, /--from <source>/);
