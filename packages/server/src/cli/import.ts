@@ -7,9 +7,9 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { openFileSource } from "../import/file-source.js";
-import { openMedusaSource, SourceError } from "../import/medusa-source.js";
+import { openMedusaSource } from "../import/medusa-source.js";
 import { runImport, type ImportReport } from "../import/run.js";
-import type { ImportSource } from "../import/source.js";
+import { SourceError, type ImportSource } from "../import/source.js";
 import { redactUrl } from "../stores/redact-url.js";
 import { migrateToLatest, openSqlRuntime, pendingMigrations } from "../stores/sql/runtime.js";
 import { CliError, cliConfig, printJson } from "./context.js";
@@ -54,7 +54,7 @@ function summary(report: ImportReport): string {
       (report.medusa_version === 2 ? `, ${report.identities} auth identities` : ""),
     `already present: ${report.already_present}`,
     `need a decision: ${report.need_decision}`,
-    `bad rows: ${report.bad_rows.length}`,
+    `bad rows: ${report.bad_row_count}`,
     `guest and account with one email: ${report.guest_and_account.length} (both imported)`,
   ];
   for (const group of report.decision_groups) {
@@ -65,6 +65,10 @@ function summary(report: ImportReport): string {
     lines.push(`conflict: ${conflict.id} ${conflict.email}: ${conflict.reason}`);
   }
   for (const bad of report.bad_rows) lines.push(`bad row: ${bad.at}: ${bad.reason}`);
+  if (report.bad_row_count > report.bad_rows.length) {
+    const more = report.bad_row_count - report.bad_rows.length;
+    lines.push(`… and ${more} more bad rows (only the first ${report.bad_rows.length} are kept)`);
+  }
   for (const pair of report.guest_and_account.slice(0, SHOWN_INFO)) {
     lines.push(`guest and account: ${pair.email}: guest ${pair.guest}, account ${pair.account}`);
   }

@@ -16,9 +16,7 @@ import { toMs } from "../stores/medusa-rows.js";
 import { EMAILPASS } from "../stores/medusa-v2/schema.js";
 import { redactUrl } from "../stores/redact-url.js";
 import { problemOf, type ImportCustomer, type SourceItem } from "./records.js";
-import type { ImportSource } from "./source.js";
-
-export class SourceError extends Error {}
+import { SourceError, type ImportSource } from "./source.js";
 
 type Time = Date | string;
 

@@ -20,6 +20,12 @@ import { ImportTarget } from "./target.js";
  */
 export const BATCH_SIZE = 1000;
 
+/**
+ * Bad rows kept (and listed) in the summary: enough to see what is wrong with a file, few enough
+ * that a file of nothing but bad rows does not fill memory or the terminal; the rest are counted.
+ */
+export const KEPT_BAD_ROWS = 1000;
+
 export interface Member {
   id: string;
   email: string;
@@ -42,7 +48,9 @@ export interface ImportReport {
   need_decision: number;
   decision_groups: Array<{ reason: string; customers: Member[] }>;
   conflicts: Array<Member & { reason: string }>;
+  /** The first KEPT_BAD_ROWS rows that are no customer; bad_row_count counts them all. */
   bad_rows: Array<{ at: string; id?: string; reason: string }>;
+  bad_row_count: number;
   /** Information: a guest and an account with one email, both imported (Gatehouse keeps both). */
   guest_and_account: Array<{ email: string; guest: string; account: string }>;
   notes: string[];
@@ -102,8 +110,13 @@ export async function runImport(options: {
     decision_groups: [],
     conflicts: [],
     bad_rows: [],
+    bad_row_count: 0,
     guest_and_account: [],
     notes: await source.notes(),
+  };
+
+  const badRow = (row: ImportReport["bad_rows"][number]) => {
+    if (report.bad_row_count++ < KEPT_BAD_ROWS) report.bad_rows.push(row);
   };
 
   // Pass 1: the first holder of every key (a small tuple per customer), the keys held more than
@@ -117,21 +130,13 @@ export async function runImport(options: {
     for (const item of batch) {
       total++;
       if (!("customer" in item)) {
-        report.bad_rows.push({
-          at: item.at,
-          ...(item.id && { id: item.id }),
-          reason: item.problem,
-        });
+        badRow({ at: item.at, ...(item.id && { id: item.id }), reason: item.problem });
         continue;
       }
       const { customer } = item;
       if (ids.has(customer.id)) {
         repeated.add(customer.id);
-        report.bad_rows.push({
-          at: item.at,
-          id: customer.id,
-          reason: `id ${customer.id} appears again`,
-        });
+        badRow({ at: item.at, id: customer.id, reason: `id ${customer.id} appears again` });
         continue;
       }
       ids.add(customer.id);

@@ -196,6 +196,42 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     assert.equal(login.status, 200, login.text);
   });
 
+  it("reads a JSONL file with a byte order mark; a line over 1 MiB and bad rows past 1,000 are counted", async () => {
+    const [first, last] = [id("cus"), id("cus")];
+    const customer = (customerId: string) =>
+      JSON.stringify({ id: customerId, email: uniqueEmail("import-bom"), has_account: false });
+    const path = join(dir, `${id("file")}.jsonl`);
+    await writeFile(
+      path,
+      [
+        `\uFEFF${customer(first)}`,
+        JSON.stringify({ id: id("cus"), email: "x".repeat(1024 * 1024) }),
+        ...Array.from({ length: 1000 }, () => "[]"),
+        customer(last),
+      ].join("\n") + "\n",
+    );
+    const run = await importFrom(["--from", path, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.imported, 2);
+    assert.equal(report.bad_row_count, 1001);
+    assert.equal(report.bad_rows.length, 1000);
+    assert.deepEqual(report.bad_rows[0], { at: "line 2", reason: "longer than 1048576 bytes" });
+    assert.deepEqual(report.bad_rows[999], { at: "line 1001", reason: "not a JSON object" });
+    const text = await importFrom(["--from", path, "--dry-run"]);
+    assert.match(text.stdout, /^bad rows: 1001$/m);
+    assert.match(text.stdout, /^… and 1 more bad rows \(only the first 1000 are kept\)$/m);
+
+    const csv = join(dir, `${id("file")}.csv`);
+    await writeFile(csv, `id,email\n${id("cus")},"${"x".repeat(1024 * 1024)}\n`);
+    const stray = await importFrom(["--from", csv]);
+    assert.equal(stray.code, 1);
+    assert.match(
+      stray.stderr,
+      /^.*\.csv: the record at line 2 is longer than 1048576 bytes \(a stray quote\?\); nothing was imported\n$/,
+    );
+  });
+
   it("never hands one customer's address to another: a shared address id, or one Gatehouse has", async () => {
     const [a, b, c] = [id("cus"), id("cus"), id("cus")];
     const [shared, own] = [id("addr"), id("addr")];
