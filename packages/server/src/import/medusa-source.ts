@@ -139,16 +139,16 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
   client.on("error", (error) => (lost ??= error));
   client.on("end", () => (lost ??= new Error("the connection was closed")));
   const location = redactUrl(url);
-  const lostError = (error: Error) =>
+  const stopped = (error: Error) =>
     new SourceError(
-      `lost the connection to the Medusa database at ${location} (${error.message}): the import ` +
+      `reading the Medusa database at ${location} failed (${error.message}): the import ` +
         "stopped after its last whole batch; run it again",
     );
   const db: Db = new Kysely({
     dialect: new PostgresDialect({
       pool: {
         connect: async () => {
-          if (lost) throw lostError(lost);
+          if (lost) throw stopped(lost);
           return Object.assign(client, { release: () => {} });
         },
         end: async () => {
@@ -157,13 +157,12 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
       },
     }),
   });
-  /** Reads on the held connection; a failure once it is lost says so. */
+  /** Reads on the held connection; any failure (most likely its loss) stops the import. */
   const read = async <T>(query: () => Promise<T>): Promise<T> => {
     try {
       return await query();
     } catch (error) {
-      if (lost && !(error instanceof SourceError)) throw lostError(lost);
-      throw error;
+      throw error instanceof SourceError ? error : stopped(lost ?? (error as Error));
     }
   };
   const fail = async (message: string): Promise<never> => {
