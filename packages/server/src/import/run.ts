@@ -80,7 +80,7 @@ function keysOf(customer: ImportCustomer, version: MedusaVersion): string[] {
 const REASONS: Record<string, string> = {
   account: "accounts whose emails differ only in case",
   guest: "guests whose emails differ only in case",
-  identity: "emailpass identities whose emails differ only in case",
+  identity: "accounts whose emailpass identities share an email, up to case",
   "identity id": "customers with the same auth identity id",
   address: "customers with the same address id",
 };
