@@ -7,14 +7,18 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { openFileSource } from "../import/file-source.js";
-import { openMedusaSource, SourceError } from "../import/medusa-source.js";
+import { openMedusaSource } from "../import/medusa-source.js";
 import { runImport, type ImportReport } from "../import/run.js";
-import type { ImportSource } from "../import/source.js";
+import { SourceError, type ImportSource } from "../import/source.js";
+import { redactUrl } from "../stores/redact-url.js";
 import { migrateToLatest, openSqlRuntime, pendingMigrations } from "../stores/sql/runtime.js";
 import { CliError, cliConfig, printJson } from "./context.js";
 
 /** Information lines shown in the text summary before "--json lists all". */
 const SHOWN_INFO = 20;
+
+/** `from` as it may be shown: anything URL-like (`scheme://`) with its credentials masked. */
+const shown = (from: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(from) ? redactUrl(from) : from);
 
 async function openSource(from: string): Promise<ImportSource> {
   if (/^postgres(ql)?:\/\//i.test(from)) {
@@ -29,11 +33,12 @@ async function openSource(from: string): Promise<ImportSource> {
   try {
     source = await openFileSource(from);
   } catch (error) {
-    throw new CliError(`cannot read ${from}: ${(error as Error).message}`);
+    const message = (error as Error).message.replaceAll(from, shown(from));
+    throw new CliError(`cannot read ${shown(from)}: ${message}`);
   }
   if (!source) {
     throw new CliError(
-      `--from takes a Medusa database URL (postgres://…) or a .jsonl or .csv file, not ${from}`,
+      `--from takes a Medusa database URL (postgres://…) or a .jsonl or .csv file, not ${shown(from)}`,
     );
   }
   return source;
@@ -49,7 +54,7 @@ function summary(report: ImportReport): string {
       (report.medusa_version === 2 ? `, ${report.identities} auth identities` : ""),
     `already present: ${report.already_present}`,
     `need a decision: ${report.need_decision}`,
-    `bad rows: ${report.bad_rows.length}`,
+    `bad rows: ${report.bad_row_count}`,
     `guest and account with one email: ${report.guest_and_account.length} (both imported)`,
   ];
   for (const group of report.decision_groups) {
@@ -60,6 +65,10 @@ function summary(report: ImportReport): string {
     lines.push(`conflict: ${conflict.id} ${conflict.email}: ${conflict.reason}`);
   }
   for (const bad of report.bad_rows) lines.push(`bad row: ${bad.at}: ${bad.reason}`);
+  if (report.bad_row_count > report.bad_rows.length) {
+    const more = report.bad_row_count - report.bad_rows.length;
+    lines.push(`… and ${more} more bad rows (only the first ${report.bad_rows.length} are kept)`);
+  }
   for (const pair of report.guest_and_account.slice(0, SHOWN_INFO)) {
     lines.push(`guest and account: ${pair.email}: guest ${pair.guest}, account ${pair.account}`);
   }
@@ -137,6 +146,9 @@ export function importCommand(program: Command): void {
               onStart: (total) => bar?.start(total, 0),
               onProgress: (done) => bar?.update(done),
             });
+          } catch (error) {
+            if (error instanceof SourceError) throw new CliError(error.message);
+            throw error;
           } finally {
             bar?.stop();
           }

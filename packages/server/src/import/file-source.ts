@@ -6,10 +6,9 @@
  */
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
 import { customerFromFields, type SourceItem } from "./records.js";
-import type { ImportSource } from "./source.js";
+import { SourceError, type ImportSource } from "./source.js";
 
 function item(line: number, fields: unknown, now: number): SourceItem {
   const at = `line ${line}`;
@@ -19,11 +18,50 @@ function item(line: number, fields: unknown, now: number): SourceItem {
   return { at, problem: customer, ...(typeof id === "string" && { id }) };
 }
 
+/**
+ * Longest line or CSV record read: 1 MiB, hundreds of times a customer with many addresses, and
+ * low enough that a file without line breaks (or a stray quote in a CSV) cannot fill memory.
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * A file's lines (without "\n" or "\r\n"), and null for a line over MAX_RECORD_BYTES, skipped
+ * without being held. (readline holds any line whole; split2's overflow skip loses line numbers.)
+ */
+async function* cappedLines(path: string): AsyncGenerator<string | null> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  const line = () => {
+    const text = tooLong ? null : Buffer.concat(parts).toString("utf8").replace(/\r$/, "");
+    [parts, size, tooLong] = [[], 0, false];
+    return text;
+  };
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+      if (size + end - start > MAX_RECORD_BYTES) tooLong = true;
+      else if (!tooLong) parts.push(chunk.subarray(start, end));
+      yield line();
+      start = end + 1;
+    }
+    size += chunk.length - start;
+    if (size > MAX_RECORD_BYTES) [parts, tooLong] = [[], true];
+    else if (!tooLong) parts.push(chunk.subarray(start));
+  }
+  if (size > 0 || tooLong) yield line();
+}
+
 async function* jsonLines(path: string, now: number): AsyncGenerator<SourceItem> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let number = 0;
-  for await (const line of lines) {
+  for await (let line of cappedLines(path)) {
     number++;
+    if (line === null) {
+      yield { at: `line ${number}`, problem: `longer than ${MAX_RECORD_BYTES} bytes` };
+      continue;
+    }
+    // A byte order mark some editors write.
+    if (number === 1) line = line.replace(/^\uFEFF/, "");
     if (line.trim() === "") continue;
     let fields: unknown;
     try {
@@ -38,7 +76,8 @@ async function* jsonLines(path: string, now: number): AsyncGenerator<SourceItem>
 
 async function* csvRecords(path: string, now: number): AsyncGenerator<SourceItem> {
   const skipped: SourceItem[] = [];
-  const parser = createReadStream(path).pipe(
+  const input = createReadStream(path);
+  const parser = input.pipe(
     parse({
       columns: true,
       bom: true,
@@ -46,9 +85,20 @@ async function* csvRecords(path: string, now: number): AsyncGenerator<SourceItem
       skip_empty_lines: true,
       // A malformed record (wrong number of fields, a broken quote) is reported, not fatal.
       skip_records_with_error: true,
+      max_record_size: MAX_RECORD_BYTES,
     }),
   );
-  parser.on("skip", (error: Error & { lines?: number }) => {
+  parser.on("skip", (error: Error & { lines?: number; code?: string }) => {
+    // csv-parse stops reading after an over-long record, so that one ends the import.
+    if (error.code === "CSV_MAX_RECORD_SIZE") {
+      parser.destroy(
+        new SourceError(
+          `${path}: the record at line ${error.lines ?? "?"} is longer than ` +
+            `${MAX_RECORD_BYTES} bytes (a stray quote?); nothing was imported`,
+        ),
+      );
+      return;
+    }
     skipped.push({ at: `line ${error.lines ?? "?"}`, problem: error.message });
   });
   for await (const { record, info } of parser as AsyncIterable<{

@@ -1,7 +1,8 @@
 /**
  * Customers from a Medusa v1 or v2 database (its tables: stores/medusa-v1/schema.ts,
  * stores/medusa-v2/schema.ts), read-only: one connection, in one READ ONLY transaction with
- * REPEATABLE READ, so that every pass sees the same snapshot and nothing can be written. Customers
+ * REPEATABLE READ held for the whole run, so that every pass sees the same snapshot and nothing
+ * can be written. Customers
  * come by keyset pagination on their id (the primary key), a batch at a time, each with its
  * addresses and (v2) its emailpass identity, so memory stays flat. Deleted customers and addresses
  * are left out.
@@ -15,9 +16,7 @@ import { toMs } from "../stores/medusa-rows.js";
 import { EMAILPASS } from "../stores/medusa-v2/schema.js";
 import { redactUrl } from "../stores/redact-url.js";
 import { problemOf, type ImportCustomer, type SourceItem } from "./records.js";
-import type { ImportSource } from "./source.js";
-
-export class SourceError extends Error {}
+import { SourceError, type ImportSource } from "./source.js";
 
 type Time = Date | string;
 
@@ -133,17 +132,46 @@ function toItem(
 
 /** Opens a Medusa database read-only, or throws a SourceError saying why it cannot be read. */
 export async function openMedusaSource(url: string): Promise<ImportSource> {
-  // One connection: the transaction begun on it holds for every later statement.
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
-  pool.on("error", () => {});
-  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  // One client held for the whole run (not a pool, which closes an idle connection): the READ
+  // ONLY transaction begun on it is the snapshot every pass reads, so losing it stops the import.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  let lost: Error | null = null;
+  client.on("error", (error) => (lost ??= error));
+  client.on("end", () => (lost ??= new Error("the connection was closed")));
   const location = redactUrl(url);
+  const stopped = (error: Error) =>
+    new SourceError(
+      `reading the Medusa database at ${location} failed (${error.message}): the import ` +
+        "stopped after its last whole batch; run it again",
+    );
+  const db: Db = new Kysely({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => {
+          if (lost) throw stopped(lost);
+          return Object.assign(client, { release: () => {} });
+        },
+        end: async () => {
+          if (!lost) await client.end();
+        },
+      },
+    }),
+  });
+  /** Reads on the held connection; any failure (most likely its loss) stops the import. */
+  const read = async <T>(query: () => Promise<T>): Promise<T> => {
+    try {
+      return await query();
+    } catch (error) {
+      throw error instanceof SourceError ? error : stopped(lost ?? (error as Error));
+    }
+  };
   const fail = async (message: string): Promise<never> => {
     await db.destroy();
     throw new SourceError(message);
   };
   let detected: Awaited<ReturnType<typeof detectMedusaVersion>>;
   try {
+    await client.connect();
     await sql`begin transaction isolation level repeatable read read only`.execute(db);
     detected = await detectMedusaVersion({ db });
   } catch (error) {
@@ -162,15 +190,17 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
     async *batches(size: number, withAddresses: boolean) {
       let after = "";
       for (;;) {
-        const { rows } = await customerPage(db, version, after, size);
+        const { rows } = await read(() => customerPage(db, version, after, size));
         if (rows.length === 0) return;
         after = rows[rows.length - 1]!.id;
         const ids = rows.map((row) => row.id);
         const billingIds = rows.flatMap((row) => row.billing_address_id ?? []);
-        const [addresses, identities] = await Promise.all([
-          withAddresses ? addressesOf(db, version, ids, billingIds) : { rows: [] },
-          version === 2 ? identitiesOf(db, ids) : Promise.resolve({ rows: [] }),
-        ]);
+        const [addresses, identities] = await read(() =>
+          Promise.all([
+            withAddresses ? addressesOf(db, version, ids, billingIds) : { rows: [] },
+            version === 2 ? identitiesOf(db, ids) : Promise.resolve({ rows: [] }),
+          ]),
+        );
         const addressesByCustomer = new Map<string, Address[]>();
         const billing = new Map<string, Address>();
         for (const row of addresses.rows) {
@@ -197,28 +227,29 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
         });
       }
     },
-    async notes() {
-      const { rows } = await sql<{ count: string }>`
+    notes: () =>
+      read(async () => {
+        const { rows } = await sql<{ count: string }>`
         select count(*) as count from customer where deleted_at is not null`.execute(db);
-      const deleted = Number(rows[0]?.count ?? 0);
-      const notes =
-        deleted > 0 ? [`${deleted} deleted customers in the source are not imported`] : [];
-      if (version === 2) {
-        const { rows: unlinked } = await sql<{ count: string }>`
+        const deleted = Number(rows[0]?.count ?? 0);
+        const notes =
+          deleted > 0 ? [`${deleted} deleted customers in the source are not imported`] : [];
+        if (version === 2) {
+          const { rows: unlinked } = await sql<{ count: string }>`
           select count(*) as count from auth_identity ai
           join provider_identity pi on pi.auth_identity_id = ai.id
           where pi.provider = ${EMAILPASS} and ai.deleted_at is null and pi.deleted_at is null
             and ai.app_metadata->>'customer_id' is null`.execute(db);
-        const count = Number(unlinked[0]?.count ?? 0);
-        if (count > 0) {
-          notes.push(
-            `${count} emailpass identities without a customer (registrations never finished) ` +
-              "are not imported",
-          );
+          const count = Number(unlinked[0]?.count ?? 0);
+          if (count > 0) {
+            notes.push(
+              `${count} emailpass identities without a customer (registrations never finished) ` +
+                "are not imported",
+            );
+          }
         }
-      }
-      return notes;
-    },
+        return notes;
+      }),
     async close() {
       await sql`rollback`.execute(db).catch(() => {});
       await db.destroy();

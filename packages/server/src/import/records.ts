@@ -27,8 +27,24 @@ export type SourceItem =
 /** Argon2id in its PHC string form, as Gatehouse writes it. */
 const ARGON2ID = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 
+/**
+ * Ids as Medusa makes them (`cus_01H…`, `addr_…`, `cuaddr_…`, `authid_…`: a prefix and a ULID, 30
+ * to 33 characters), with room to spare: they appear in URLs, logs and this command's output.
+ */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const badId = (kind: string, id: string) =>
+  `${kind} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an id ` +
+  "(1 to 64 letters, digits, _ or -)";
+
 /** Why a customer cannot be imported, or null: the checks every source's rows go through. */
 export function problemOf(customer: ImportCustomer): string | null {
+  if (!ID.test(customer.id)) return badId("id", customer.id);
+  const address = customer.addresses.find(({ id }) => !ID.test(id));
+  if (address) return badId("address id", address.id);
+  if (customer.identity && !ID.test(customer.identity.id)) {
+    return badId("auth_identity_id", customer.identity.id);
+  }
   if (!isValidEmail(customer.email)) return `email ${JSON.stringify(customer.email)} is invalid`;
   const hash = customer.password_hash;
   if (hash !== null) {

@@ -20,6 +20,12 @@ import { ImportTarget } from "./target.js";
  */
 export const BATCH_SIZE = 1000;
 
+/**
+ * Bad rows kept (and listed) in the summary: enough to see what is wrong with a file, few enough
+ * that a file of nothing but bad rows does not fill memory or the terminal; the rest are counted.
+ */
+export const KEPT_BAD_ROWS = 1000;
+
 export interface Member {
   id: string;
   email: string;
@@ -42,7 +48,9 @@ export interface ImportReport {
   need_decision: number;
   decision_groups: Array<{ reason: string; customers: Member[] }>;
   conflicts: Array<Member & { reason: string }>;
+  /** The first KEPT_BAD_ROWS rows that are no customer; bad_row_count counts them all. */
   bad_rows: Array<{ at: string; id?: string; reason: string }>;
+  bad_row_count: number;
   /** Information: a guest and an account with one email, both imported (Gatehouse keeps both). */
   guest_and_account: Array<{ email: string; guest: string; account: string }>;
   notes: string[];
@@ -54,22 +62,30 @@ const member = (customer: ImportCustomer): Member => ({
   has_account: customer.has_account,
 });
 
-/** The unique keys a customer takes in Gatehouse: its email among accounts or guests, its identity's. */
+/**
+ * The unique keys a customer takes in Gatehouse: its email among accounts or guests, its address
+ * ids (a file's; a database's are its primary key) and, v2 accounts, its identity's email and id.
+ */
 function keysOf(customer: ImportCustomer, version: MedusaVersion): string[] {
-  const email = normalizeEmail(customer.email);
-  const keys = [`${customer.has_account ? "account" : "guest"}:${email}`];
-  if (version === 2 && customer.identity && emailKey(customer.identity.email) !== email) {
-    keys.push(`identity:${emailKey(customer.identity.email)}`);
+  const keys = [`${customer.has_account ? "account" : "guest"}:${normalizeEmail(customer.email)}`];
+  for (const { id } of customer.addresses) keys.push(`address:${id}`);
+  if (version === 2 && customer.has_account) {
+    // Every v2 account gets an identity, with the customer's email when the source has none.
+    keys.push(`identity:${emailKey(customer.identity?.email ?? customer.email)}`);
+    if (customer.identity) keys.push(`identity id:${customer.identity.id}`);
   }
   return keys;
 }
 
-const groupReason = (key: string) =>
-  key.startsWith("account:")
-    ? "accounts whose emails differ only in case"
-    : key.startsWith("guest:")
-      ? "guests whose emails differ only in case"
-      : "emailpass identities whose emails differ only in case";
+const REASONS: Record<string, string> = {
+  account: "accounts whose emails differ only in case",
+  guest: "guests whose emails differ only in case",
+  identity: "accounts whose emailpass identities share an email, up to case",
+  "identity id": "customers with the same auth identity id",
+  address: "customers with the same address id",
+};
+
+const groupReason = (key: string) => REASONS[key.slice(0, key.indexOf(":"))]!;
 
 export async function runImport(options: {
   source: ImportSource;
@@ -94,36 +110,33 @@ export async function runImport(options: {
     decision_groups: [],
     conflicts: [],
     bad_rows: [],
+    bad_row_count: 0,
     guest_and_account: [],
     notes: await source.notes(),
   };
 
-  // Pass 1: the first holder of every key ("id\nemail": small, one string per customer), the
-  // keys held more than once, and the rows that are no customer.
-  const holders = new Map<string, string>();
+  const badRow = (row: ImportReport["bad_rows"][number]) => {
+    if (report.bad_row_count++ < KEPT_BAD_ROWS) report.bad_rows.push(row);
+  };
+
+  // Pass 1: the first holder of every key (a small tuple per customer), the keys held more than
+  // once, and the rows that are no customer.
+  const holders = new Map<string, readonly [id: string, email: string, hasAccount: boolean]>();
   const groups = new Map<string, Member[]>();
   const ids = new Set<string>();
-  const repeated = new Set<number>();
+  const repeated = new Set<string>();
   let total = 0;
   for await (const batch of source.batches(BATCH_SIZE, false)) {
     for (const item of batch) {
-      const position = total++;
+      total++;
       if (!("customer" in item)) {
-        report.bad_rows.push({
-          at: item.at,
-          ...(item.id && { id: item.id }),
-          reason: item.problem,
-        });
+        badRow({ at: item.at, ...(item.id && { id: item.id }), reason: item.problem });
         continue;
       }
       const { customer } = item;
       if (ids.has(customer.id)) {
-        repeated.add(position);
-        report.bad_rows.push({
-          at: item.at,
-          id: customer.id,
-          reason: `id ${customer.id} appears again`,
-        });
+        repeated.add(customer.id);
+        badRow({ at: item.at, id: customer.id, reason: `id ${customer.id} appears again` });
         continue;
       }
       ids.add(customer.id);
@@ -131,13 +144,13 @@ export async function runImport(options: {
       for (const key of keysOf(customer, version)) {
         const first = holders.get(key);
         if (first === undefined) {
-          holders.set(key, `${customer.id}\n${customer.email}`);
+          holders.set(key, [customer.id, customer.email, customer.has_account]);
           continue;
         }
         let group = groups.get(key);
         if (!group) {
-          const [id, email] = first.split("\n") as [string, string];
-          group = [{ id, email, has_account: !key.startsWith("guest:") }];
+          const [id, email, has_account] = first;
+          group = [{ id, email, has_account }];
           groups.set(key, group);
         }
         group.push(member(customer));
@@ -146,20 +159,21 @@ export async function runImport(options: {
   }
   ids.clear();
   const undecided = new Set<string>();
+  const listed = new Set<string>();
   for (const [key, members] of groups) {
+    // Two accounts whose emails differ in case collide on the identity's email too: one group.
+    const signature = JSON.stringify(members.map(({ id }) => id));
+    if (listed.has(signature)) continue;
+    listed.add(signature);
     report.decision_groups.push({ reason: groupReason(key), customers: members });
     for (const { id } of members) undecided.add(id);
   }
-  for (const [key, guest] of holders) {
+  for (const [key, [guest]] of holders) {
     if (!key.startsWith("guest:")) continue;
     const email = key.slice("guest:".length);
     const account = holders.get(`account:${email}`);
     if (account === undefined || groups.has(key) || groups.has(`account:${email}`)) continue;
-    report.guest_and_account.push({
-      email,
-      guest: guest.slice(0, guest.indexOf("\n")),
-      account: account.slice(0, account.indexOf("\n")),
-    });
+    report.guest_and_account.push({ email, guest, account: account[0] });
   }
   holders.clear();
   report.need_decision = undecided.size;
@@ -167,13 +181,20 @@ export async function runImport(options: {
   // Pass 2: write what needs no decision, batch by batch.
   const target = new ImportTarget(options.runtime, version, dryRun);
   let position = 0;
+  const firsts = new Set<string>();
   options.onStart?.(total);
   for await (const batch of source.batches(BATCH_SIZE, true)) {
     const customers: ImportCustomer[] = [];
     for (const item of batch) {
+      position++;
+      if (!("customer" in item)) continue;
+      const { id } = item.customer;
       // Left out: a group's member, or an id seen already (reported as a bad row in pass 1).
-      if (repeated.has(position++) || !("customer" in item)) continue;
-      if (!undecided.has(item.customer.id)) customers.push(item.customer);
+      if (repeated.has(id)) {
+        if (firsts.has(id)) continue;
+        firsts.add(id);
+      }
+      if (!undecided.has(id)) customers.push(item.customer);
     }
     const outcome = await target.write(customers);
     report.imported += outcome.imported;

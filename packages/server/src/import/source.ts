@@ -16,3 +16,6 @@ export interface ImportSource {
   notes(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** A source that cannot be read (any more): one line for the operator. */
+export class SourceError extends Error {}

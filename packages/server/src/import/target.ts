@@ -14,7 +14,7 @@ import { toRow } from "../stores/sql/address-store.js";
 import { emailKey } from "../stores/sql/identity-store.js";
 import { writeMetadata } from "../stores/sql/json.js";
 import type { SqlRuntime } from "../stores/sql/runtime.js";
-import type { AuthIdentityTable, CustomerTable } from "../stores/sql/schema.js";
+import type { AddressTable, AuthIdentityTable, CustomerTable } from "../stores/sql/schema.js";
 import type { ImportCustomer } from "./records.js";
 
 /** Rows per INSERT: 1,000 addresses × 20 columns stays under SQLite's 32,766 parameters. */
@@ -148,15 +148,35 @@ export class ImportTarget {
       }
     }
 
+    // Address ids are kept, so one that another customer holds (in Gatehouse, or earlier in this
+    // batch) would hand that customer's address to this one: a conflict, never written.
+    const addressHolders = new Map<string, string | null>();
+    for (const ids of chunks(fresh.flatMap((customer) => customer.addresses.map(({ id }) => id)))) {
+      for (const row of await db
+        .selectFrom("address")
+        .select(["id", "customer_id"])
+        .where("id", "in", ids)
+        .execute()) {
+        addressHolders.set(row.id, row.customer_id);
+      }
+    }
+
     const writable: ImportCustomer[] = [];
     for (const customer of fresh) {
       const holder = holders.get(slot(customer.has_account, normalizeEmail(customer.email)));
       const identity = identities.get(customer.id);
+      const taken = customer.addresses.find(({ id }) => addressHolders.has(id));
       if (holder !== undefined) {
         const kind = customer.has_account ? "an account" : "a guest";
         outcome.conflicts.push({
           customer,
           reason: `Gatehouse already has ${kind} with this email: ${holder}`,
+        });
+      } else if (taken) {
+        const owner = addressHolders.get(taken.id);
+        outcome.conflicts.push({
+          customer,
+          reason: `Gatehouse already has the address ${taken.id} (${owner ? `customer ${owner}` : "no customer"})`,
         });
       } else if (identity && identityHolders.has(`id:${identity.id}`)) {
         outcome.conflicts.push({
@@ -170,6 +190,11 @@ export class ImportTarget {
         });
       } else {
         writable.push(customer);
+        for (const { id } of customer.addresses) addressHolders.set(id, customer.id);
+        if (identity) {
+          identityHolders.set(`id:${identity.id}`, identity.id);
+          identityHolders.set(`key:${identity.email_key}`, identity.id);
+        }
       }
     }
     if (this.dryRun) {
@@ -181,7 +206,8 @@ export class ImportTarget {
     if (writable.length === 0) return outcome;
 
     await db.transaction().execute(async (trx) => {
-      // DO NOTHING: a customer someone registers meanwhile wins, and is not overwritten.
+      // DO NOTHING: a customer someone registers meanwhile (its id or email) wins, and is not
+      // overwritten; the imported one is a conflict.
       const inserted = new Set(
         (
           await trx
@@ -193,24 +219,67 @@ export class ImportTarget {
         ).map((row) => row.id),
       );
       const written = writable.filter((customer) => inserted.has(customer.id));
-      outcome.imported = written.length;
-      for (const rows of chunks(written.flatMap(addressRows))) {
-        const result = await trx
-          .insertInto("address")
-          .values(rows)
-          .onConflict((conflict) => conflict.doNothing())
-          .executeTakeFirst();
-        outcome.addresses += Number(result.numInsertedOrUpdatedRows ?? 0);
+      for (const customer of writable) {
+        if (inserted.has(customer.id)) continue;
+        outcome.conflicts.push({
+          customer,
+          reason: "Gatehouse took its id or email meanwhile (a registration during the import)",
+        });
       }
-      const identityRows = written.flatMap((customer) => identities.get(customer.id) ?? []);
-      if (identityRows.length > 0) {
-        const result = await trx
-          .insertInto("auth_identity")
-          .values(identityRows)
-          .onConflict((conflict) => conflict.doNothing())
-          .executeTakeFirst();
-        outcome.identities = Number(result.numInsertedOrUpdatedRows ?? 0);
+      const insertedIds = async (
+        table: "address" | "auth_identity",
+        rows: Array<Insertable<AddressTable> | Insertable<AuthIdentityTable>>,
+      ) => {
+        const ids = new Set<string>();
+        for (const part of chunks(rows)) {
+          for (const row of await trx
+            .insertInto(table)
+            .values(part as never)
+            .onConflict((conflict) => conflict.doNothing())
+            .returning("id")
+            .execute()) {
+            ids.add(row.id);
+          }
+        }
+        return ids;
+      };
+      const addressesIn = await insertedIds("address", written.flatMap(addressRows));
+      const identitiesIn = await insertedIds(
+        "auth_identity",
+        written.flatMap((customer) => identities.get(customer.id) ?? []),
+      );
+      // An address or identity id taken meanwhile: that customer is taken out again, whole.
+      const short = new Set(
+        written
+          .filter(
+            (customer) =>
+              customer.addresses.some(({ id }) => !addressesIn.has(id)) ||
+              (identities.has(customer.id) && !identitiesIn.has(identities.get(customer.id)!.id)),
+          )
+          .map((customer) => customer.id),
+      );
+      for (const customer of written) {
+        if (!short.has(customer.id)) continue;
+        const addressIds = customer.addresses
+          .map(({ id }) => id)
+          .filter((id) => addressesIn.has(id));
+        for (const ids of chunks(addressIds)) {
+          await trx.deleteFrom("address").where("id", "in", ids).execute();
+          for (const id of ids) addressesIn.delete(id);
+        }
+        const identity = identities.get(customer.id);
+        if (identity && identitiesIn.delete(identity.id)) {
+          await trx.deleteFrom("auth_identity").where("id", "=", identity.id).execute();
+        }
+        await trx.deleteFrom("customer").where("id", "=", customer.id).execute();
+        outcome.conflicts.push({
+          customer,
+          reason: "Gatehouse took one of its address or auth identity ids meanwhile",
+        });
       }
+      outcome.imported = written.length - short.size;
+      outcome.addresses = addressesIn.size;
+      outcome.identities = identitiesIn.size;
     });
     return outcome;
   }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import pg from "pg";
 import { runCli } from "../../../../testing/cli.js";
 import { eventually } from "../../../../testing/expect.js";
 import { useServer } from "../../../../testing/fixture.js";
@@ -143,5 +144,34 @@ describe("gatehouse import from Medusa v1's database", () => {
     assert.ok(second.already_present >= 2);
     assert.equal((await count()) - before, second.imported);
     assert.equal((await app.customerRow(ann.id)).password_hash, upgraded, "Gatehouse's copy kept");
+  });
+
+  it("stops with one line when its connection to Medusa's database is lost mid-run", async () => {
+    // Holds Medusa's address table, so the import waits on its first address read, then ends
+    // that import's connection as a restart or a network failure would.
+    const locker = new pg.Client({ connectionString: testMedusa().databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query("BEGIN; LOCK TABLE address IN ACCESS EXCLUSIVE MODE");
+      const source = `${testMedusa().databaseUrl}?application_name=gatehouse-import-lost`;
+      const run = runCli(app.server.env, ["import", "--from", source, "--dry-run"], {}, 60_000);
+      await eventually(async () => {
+        // Another connection: pg_stat_activity stays as first seen within a transaction.
+        const rows = await queryMedusa(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE application_name = 'gatehouse-import-lost' AND wait_event_type = 'Lock'`,
+        );
+        return rows.length > 0;
+      }, 20_000);
+      await locker.query("ROLLBACK");
+      const { code, stdout, stderr } = await run;
+      assert.equal(code, 1, stdout);
+      assert.match(
+        stderr,
+        /^reading the Medusa database at postgres:\/\/.*failed \(terminating connection due to administrator command\): the import stopped after its last whole batch; run it again\n$/,
+      );
+    } finally {
+      await locker.end();
+    }
   });
 });

@@ -108,4 +108,38 @@ describe("gatehouse import from Medusa v2's database", { skip: medusaV2Skip }, (
     assert.ok(second.already_present >= 1);
     assert.equal((await count()) - before, second.imported, "nothing imported twice");
   });
+
+  it("an account without an identity takes its email for one: another identity's email is a decision", async () => {
+    const medusa = client(testMedusaV2().url);
+    const store = { "x-publishable-api-key": testMedusaV2().publishableKey };
+    const email = uniqueEmail("import-v2-identity");
+    // B registered with `email`, then changed its customer email; A, an account with no emailpass
+    // identity (another provider's), has `email` as its customer email.
+    const b = (await registerV2(medusa, email, store)).id;
+    await queryMedusaV2("UPDATE customer SET email = $2 WHERE id = $1", [
+      b,
+      uniqueEmail("import-v2-moved"),
+    ]);
+    const a = `cus_${randomBytes(12).toString("hex").toUpperCase()}`;
+    await queryMedusaV2(
+      `INSERT INTO customer (id, email, has_account, created_at, updated_at)
+       VALUES ($1, $2, true, now(), now())`,
+      [a, email],
+    );
+    const run = await importMedusa(["--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      decision_groups: Array<{ reason: string; customers: Array<{ id: string }> }>;
+    };
+    const group = report.decision_groups.find((candidate) =>
+      candidate.customers.some((customer) => customer.id === a),
+    );
+    assert.equal(group?.reason, "accounts whose emailpass identities share an email, up to case");
+    assert.deepEqual(group.customers.map((customer) => customer.id).sort(), [a, b].sort());
+    assert.equal(
+      (await app.db.query("SELECT id FROM customer WHERE id = $1 OR id = $2", [a, b])).length,
+      0,
+    );
+    await queryMedusaV2("UPDATE customer SET deleted_at = now() WHERE id = $1", [a]);
+  });
 });

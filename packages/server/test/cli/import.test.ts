@@ -75,6 +75,12 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
       "{not json",
       { id: id("cus"), email: "not-an-email", has_account: false },
       { id: guest, email: uniqueEmail("import-again"), has_account: false },
+      { id: `${upper}\n${lower}`, email: uniqueEmail("import-id"), has_account: false },
+      {
+        id: id("cus"),
+        email: uniqueEmail("import-id"),
+        addresses: [{ id: "addr 1", city: "Lyon" }],
+      },
     ]);
 
     const dry = await importFrom(["--from", file, "--dry-run", "--json"]);
@@ -105,6 +111,14 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     assert.match(run.stdout, /^bad row: line 6: not JSON/m);
     assert.match(run.stdout, /^bad row: line 7: email "not-an-email" is invalid$/m);
     assert.match(run.stdout, new RegExp(`^bad row: line 8: id ${guest} appears again$`, "m"));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `^bad row: line 9: id "${upper}\\\\n${lower}" is not an id \\(1 to 64 letters, digits, _ or -\\)$`,
+        "m",
+      ),
+    );
+    assert.match(run.stdout, /^bad row: line 10: address id "addr 1" is not an id /m);
     assert.match(
       run.stdout,
       new RegExp(`^guest and account: ${shared}: guest ${guest}, account ${account}$`, "m"),
@@ -182,6 +196,83 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     assert.equal(login.status, 200, login.text);
   });
 
+  it("reads a JSONL file with a byte order mark; a line over 1 MiB and bad rows past 1,000 are counted", async () => {
+    const [first, last] = [id("cus"), id("cus")];
+    const customer = (customerId: string) =>
+      JSON.stringify({ id: customerId, email: uniqueEmail("import-bom"), has_account: false });
+    const path = join(dir, `${id("file")}.jsonl`);
+    await writeFile(
+      path,
+      [
+        `\uFEFF${customer(first)}`,
+        JSON.stringify({ id: id("cus"), email: "x".repeat(1024 * 1024) }),
+        ...Array.from({ length: 1000 }, () => "[]"),
+        customer(last),
+      ].join("\n") + "\n",
+    );
+    const run = await importFrom(["--from", path, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.imported, 2);
+    assert.equal(report.bad_row_count, 1001);
+    assert.equal(report.bad_rows.length, 1000);
+    assert.deepEqual(report.bad_rows[0], { at: "line 2", reason: "longer than 1048576 bytes" });
+    assert.deepEqual(report.bad_rows[999], { at: "line 1001", reason: "not a JSON object" });
+    const text = await importFrom(["--from", path, "--dry-run"]);
+    assert.match(text.stdout, /^bad rows: 1001$/m);
+    assert.match(text.stdout, /^… and 1 more bad rows \(only the first 1000 are kept\)$/m);
+
+    const csv = join(dir, `${id("file")}.csv`);
+    await writeFile(csv, `id,email\n${id("cus")},"${"x".repeat(1024 * 1024)}\n`);
+    const stray = await importFrom(["--from", csv]);
+    assert.equal(stray.code, 1);
+    assert.match(
+      stray.stderr,
+      /^.*\.csv: the record at line 2 is longer than 1048576 bytes \(a stray quote\?\); nothing was imported\n$/,
+    );
+  });
+
+  it("never hands one customer's address to another: a shared address id, or one Gatehouse has", async () => {
+    const [a, b, c] = [id("cus"), id("cus"), id("cus")];
+    const [shared, own] = [id("addr"), id("addr")];
+    const withAddress = (customer: string, addressId: string, city: string) => ({
+      id: customer,
+      email: uniqueEmail("import-addr"),
+      has_account: false,
+      billing_address_id: addressId,
+      addresses: [{ id: addressId, city }],
+    });
+    const sharing = await jsonl([withAddress(a, shared, "Rome"), withAddress(b, shared, "Nice")]);
+    const first = await importFrom(["--from", sharing, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout);
+    assert.equal(report.imported, 0);
+    assert.deepEqual(report.decision_groups, [
+      {
+        reason: "customers with the same address id",
+        customers: [
+          { id: a, email: report.decision_groups[0].customers[0].email, has_account: false },
+          { id: b, email: report.decision_groups[0].customers[1].email, has_account: false },
+        ],
+      },
+    ]);
+
+    const owner = await jsonl([withAddress(a, own, "Rome")]);
+    assert.equal((await importFrom(["--from", owner])).code, 0);
+    const taker = await jsonl([withAddress(c, own, "Nice")]);
+    const second = await importFrom(["--from", taker, "--json"]);
+    assert.equal(second.code, 0, second.stderr);
+    const conflicts = JSON.parse(second.stdout).conflicts;
+    assert.deepEqual(
+      conflicts.map((conflict: { id: string; reason: string }) => [conflict.id, conflict.reason]),
+      [[c, `Gatehouse already has the address ${own} (customer ${a})`]],
+    );
+    assert.equal((await app.db.query("select id from customer where id = $1", [c])).length, 0);
+    const address = await app.addressRow(own);
+    assert.equal(address.customer_id, a);
+    assert.equal(address.city, "Rome");
+  });
+
   it("refuses, in one line: in front of Medusa's database, an unknown source, a missing file", async () => {
     const file = await jsonl([]);
     const inFront = await importFrom(["--from", file], {
@@ -201,6 +292,10 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     const missing = await importFrom(["--from", join(dir, "missing.jsonl")]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^cannot read .*missing\.jsonl: ENOENT/);
+    const other = await importFrom(["--from", "postgresql+psycopg://ann:s3cret@127.0.0.1/shop"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /not postgresql\+psycopg:\/\/ann:\*\*\*@127\.0\.0\.1\/shop\n$/);
+    assert.doesNotMatch(other.stderr, /s3cret/);
     const noFrom = await importFrom([]);
     assert.equal(noFrom.code, 1);
     assert.match(noFrom.stderr, /--from <source>/);
@@ -215,6 +310,7 @@ describe("gatehouse import from files (MEDUSA_VERSION=2)", () => {
     const customer = { id: id("cus"), email: uniqueEmail("import-v2") };
     const identityId = id("authid");
     const addressId = id("cuaddr");
+    const [twinA, twinB, twinIdentity] = [id("cus"), id("cus"), id("authid")];
     const file = await jsonl([
       {
         ...customer,
@@ -224,10 +320,22 @@ describe("gatehouse import from files (MEDUSA_VERSION=2)", () => {
         auth_identity_id: identityId,
         addresses: [{ id: addressId, city: "Oslo", country_code: "no", is_default_shipping: true }],
       },
+      // Two accounts naming one auth identity: neither is imported until the operator decides.
+      ...[twinA, twinB].map((twin) => ({
+        id: twin,
+        email: uniqueEmail("import-twin"),
+        has_account: true,
+        password_hash: hash,
+        auth_identity_id: twinIdentity,
+      })),
     ]);
     const run = await runCli(app.server.env, ["import", "--from", file]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^imported: 1 customers, 1 addresses, 1 auth identities$/m);
+    assert.match(
+      run.stdout,
+      new RegExp(`^decision: customers with the same auth identity id: ${twinA} .*${twinB} `, "m"),
+    );
     const [identity] = await app.db.query("select * from auth_identity where id = $1", [
       identityId,
     ]);
