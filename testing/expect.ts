@@ -1,7 +1,11 @@
 /** Shapes and assertions shared by the route suites. */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { ADDRESS_V1_FIELDS, CUSTOMER_V1_FIELDS } from "../packages/server/src/domain.js";
+import {
+  ADDRESS_V1_FIELDS,
+  CUSTOMER_V1_FIELDS,
+  type Address,
+} from "../packages/server/src/domain.js";
 import type { ApiResponse } from "./http.js";
 
 /** A customer's scalar fields and an address's fields, in the order Medusa v1 serializes them (contract §1.5). */
@@ -17,6 +21,37 @@ export const ADDRESS = {
   country_code: "DK",
   postal_code: "1165",
 };
+
+/** An address record as the stores keep it (the store contract suites): `id` and its owner given. */
+export function addressRecord<Owner extends string | null>(
+  id: string,
+  customerId: Owner,
+  overrides: Partial<Omit<Address, "id" | "customer_id">> = {},
+): Address & { customer_id: Owner } {
+  const now = Date.now();
+  return {
+    id,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+    customer_id: customerId,
+    company: null,
+    first_name: "Ada",
+    last_name: "Lovelace",
+    address_1: "Main 1",
+    address_2: null,
+    city: "Berlin",
+    country_code: "de",
+    province: null,
+    postal_code: "10115",
+    phone: null,
+    metadata: null,
+    address_name: null,
+    is_default_shipping: false,
+    is_default_billing: false,
+    ...overrides,
+  };
+}
 
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const ADDRESS_ID = /^addr_[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -17,6 +17,7 @@ import {
   queryMedusaV2,
   type TestMedusaV2,
 } from "../../../../testing/medusa-v2-db.js";
+import { addressRecord } from "../../../../testing/expect.js";
 import { runSwitches } from "../../../../testing/server.js";
 import { loadConfig } from "../../src/config.js";
 import type { Address } from "../../src/domain.js";
@@ -318,30 +319,12 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     });
     assert.ok(customer);
     const customerId = customer.id;
-    const address = (
-      overrides: Partial<Omit<Address, "customer_id">> = {},
-    ): Address & { customer_id: string } => ({
-      id: `cuaddr_${ulidish()}`,
-      created_at: Date.now(),
-      updated_at: Date.now(),
-      deleted_at: null,
-      customer_id: customerId,
-      company: null,
-      first_name: "Ada",
-      last_name: "Lovelace",
-      address_1: "Main 1",
-      address_2: null,
-      city: "Berlin",
-      country_code: "de",
-      province: null,
-      postal_code: "10115",
-      phone: null,
-      metadata: null,
-      address_name: null,
-      is_default_shipping: true,
-      is_default_billing: true,
-      ...overrides,
-    });
+    const address = (overrides: Partial<Omit<Address, "customer_id">> = {}) =>
+      addressRecord(`cuaddr_${ulidish()}`, customerId, {
+        is_default_shipping: true,
+        is_default_billing: true,
+        ...overrides,
+      });
     const added = await Promise.all(
       Array.from({ length: 12 }, () => stores.addresses.addToBook(address(), 10)),
     );

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { createBackend } from "../../../../testing/backend.js";
 
 const run = promisify(execFile);
-const entry = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../dist/migrate.js");
+const entry = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../dist/cli/index.js");
 
 describe("migrations", () => {
   it("apply, revert and re-apply cleanly, and are idempotent", async () => {
@@ -18,7 +18,7 @@ describe("migrations", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-migrate-"));
     const env = { PATH: process.env.PATH ?? "", DATA_DIR: dataDir, ...backend.env };
     const migrate = async (...args: string[]) =>
-      (await run(process.execPath, [entry, ...args], { env })).stdout;
+      (await run(process.execPath, [entry, "migrate", ...args], { env })).stdout;
     try {
       assert.match(
         await migrate(),
@@ -38,8 +38,8 @@ describe("migrations", () => {
         /^applied 0001-initial, 0002-throttle, 0003-change-notifications, 0004-account-events, 0005-customer-references, 0006-medusa-v2, 0007-identity-resets/,
       );
       await assert.rejects(
-        run(process.execPath, [entry, "sideways"], { env }),
-        /Usage: npm run migrate/,
+        run(process.execPath, [entry, "migrate", "sideways"], { env }),
+        /migrate takes up or down, not sideways/,
       );
     } finally {
       await backend.drop();

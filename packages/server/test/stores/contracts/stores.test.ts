@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { createBackend, type Backend } from "../../../../../testing/backend.js";
+import { addressRecord } from "../../../../../testing/expect.js";
 import { runSwitches } from "../../../../../testing/server.js";
 import { loadConfig } from "../../../src/config.js";
 import type { Address, Session } from "../../../src/domain.js";
@@ -188,28 +189,8 @@ function contracts(name: string, env: Record<string, string>) {
           assert.ok(created && typeof created === "object");
           customerId = created.id;
         }
-        const address = (overrides: Partial<Address> = {}): Address => ({
-          id: id("addr"),
-          created_at: Date.now(),
-          updated_at: Date.now(),
-          deleted_at: null,
-          customer_id: customerId,
-          company: "Analytical Engines",
-          first_name: "Ada",
-          last_name: "Lovelace",
-          address_1: "Main 1",
-          address_2: null,
-          city: "Berlin",
-          country_code: "de",
-          province: null,
-          postal_code: "10115",
-          phone: null,
-          metadata: null,
-          address_name: null,
-          is_default_shipping: false,
-          is_default_billing: false,
-          ...overrides,
-        });
+        const address = (overrides: Partial<Address> = {}): Address =>
+          addressRecord(id("addr"), customerId, { company: "Analytical Engines", ...overrides });
         const book = [address({ is_default_shipping: true }), address()];
         for (const entry of book) {
           assert.ok(
@@ -282,31 +263,8 @@ function contracts(name: string, env: Record<string, string>) {
     });
 
     describe("addresses", () => {
-      const newAddress = (customerId: string | null, overrides: Partial<Address> = {}): Address => {
-        const now = Date.now();
-        return {
-          id: id("addr"),
-          created_at: now,
-          updated_at: now,
-          deleted_at: null,
-          customer_id: customerId,
-          company: null,
-          first_name: "Ada",
-          last_name: "Lovelace",
-          address_1: "Main 1",
-          address_2: null,
-          city: "Berlin",
-          country_code: "de",
-          province: null,
-          postal_code: "10115",
-          phone: null,
-          metadata: null,
-          address_name: null,
-          is_default_shipping: false,
-          is_default_billing: false,
-          ...overrides,
-        };
-      };
+      const newAddress = (customerId: string | null, overrides: Partial<Address> = {}): Address =>
+        addressRecord(id("addr"), customerId, overrides);
 
       it("addToBook never leaves more than the limit, even when called concurrently", async () => {
         const customer = await newCustomer();

@@ -17,6 +17,7 @@ import { after, before, describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import pino from "pino";
 import { createBackend, type Backend } from "../../../../../testing/backend.js";
+import { addressRecord } from "../../../../../testing/expect.js";
 import { runSwitches } from "../../../../../testing/server.js";
 import { loadConfig } from "../../../src/config.js";
 import type { Address, Session } from "../../../src/domain.js";
@@ -396,31 +397,7 @@ function contracts(name: string, env: Record<string, string>) {
         const newAddress = (
           customerId: string,
           overrides: Partial<Omit<Address, "customer_id">> = {},
-        ): Address & { customer_id: string } => {
-          const now = Date.now();
-          return {
-            id: id("addr"),
-            created_at: now,
-            updated_at: now,
-            deleted_at: null,
-            customer_id: customerId,
-            company: null,
-            first_name: "Ada",
-            last_name: "Lovelace",
-            address_1: "Main 1",
-            address_2: null,
-            city: "Berlin",
-            country_code: "de",
-            province: null,
-            postal_code: "10115",
-            phone: null,
-            metadata: null,
-            address_name: "Home",
-            is_default_shipping: false,
-            is_default_billing: false,
-            ...overrides,
-          };
-        };
+        ) => addressRecord(id("addr"), customerId, { address_name: "Home", ...overrides });
         const defaults = async (customerId: string) => {
           await nextTurn();
           const book = (await other.customers.findWithAddresses(customerId))!.shippingAddresses;
