@@ -133,12 +133,16 @@ describe("the Dockerfile, replayed", () => {
       COOKIE_SECRET: randomBytes(32).toString("hex"),
       JWT_SECRET: randomBytes(32).toString("hex"),
     };
-    // docs/deployment.md, "Upgrades": the image's migrate.js, run with the server's environment.
-    const migrated = await exec(process.execPath, ["packages/server/dist/migrate.js"], {
-      cwd: image.path(image.workdir),
-      env: { PATH: process.env.PATH ?? "", ...image.env, ...production },
-      ...unprivileged,
-    });
+    // docs/deployment.md, "Upgrades": the image's `gatehouse migrate`, with the server's environment.
+    const migrated = await exec(
+      process.execPath,
+      ["packages/server/dist/cli/index.js", "migrate"],
+      {
+        cwd: image.path(image.workdir),
+        env: { PATH: process.env.PATH ?? "", ...image.env, ...production },
+        ...unprivileged,
+      },
+    );
     assert.match(migrated.stdout, /^applied 0001-initial, /);
     const server = await start(production);
     try {
