@@ -27,9 +27,13 @@ COPY packages/server/src packages/server/src
 COPY scripts/bundle.mjs scripts/
 # Compiled, then bundled as `npm run build` does (esbuild is a development package: before the
 # prune). Production install only: pruning keeps the compiled better-sqlite3 (no second compilation).
+# npm may install a package of the server's in packages/server/node_modules rather than the root's
+# (the lockfile has commander, which the CLI needs, there): that folder is copied too, made if
+# npm made none.
 RUN npx tsc -b packages/server \
   && node scripts/bundle.mjs \
-  && npm prune --omit=dev --no-audit --no-fund
+  && npm prune --omit=dev --no-audit --no-fund \
+  && mkdir -p packages/server/node_modules
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=9000 DATA_DIR=/data
@@ -37,6 +41,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/packages/server/package.json packages/server/
 COPY --from=build /app/packages/server/dist packages/server/dist
+COPY --from=build /app/packages/server/node_modules packages/server/node_modules
 # SQLite and development secrets live in DATA_DIR (NODE_ENV=development only: production needs
 # PostgreSQL); the server creates nothing anywhere else.
 RUN mkdir -m 0700 /data && chown node:node /data

@@ -188,6 +188,11 @@ async function run(command: string, stage: ReplayedStage, options: ReplayOptions
     });
   } else if (words[0] === "apt-get" || command === "rm -rf /var/lib/apt/lists/*") {
     // The image's operating-system packages: provided by this machine.
+  } else if (words[0] === "mkdir" && words[1] === "-p" && words.length === 3) {
+    const dir = words[2]!;
+    await mkdir(stage.path(dir.startsWith("/") ? dir : join(stage.workdir, dir)), {
+      recursive: true,
+    });
   } else if (words[0] === "mkdir" && words[1] === "-m" && words.length === 4) {
     await mkdir(stage.path(words[3]!), { recursive: true, mode: parseInt(words[2]!, 8) });
   } else if (words[0] === "chown" && words.length === 3) {
