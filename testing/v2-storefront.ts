@@ -191,11 +191,14 @@ export async function newAccount(
   return { email, password: PASSWORD, sdk, customer, registrationToken, token: token as string };
 }
 
+/** What ordering needs of an account: its signed-in sdk (JWT or session mode), email, customer. */
+export type Shopper = Pick<Account, "sdk" | "email" | "customer">;
+
 /**
  * Cart → order as the account's customer, through `account.sdk`, in the seeded store (a region
  * with Germany, the product gatehouse-tee); the order id.
  */
-export async function placeOrder(account: Account): Promise<string> {
+export async function placeOrder(account: Shopper): Promise<string> {
   const { sdk, email, customer } = account;
   const { regions } = await sdk.store.region.list();
   const region = regions.find((entry: any) =>
@@ -229,6 +232,16 @@ export async function placeOrder(account: Account): Promise<string> {
   const done = await sdk.store.cart.complete(cart.id);
   assert.equal(done.type, "order", JSON.stringify(done).slice(0, 300));
   return (done as any).order.id as string;
+}
+
+/** Cart → order (`placeOrder`), then `sdk.store.order.list` shows that order, the customer's only one. */
+export async function placeOrderAndList(account: Shopper): Promise<void> {
+  const orderId = await placeOrder(account);
+  const { orders } = await account.sdk.store.order.list({ fields: "id,customer_id,email" });
+  assert.deepEqual(
+    orders.map((entry: any) => [entry.id, entry.customer_id]),
+    [[orderId, account.customer.id]],
+  );
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   assertJson,
   claimsOf,
   newAccount,
-  placeOrder,
+  placeOrderAndList,
   raw,
   rejects,
   sdkFor,
@@ -253,20 +253,71 @@ export const accountScenarios: V2Scenario[] = [
     },
   },
   {
-    name: "session mode through the js-sdk (auth.type session, a browser's cookie jar)",
+    name: "session mode through the js-sdk: register → customer create → login → profile → addresses → refresh → cart → order → logout",
     async run(target) {
-      const { email, customer } = await newAccount(target);
-      const jar = new CookieJar();
+      const email = uniqueV2Email("session");
+      // auth.type "session" with a browser's cookie jar: the sdk sends the cookie, never a token.
       const sdk = sessionSdkFor(target);
+      const jar = new CookieJar();
       await withCookieJar(jar, async () => {
+        // Session mode never sends the token the sdk holds: the registration token goes to customer
+        // create as its Authorization header, as Medusa's storefront guide has it.
+        const registration = await sdk.auth.register("customer", "emailpass", {
+          email,
+          password: PASSWORD,
+        });
+        const { customer } = await sdk.store.customer.create(
+          { email, first_name: "Grace" },
+          {},
+          { authorization: `Bearer ${registration}` },
+        );
+        assertCustomer(customer, email);
+
         const token = await sdk.auth.login("customer", "emailpass", { email, password: PASSWORD });
-        assert.equal(typeof token, "string");
-        assert.ok(jar.get("connect.sid"), "the sdk's login made a session cookie");
-        const { customer: me } = await sdk.store.customer.retrieve();
-        assert.equal(me.id, customer.id);
+        assert.equal(claimsOf(token as string).actor_id, customer.id);
+        const loginCookie = jar.get("connect.sid");
+        assert.ok(loginCookie, "the sdk's login made a session cookie");
+        assert.deepEqual((await sdk.store.customer.retrieve()).customer, customer);
+        const { customer: updated } = await sdk.store.customer.update({ last_name: "Hopper" });
+        assert.equal(updated.last_name, "Hopper");
+
+        const created = await sdk.store.customer.createAddress({
+          ...V2_ADDRESS,
+          is_default_shipping: true,
+        });
+        const [address] = created.customer.addresses;
+        assert.equal(address.customer_id, customer.id);
+        assert.equal(address.is_default_shipping, true);
+        const moved = await sdk.store.customer.updateAddress(address.id, { city: "Potsdam" });
+        assert.equal(moved.customer.addresses[0].city, "Potsdam");
+        const deleted = await sdk.store.customer.deleteAddress(address.id);
+        assert.equal(deleted.deleted, true);
+        assert.deepEqual(deleted.parent?.addresses, []);
+
+        // Refresh, as Medusa has it in session mode: a token for the cookie, which the sdk turns
+        // into the session again (POST /auth/session).
+        const { token: refreshed } = await sdk.auth.refresh();
+        assert.equal(claimsOf(refreshed).actor_id, customer.id);
+        assert.equal((await sdk.store.customer.retrieve()).customer.last_name, "Hopper");
+
+        if (target.commerce) await placeOrderAndList({ sdk, email, customer: updated });
+
+        const cookies = new Set([loginCookie, jar.get("connect.sid")]);
         await sdk.auth.logout();
-        assert.equal(jar.get("connect.sid"), undefined);
+        assert.equal(jar.get("connect.sid"), undefined, "the sdk's logout cleared the cookie");
         await rejects(sdk.store.customer.retrieve(), 401, "Unauthorized");
+        // Every cookie the journey held is dead: on the customer routes, and on the store's.
+        for (const value of cookies) {
+          const cookie = `connect.sid=${value}`;
+          assertJson(
+            await raw(target, "GET", "/store/customers/me", { cookie }),
+            401,
+            UNAUTHORIZED,
+          );
+          if (target.commerce) {
+            assertJson(await raw(target, "GET", "/store/orders", { cookie }), 401, UNAUTHORIZED);
+          }
+        }
       });
     },
   },
@@ -396,14 +447,7 @@ export const accountScenarios: V2Scenario[] = [
     name: "cart → order as the logged-in customer; sdk.store.order.list shows it",
     commerce: true,
     async run(target) {
-      const account = await newAccount(target);
-      const orderId = await placeOrder(account);
-
-      const { orders } = await account.sdk.store.order.list({ fields: "id,customer_id,email" });
-      assert.deepEqual(
-        orders.map((entry: any) => [entry.id, entry.customer_id]),
-        [[orderId, account.customer.id]],
-      );
+      await placeOrderAndList(await newAccount(target));
     },
   },
 ];
