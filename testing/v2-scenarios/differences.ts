@@ -3,6 +3,7 @@
  * and Medusa's where it is cheap to show.
  */
 import assert from "node:assert/strict";
+import { CookieJar, withCookieJar } from "../cookie-jar.js";
 import {
   INVALID_CREDENTIALS,
   INVALID_TOKEN,
@@ -14,9 +15,47 @@ import {
   raw,
   rejects,
   sdkFor,
+  sessionSdkFor,
   uniqueV2Email,
+  type Account,
   type V2Scenario,
+  type V2Target,
 } from "../v2-storefront.js";
+
+/**
+ * The logout docs/medusa.md gives a storefront in JWT mode ("Logging out in JWT mode"), line for
+ * line; then the sdk holds no token, and its next call is refused.
+ */
+async function logOutAsDocumented(sdk: Account["sdk"]) {
+  await sdk.client.fetch("/auth/session", { method: "DELETE" }).catch(() => {}); // revokes the token
+  await sdk.auth.logout();
+  assert.equal(await sdk.client.getToken(), "");
+  await rejects(sdk.store.customer.retrieve(), 401, "Unauthorized");
+}
+
+/** A login and `sdk.auth.refresh()` in session mode: the cookie before the refresh and after. */
+async function refreshInSessionMode(target: V2Target) {
+  const { email } = await newAccount(target);
+  const sdk = sessionSdkFor(target);
+  const jar = new CookieJar();
+  return withCookieJar(jar, async () => {
+    await sdk.auth.login("customer", "emailpass", { email, password: PASSWORD });
+    const before = `connect.sid=${jar.get("connect.sid")}`;
+    await sdk.auth.refresh();
+    return { before, after: `connect.sid=${jar.get("connect.sid")}` };
+  });
+}
+
+/** Whose cart `POST /store/carts` with this bearer token makes (in a store): its customer_id. */
+async function cartCustomer(target: V2Target, token: string): Promise<string | null> {
+  const { regions } = await sdkFor(target).store.region.list();
+  const res = await raw(target, "POST", "/store/carts", {
+    token,
+    body: { region_id: regions[0]!.id },
+  });
+  assert.equal(res.status, 200, res.text);
+  return res.body.cart.customer_id;
+}
 
 export const differenceScenarios: V2Scenario[] = [
   {
@@ -51,18 +90,34 @@ export const differenceScenarios: V2Scenario[] = [
     },
   },
   {
-    name: "Medusa: logout is client-side only; the JWT stays valid, DELETE /auth/session with a bearer is 401",
+    name: "Medusa: logout is client-side only; the JWT stays valid, and the documented JWT logout changes nothing",
     only: "medusa",
     async run(target) {
-      const { sdk, token } = await newAccount(target);
-      await sdk.auth.logout();
-      await rejects(sdk.store.customer.retrieve(), 401, "Unauthorized");
+      const { sdk, token, customer } = await newAccount(target);
+      // Its DELETE /auth/session is a 401 here, which it ignores: safe to keep after a rollback.
+      await logOutAsDocumented(sdk);
       assertJson(
         await raw(target, "DELETE", "/auth/session", { pk: false, token }),
         401,
         UNAUTHORIZED,
       );
       assert.equal((await raw(target, "GET", "/store/customers/me", { token })).status, 200);
+      if (target.commerce) assert.equal(await cartCustomer(target, token), customer.id);
+    },
+  },
+  {
+    name: "Gatehouse: the documented JWT logout revokes the token, on Gatehouse's routes and the store's",
+    only: "gatehouse",
+    async run(target) {
+      const { sdk, token, customer } = await newAccount(target);
+      if (target.commerce) assert.equal(await cartCustomer(target, token), customer.id);
+      await logOutAsDocumented(sdk);
+      assertJson(await raw(target, "GET", "/store/customers/me", { token }), 401, UNAUTHORIZED);
+      if (target.commerce) {
+        // Forwarded as a guest's request: Medusa refuses the orders, and the cart is a guest's.
+        assertJson(await raw(target, "GET", "/store/orders", { token }), 401, UNAUTHORIZED);
+        assert.equal(await cartCustomer(target, token), null);
+      }
     },
   },
   {
@@ -105,6 +160,29 @@ export const differenceScenarios: V2Scenario[] = [
         UNAUTHORIZED,
       );
       await rejects(sdk.auth.refresh(), 401, "Unauthorized");
+    },
+  },
+  {
+    name: "Medusa: a refresh in session mode keeps the session cookie",
+    only: "medusa",
+    async run(target) {
+      const { before, after } = await refreshInSessionMode(target);
+      assert.equal(after, before);
+    },
+  },
+  {
+    name: "Gatehouse: a refresh in session mode replaces the session cookie; the old one ends",
+    only: "gatehouse",
+    async run(target) {
+      const { before, after } = await refreshInSessionMode(target);
+      assert.notEqual(after, before);
+      assertJson(
+        await raw(target, "GET", "/store/customers/me", { cookie: before }),
+        401,
+        UNAUTHORIZED,
+      );
+      const me = await raw(target, "GET", "/store/customers/me", { cookie: after });
+      assert.equal(me.status, 200, me.text);
     },
   },
   {
