@@ -76,3 +76,17 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_0
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/**
+ * A throttled request's answer, the same in both API versions: 429 JSON
+ * `{type: "not_allowed", code: "rate_limited", message}` with a `Retry-After` of whole seconds.
+ */
+export function assertRateLimited(res: ApiResponse, message: RegExp) {
+  assert.equal(res.status, 429, res.text);
+  assert.match(res.headers.get("content-type")!, /^application\/json/);
+  assert.deepEqual(Object.keys(res.body).sort(), ["code", "message", "type"], res.text);
+  assert.equal(res.body.type, "not_allowed");
+  assert.equal(res.body.code, "rate_limited");
+  assert.match(res.body.message, message);
+  assert.match(res.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
+}

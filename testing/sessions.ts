@@ -13,7 +13,8 @@ export interface StoredSession {
   token_hash: string | null;
 }
 
-async function withRedis<T>(
+/** Runs `use` with a Redis connection to the server's Redis and its key prefix. */
+export async function withRedis<T>(
   server: TestServer,
   use: (redis: Redis, prefix: string) => Promise<T>,
 ): Promise<T> {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import MedusaModule, { FetchError } from "@medusajs/js-sdk";
-import { request, type ApiResponse, type RequestOptions } from "./http.js";
+import { request, sessionCookie, type ApiResponse, type RequestOptions } from "./http.js";
 import { loggedResetToken, type TestServer } from "./server.js";
 
 // The js-sdk's typings describe its ESM build as CommonJS (no "type": "module"), so TypeScript
@@ -193,6 +193,26 @@ export async function newAccount(
 
 /** What ordering needs of an account: its signed-in sdk (JWT or session mode), email, customer. */
 export type Shopper = Pick<Account, "sdk" | "email" | "customer">;
+
+/**
+ * An account signed in three times: `a`, the login token of `newAccount`; `b`, the token of a
+ * second login; `c`, the cookie (`connect.sid=…`) of the session `POST /auth/session` made from
+ * `b`. Three sessions of one customer, each live.
+ */
+export async function signedInThrice(target: V2Target) {
+  const account = await newAccount(target);
+  const login = await raw(target, "POST", "/auth/customer/emailpass", {
+    pk: false,
+    body: { email: account.email, password: account.password },
+  });
+  assert.equal(login.status, 200, login.text);
+  const b = login.body.token as string;
+  const session = await raw(target, "POST", "/auth/session", { pk: false, token: b });
+  assert.equal(session.status, 200, session.text);
+  const c = sessionCookie(session);
+  assert.ok(c, "POST /auth/session set the session cookie");
+  return { account, a: account.token, b, c };
+}
 
 /**
  * Cart → order as the account's customer, through `account.sdk`, in the seeded store (a region

@@ -2,9 +2,10 @@
  * The gateway in front of a real Medusa v2 (MEDUSA_VERSION=2): a forwarded request carries the
  * customer as a Medusa v2 token (its claims, its secret, a minute's life), the publishable key
  * passes, and nothing of the client's own credentials does: not a token forged with Medusa's
- * secret, not Medusa's own `connect.sid`. Credentials that name no live session make the request
- * a guest's, never an error. The customer's session is stored directly (through the stores, as
- * the server would), so these tests do not depend on the v2 login routes.
+ * secret, not Medusa's own `connect.sid` (what Medusa receives is read from a recording relay).
+ * Credentials that name no live session make the request a guest's, never an error. The
+ * customer's session is stored directly (through the stores, as the server would), so these
+ * tests do not depend on the v2 login routes.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -22,6 +23,12 @@ import { openStores, type OpenedStores } from "../../src/stores/open-stores.js";
 
 const target = medusaV2OrSkip();
 const ulidish = () => randomBytes(13).toString("hex").toUpperCase().slice(0, 26);
+/** The head of the last request Medusa received that starts with `line` ("POST /store/carts"). */
+function requestHead(sent: string, line: string): string {
+  const at = sent.lastIndexOf(`${line}`);
+  assert.ok(at >= 0, `Medusa received no ${line}`);
+  return sent.slice(at, sent.indexOf("\r\n\r\n", at));
+}
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
 
@@ -113,9 +120,7 @@ describe("the gateway in front of Medusa v2", { skip: target.skip }, () => {
     assert.equal(cart.body.cart.email, customer.email);
 
     // The token Medusa received: v2's claims, signed with its secret, for a minute.
-    const sent = relay.sent();
-    const at = sent.lastIndexOf("POST /store/carts");
-    const head = sent.slice(at, sent.indexOf("\r\n\r\n", at));
+    const head = requestHead(relay.sent(), "POST /store/carts");
     const token = /\r\nauthorization: Bearer (\S+)/i.exec(head)?.[1];
     assert.ok(token, "Medusa received a bearer token");
     const claims = claimsOf(token);
@@ -185,9 +190,25 @@ describe("the gateway in front of Medusa v2", { skip: target.skip }, () => {
       ?.split(";")[0];
     assert.ok(medusaCookie, "Medusa set its session cookie");
     assert.equal((await direct("GET", "/store/orders", { cookie: medusaCookie })).status, 200);
+    const from = relay.sent().length;
     const orders = await through("GET", "/store/orders", { cookie: medusaCookie });
     assert.equal(orders.status, 401);
     assert.deepEqual(orders.body, { message: "Unauthorized" });
+    const cart = await through("POST", "/store/carts", {
+      body: { region_id: regionId },
+      cookie: medusaCookie,
+    });
+    assert.equal(cart.status, 200, cart.text);
+    assert.equal(cart.body.cart.customer_id, null);
+
+    // Both were forwarded, as a guest's: no cookie and no token reached Medusa.
+    const sent = relay.sent().slice(from);
+    for (const line of ["GET /store/orders", "POST /store/carts"]) {
+      const head = requestHead(sent, line);
+      assert.doesNotMatch(head, /\r\ncookie:/i, line);
+      assert.doesNotMatch(head, /\r\nauthorization:/i, line);
+    }
+    assert.ok(!sent.includes(medusaCookie.split("=")[1]!), "the session id never reached Medusa");
   });
 
   it("forwards a request with a revoked session or a bad token as a guest's", async () => {

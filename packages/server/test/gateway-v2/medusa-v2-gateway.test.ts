@@ -2,8 +2,9 @@
  * Gatehouse in v2 mode in front of the real Medusa v2, over real HTTP, with Medusa answering
  * directly beside it: customers Medusa made log in through Gatehouse; what Gatehouse writes
  * (passwords, resets, addresses) is what Medusa's own login and routes see (rollback safety);
- * a logout or a refresh revokes the old token on Gatehouse's routes and Medusa's alike; a token
- * forged with Medusa's secret authenticates nobody; Medusa's errors and outages reach the client
+ * a logout, a refresh or a password change revokes the other tokens on Gatehouse's routes and
+ * Medusa's alike, and an expired token is a guest's there; a token forged with Medusa's secret
+ * authenticates nobody; Medusa's errors and outages reach the client
  * as documented; and `GET /store/customers/me?fields=*orders` is Medusa's answer while the plain
  * /me stays Gatehouse's. Gatehouse's own database is the backend's of this run.
  */
@@ -19,6 +20,7 @@ import {
   type TestMedusaV2,
 } from "../../../../testing/medusa-v2.js";
 import { relayTo, type Relay } from "../../../../testing/relay.js";
+import { storedSessions } from "../../../../testing/sessions.js";
 import { startServer, type TestServer } from "../../../../testing/server.js";
 import {
   CUSTOMER_KEYS,
@@ -34,6 +36,7 @@ import {
   placeOrder,
   raw,
   sdkFor,
+  signedInThrice,
   type V2Target,
 } from "../../../../testing/v2-storefront.js";
 
@@ -260,6 +263,50 @@ describe("Gatehouse in front of Medusa v2: the issue's checks", { skip: medusaV2
     assertJson(await through("GET", "/store/customers/me", { token: next }), 401, UNAUTHORIZED);
   });
 
+  it("a password change ends the other sessions on Medusa's routes too; Medusa's own login takes the new password", async () => {
+    const { account, a, b, c } = await signedInThrice(target);
+    const others = [{ token: b }, { cookie: c }];
+    for (const credential of [{ token: a }, ...others]) {
+      assert.equal((await through("GET", "/store/orders", credential)).status, 200);
+    }
+    const changed = await through("POST", "/auth/customer/emailpass/update", {
+      pk: false,
+      token: a,
+      body: { password: NEW_PASSWORD, old_password: account.password },
+    });
+    assertJson(changed, 200, { success: true });
+
+    for (const credential of others) {
+      assertJson(await through("GET", "/store/customers/me", credential), 401, UNAUTHORIZED);
+      assertJson(await through("GET", "/store/orders", credential), 401, UNAUTHORIZED);
+      const from = relay.sent().length;
+      const cart = await through("POST", "/store/carts", {
+        ...credential,
+        body: { region_id: regionId },
+      });
+      assert.equal(cart.status, 200, cart.text);
+      assert.equal(cart.body.cart.customer_id, null);
+      // Forwarded as a guest: Medusa got no token (and never the client's credentials).
+      assert.doesNotMatch(medusaSaw(from), /\r\n(authorization|cookie):/i);
+    }
+    // The caller's token lives on, on Gatehouse's routes and Medusa's.
+    assert.equal((await through("GET", "/store/customers/me", { token: a })).status, 200);
+    const cart = await through("POST", "/store/carts", {
+      token: a,
+      body: { region_id: regionId },
+    });
+    assert.equal(cart.body.cart?.customer_id, account.customer.id, cart.text);
+    assert.equal((await storedSessions(server, account.customer.id)).length, 1);
+
+    const theirs = await medusaLogin(account.email, NEW_PASSWORD);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.equal(claimsOf(theirs.token!).actor_id, account.customer.id);
+    assert.deepEqual(
+      (await medusaLogin(account.email, account.password)).body,
+      INVALID_CREDENTIALS,
+    );
+  });
+
   it("a token forged with Medusa's secret (v2 claims, even a live session's) authenticates nobody", async () => {
     const { token, customer } = await newAccount(target);
     // Every claim of a real login token, the session's included, signed as Medusa signs.
@@ -381,5 +428,53 @@ describe("Gatehouse in front of Medusa v2: the issue's checks", { skip: medusaV2
       await gateway.stop();
       await down.close();
     }
+  });
+});
+
+describe("Gatehouse in front of Medusa v2: an expired token", { skip: medusaV2Skip }, () => {
+  let medusa: TestMedusaV2;
+  let relay: Relay;
+  let server: TestServer;
+  let target: V2Target;
+  const through = (method: string, path: string, options: RequestOptions = {}) =>
+    raw(target, method, path, options);
+
+  before(async () => {
+    medusa = testMedusaV2();
+    relay = await relayTo(medusa.url, { record: true });
+    // Tokens (and the sessions behind them) live a second: not revoked, only expired.
+    server = await startGatewayV2({ env: { MEDUSA_BACKEND_URL: relay.url, JWT_TTL: "1s" } });
+    target = gatehouseTarget(server, { publishableKey: medusa.publishableKey, commerce: true });
+  });
+  after(async () => {
+    await server?.stop();
+    await relay?.close();
+  });
+
+  it("is a guest's on GET /store/products and POST /store/carts, and 401 on /store/orders", async () => {
+    const { token, customer } = await newAccount(target);
+    const claims = claimsOf(token);
+    assert.equal(claims.actor_id, customer.id);
+    assert.equal(claims.exp - claims.iat, 1);
+    await new Promise((resolve) => setTimeout(resolve, (claims.exp + 1) * 1000 - Date.now()));
+
+    const regions = await through("GET", "/store/regions");
+    const regionId = regions.body.regions.find(
+      (region: { name: string }) => region.name === "Gatehouse EU",
+    ).id;
+    const from = relay.sent().length;
+    const products = await through("GET", "/store/products?handle=gatehouse-tee", { token });
+    assert.equal(products.status, 200, products.text);
+    assert.equal(products.body.products[0]?.handle, "gatehouse-tee");
+    const cart = await through("POST", "/store/carts", { token, body: { region_id: regionId } });
+    assert.equal(cart.status, 200, cart.text);
+    assert.equal(cart.body.cart.customer_id, null);
+    assertJson(await through("GET", "/store/orders", { token }), 401, UNAUTHORIZED);
+    const sent = relay.sent().slice(from);
+    for (const line of ["GET /store/products", "POST /store/carts", "GET /store/orders"]) {
+      assert.ok(sent.includes(line), `${line} was forwarded`);
+    }
+    assert.doesNotMatch(sent, /\r\nauthorization:/i, "as a guest: no token for Medusa");
+    assertJson(await through("GET", "/store/customers/me", { token }), 401, UNAUTHORIZED);
   });
 });

@@ -305,6 +305,24 @@ describe("a MEDUSA_DATABASE_URL Gatehouse cannot use refuses to start, saying wh
       }
     });
   }
+
+  it("the real Medusa v1 database with MEDUSA_VERSION=2, naming both, and adding nothing to it", async () => {
+    const v2Tables = () =>
+      queryMedusa(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('auth_identity', 'provider_identity', 'customer_address')",
+      );
+    const { code, stderr } = await startAndExit({
+      MEDUSA_DATABASE_URL: testMedusa().databaseUrl,
+      MEDUSA_VERSION: "2",
+    });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /MEDUSA_DATABASE_URL/);
+    assert.match(
+      stderr,
+      /MEDUSA_VERSION=2 but it is a Medusa v1 database \(it has customer, address\)\. Set MEDUSA_VERSION=1, or leave it unset to use the version of the database/,
+    );
+    assert.deepEqual(await v2Tables(), [], "Medusa's database is as it was");
+  });
 });
 
 async function withMedusaDb<T>(work: (db: pg.Client) => Promise<T>): Promise<T> {

@@ -1,7 +1,9 @@
 /**
  * Credential changes over real HTTP: no session outlives a password change or reset that raced
  * its login; password and email changes need proof; reset completion and email changes are not
- * enumeration oracles and are throttled; reset requests answer before their work.
+ * enumeration oracles and are throttled; reset requests answer before their work. In Medusa v2
+ * mode (MEDUSA_VERSION=2): a password change at the update route ends every other session of the
+ * customer, and update-route calls, reset requests and reset emails are limited.
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,10 +16,22 @@ import {
   getToken,
   login,
   register,
+  registerV2,
   sessionCookie,
   type ApiResponse,
 } from "../../../../testing/http.js";
 import { storedSessions } from "../../../../testing/sessions.js";
+import { assertRateLimited, eventually } from "../../../../testing/expect.js";
+import { storedThrottles } from "../../../../testing/throttle.js";
+import {
+  INVALID_CREDENTIALS,
+  INVALID_TOKEN as V2_INVALID_TOKEN,
+  UNAUTHORIZED,
+  assertJson,
+  gatehouseTarget,
+  raw,
+  signedInThrice,
+} from "../../../../testing/v2-storefront.js";
 import {
   loggedResetToken,
   startServer,
@@ -528,6 +542,145 @@ describe("credential changes", () => {
           return true;
         },
       );
+    });
+  });
+});
+
+describe("credential changes in v2 mode (MEDUSA_VERSION=2)", () => {
+  const KEY = "pk_credential_changes";
+  const store = { "x-publishable-api-key": KEY };
+  const v2 = useServer({ env: { MEDUSA_VERSION: "2", PUBLISHABLE_API_KEYS: KEY } });
+  const target = () => gatehouseTarget(v2.server, { publishableKey: KEY, commerce: false });
+  const NEW_V2_PASSWORD = "A-brand-new-9-passphrase";
+  const TOO_MANY_REQUESTS = /^Too many requests from this address; try again later/;
+
+  /** A server of the test's own in v2 mode, with `env`. */
+  const withV2Server = (env: Record<string, string>, use: (server: TestServer) => Promise<void>) =>
+    withServer({ MEDUSA_VERSION: "2", ...env }, use);
+
+  for (const caller of ["a", "c"] as const) {
+    it(`a change at the update route with ${caller === "a" ? "a login token" : "the session cookie"} and old_password ends the customer's other sessions; the caller's stays`, async () => {
+      const { account, a, b, c } = await signedInThrice(target());
+      const credentials = { a: { token: a }, b: { token: b }, c: { cookie: c } };
+      const me = (name: keyof typeof credentials) =>
+        raw(target(), "GET", "/store/customers/me", credentials[name]);
+      for (const name of ["a", "b", "c"] as const) assert.equal((await me(name)).status, 200);
+      assert.equal(await v2.sessionCount(account.customer.id), 3);
+
+      const changed = await raw(target(), "POST", "/auth/customer/emailpass/update", {
+        pk: false,
+        ...credentials[caller],
+        body: { password: NEW_V2_PASSWORD, old_password: account.password },
+      });
+      assertJson(changed, 200, { success: true });
+      for (const name of ["a", "b", "c"] as const) {
+        if (name === caller) {
+          const mine = await me(name);
+          assert.equal(mine.status, 200, mine.text);
+          assert.equal(mine.body.customer.id, account.customer.id);
+        } else {
+          assertJson(await me(name), 401, UNAUTHORIZED);
+        }
+      }
+      assert.equal(await v2.sessionCount(account.customer.id), 1, "only the caller's is stored");
+
+      const login = (password: string) =>
+        raw(target(), "POST", "/auth/customer/emailpass", {
+          pk: false,
+          body: { email: account.email, password },
+        });
+      assert.equal((await login(NEW_V2_PASSWORD)).status, 200);
+      assertJson(await login(account.password), 401, INVALID_CREDENTIALS);
+    });
+  }
+
+  it("update-route calls are limited per address whatever their outcome: a burst of 50 gets exactly RATE_LIMIT_PASSWORD_RESET answers", async () => {
+    await withV2Server(
+      { TRUST_PROXY: "true", RATE_LIMIT_PASSWORD_RESET: "10/15m" },
+      async (limited) => {
+        const limitedApi = client(limited.url);
+        const email = uniqueEmail("v2-update-burst");
+        await registerV2(limitedApi, email, store);
+        const from = limited.logs.length;
+        const asked = await limitedApi.post("/auth/customer/emailpass/reset-password", {
+          identifier: email,
+        });
+        assert.equal(asked.status, 201, asked.text);
+        const resetToken = await loggedResetToken(limited, email, from);
+        const update = (token: string, ip: string) =>
+          limitedApi.post(
+            "/auth/customer/emailpass/update",
+            { password: NEW_V2_PASSWORD },
+            { token, headers: { "x-forwarded-for": ip } },
+          );
+        const responses = await Promise.all(
+          Array.from({ length: 50 }, () => update(BOGUS_TOKEN, "198.51.100.70")),
+        );
+        assert.deepEqual(statusCounts(responses), { 401: 10, 429: 40 });
+        for (const res of responses) {
+          if (res.status === 401) assert.deepEqual(res.body, V2_INVALID_TOKEN);
+          else assertRateLimited(res, TOO_MANY_REQUESTS);
+        }
+        // The address's budget is spent, even for a real token; which a 429 does not use up.
+        assertRateLimited(await update(resetToken, "198.51.100.70"), TOO_MANY_REQUESTS);
+        assertJson(await update(resetToken, "198.51.100.71"), 200, { success: true });
+        const login = await limitedApi.post("/auth/customer/emailpass", {
+          email,
+          password: NEW_V2_PASSWORD,
+        });
+        assert.equal(login.status, 200, login.text);
+      },
+    );
+  });
+
+  it("reset requests are limited per address: a burst of 50 gets exactly RATE_LIMIT_PASSWORD_TOKEN answers", async () => {
+    await withV2Server({ RATE_LIMIT_PASSWORD_TOKEN: "10/15m" }, async (limited) => {
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          client(limited.url).post("/auth/customer/emailpass/reset-password", {
+            identifier: uniqueEmail("v2-reset-burst"),
+          }),
+        ),
+      );
+      assert.deepEqual(statusCounts(responses), { 201: 10, 429: 40 });
+      for (const res of responses) {
+        if (res.status === 201) assert.equal(res.text, "Created");
+        else assertRateLimited(res, TOO_MANY_REQUESTS);
+      }
+    });
+  });
+
+  it("reset emails per email: of a burst of 50 requests all answer 201, RATE_LIMIT_PASSWORD_TOKEN_EMAIL make a token", async () => {
+    await withV2Server({ RATE_LIMIT_PASSWORD_TOKEN_EMAIL: "3/1h" }, async (limited) => {
+      const email = uniqueEmail("v2-reset-email");
+      const { id } = await registerV2(client(limited.url), email, store);
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          client(limited.url).post("/auth/customer/emailpass/reset-password", {
+            identifier: i % 2 ? email : email.toUpperCase(),
+          }),
+        ),
+      );
+      assert.deepEqual(statusCounts(responses), { 201: 50 });
+      // Every request has been counted (after its answer), then the allowed ones made their token.
+      await eventually(async () =>
+        (await storedThrottles(limited)).some(
+          ({ key, count }) => key.startsWith("password-token:email:") && count === 50,
+        ),
+      );
+      const tokens = async () =>
+        (
+          await queryTestDb(
+            limited,
+            "select token_hash from password_reset where customer_id = $1",
+            [id],
+          )
+        ).length;
+      const events = () =>
+        limited.logs.filter((line) => line.email === email && typeof line.token === "string")
+          .length;
+      await eventually(async () => (await tokens()) >= 3 && events() >= 3);
+      assert.deepEqual([await tokens(), events()], [3, 3], "stored tokens, reset events");
     });
   });
 });

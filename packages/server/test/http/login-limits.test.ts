@@ -2,20 +2,25 @@
  * Login limits under concurrency and abuse: attempts reserved before the password check (a burst
  * gets what serial attempts get, on one instance or several), refused attempts kept out of the
  * hashing queue, device cookies that keep the owner in, IPv6 clients counted by prefix, no email
- * in clear in the throttle keys, and the development 429 message.
+ * in clear in the throttle keys, and the development 429 message. The same limits hold on Medusa v2
+ * mode's routes (MEDUSA_VERSION=2): logins, registrations of a known email and wrong
+ * `old_password`s count as failed logins, and registrations are limited per address.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { useServer, withServer as withOwnServer } from "../../../../testing/fixture.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import { assertRateLimited } from "../../../../testing/expect.js";
 import {
   STRONG_PASSWORD,
   client,
   register,
+  registerV2,
   request,
   type ApiResponse,
 } from "../../../../testing/http.js";
+import { queryTestDb } from "../../../../testing/db.js";
+import { storedThrottles } from "../../../../testing/throttle.js";
 import { startServer, uniqueEmail, type TestServer } from "../../../../testing/server.js";
 
 const from = (ip: string, cookie?: string) => ({ headers: { "x-forwarded-for": ip }, cookie });
@@ -439,18 +444,7 @@ describe("login limits", () => {
           204,
         );
       }
-      const keys = (await app.db.query<{ key: string }>("select key from throttle")).map(
-        (row) => row.key,
-      );
-      const prefix = app.server.env.REDIS_PREFIX;
-      if (prefix) {
-        const redis = new Redis(app.server.env.REDIS_URL!);
-        try {
-          keys.push(...(await redis.keys(`${prefix}throttle:*`)));
-        } finally {
-          redis.disconnect();
-        }
-      }
+      const keys = (await storedThrottles(app.server)).map((row) => row.key);
       assert.ok(
         keys.some((key) => key.includes("login:account:")),
         keys.join(" "),
@@ -481,6 +475,145 @@ describe("login limits", () => {
         );
         assert.equal(res.body.code, "rate_limited");
       });
+    });
+  });
+});
+
+describe("login limits in v2 mode (MEDUSA_VERSION=2)", () => {
+  const app = useServer({ env: { MEDUSA_VERSION: "2", TRUST_PROXY: "true" } });
+  const { api } = app;
+  const store = { "x-publishable-api-key": "pk_limits" };
+  const INVALID_CREDENTIALS = { type: "unauthorized", message: "Invalid email or password" };
+  const IDENTITY_EXISTS = { type: "unauthorized", message: "Identity with email already exists" };
+  const TOO_MANY_FAILURES =
+    /^Too many failed login attempts; try again in \d+ seconds? \(development: /;
+  const v2Login = (url: string, email: string, password: string, ip: string) =>
+    request(url, "POST", "/auth/customer/emailpass", { body: { email, password }, ...from(ip) });
+  const v2Server = (env: Record<string, string>, use: (server: TestServer) => Promise<void>) =>
+    withServer({ MEDUSA_VERSION: "2", ...env }, use);
+  const identities = (email: string) =>
+    app.db.query("select id from auth_identity where email_key = $1", [email.toLowerCase()]);
+
+  it("a burst of 50 on one account from one address: 5 × 401, then v1 mode's 429, the right password (last) too", async () => {
+    const email = uniqueEmail("v2-burst");
+    const { id } = await registerV2(api, email, store);
+    const responses = await burstThen(
+      Array.from(
+        { length: 49 },
+        () => () => v2Login(app.url, email, "wrong-password", "203.0.113.110"),
+      ),
+      () => v2Login(app.url, email, STRONG_PASSWORD, "203.0.113.110"),
+    );
+    assert.deepEqual(tally(responses), { 401: 5, 429: 45 });
+    for (const res of responses.filter((one) => one.status === 401)) {
+      assert.deepEqual(res.body, INVALID_CREDENTIALS);
+    }
+    for (const res of responses.filter((one) => one.status === 429)) {
+      assertRateLimited(res, TOO_MANY_FAILURES);
+    }
+    assert.equal(responses.at(-1)!.status, 429, "the right password waits like the rest");
+    // Only registerV2's own login made a session.
+    assert.equal(await app.sessionCount(id), 1);
+  });
+
+  it("a spray over 50 accounts from one address with RATE_LIMIT_LOGIN_IP=20/15m: exactly 20 × 401", async () => {
+    await v2Server({ TRUST_PROXY: "true", RATE_LIMIT_LOGIN_IP: "20/15m" }, async (limited) => {
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          v2Login(limited.url, uniqueEmail("v2-spray"), "wrong-password", "198.51.100.120"),
+        ),
+      );
+      assert.deepEqual(tally(responses), { 401: 20, 429: 30 });
+      assertRateLimited(
+        responses.find((res) => res.status === 429)!,
+        /^Too many/,
+      );
+      // Another address has its own budget.
+      const elsewhere = await v2Login(limited.url, uniqueEmail(), "wrong", "198.51.100.121");
+      assert.deepEqual(elsewhere.body, INVALID_CREDENTIALS);
+    });
+  });
+
+  it("registering a known email counts as a login attempt: a burst of 50 wrong passwords locks the account", async () => {
+    const email = uniqueEmail("v2-register-known");
+    await registerV2(api, email, store);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        request(app.url, "POST", "/auth/customer/emailpass/register", {
+          body: { email: i % 2 ? email : email.toUpperCase(), password: `Other-Horse-${i}-staple` },
+          ...from("203.0.113.111"),
+        }),
+      ),
+    );
+    assert.deepEqual(tally(responses), { 401: 5, 429: 45 });
+    for (const res of responses.filter((one) => one.status === 401)) {
+      assert.deepEqual(res.body, IDENTITY_EXISTS);
+    }
+    assertRateLimited(
+      responses.find((res) => res.status === 429)!,
+      TOO_MANY_FAILURES,
+    );
+    assert.equal((await identities(email)).length, 1, "no second identity");
+    // The account's back-off holds for its owner's login too, from any address.
+    const owner = await v2Login(app.url, email, STRONG_PASSWORD, "203.0.113.112");
+    assertRateLimited(owner, TOO_MANY_FAILURES);
+  });
+
+  it("registrations are limited per address: a burst of 50 with RATE_LIMIT_REGISTER=10/10m makes exactly 10 identities", async () => {
+    await v2Server({ RATE_LIMIT_REGISTER: "10/10m" }, async (limited) => {
+      const emails = Array.from({ length: 50 }, () => uniqueEmail("v2-register"));
+      const responses = await Promise.all(
+        emails.map((email) =>
+          client(limited.url).post("/auth/customer/emailpass/register", {
+            email,
+            password: STRONG_PASSWORD,
+          }),
+        ),
+      );
+      assert.deepEqual(tally(responses), { 200: 10, 429: 40 });
+      for (const res of responses.filter((one) => one.status === 429)) {
+        assertRateLimited(res, /^Too many requests from this address; try again later/);
+      }
+      const stored = await queryTestDb<{ email: string }>(
+        limited,
+        "select email from auth_identity",
+      );
+      const registered = emails.filter((_, i) => responses[i]!.status === 200);
+      assert.deepEqual(stored.map((row) => row.email).sort(), registered.sort());
+    });
+  });
+
+  it("wrong old_passwords at the update route count as failed logins of the account", async () => {
+    await v2Server({ RATE_LIMIT_LOGIN_IP_ACCOUNT: "3/15m" }, async (limited) => {
+      const limitedApi = client(limited.url);
+      const email = uniqueEmail("v2-guessing");
+      const { id, token } = await registerV2(limitedApi, email, store);
+      const storedHash = async () =>
+        (
+          await queryTestDb<{ password_hash: string }>(
+            limited,
+            "select password_hash from customer where id = $1",
+            [id],
+          )
+        )[0]!.password_hash;
+      const hash = await storedHash();
+      const guess = (old_password: string) =>
+        limitedApi.post(
+          "/auth/customer/emailpass/update",
+          { password: "A-new-passphrase-9-long", old_password },
+          { token },
+        );
+      for (let i = 0; i < 3; i++) {
+        const res = await guess(`wrong guess ${i}`);
+        assert.equal(res.status, 401, res.text);
+        assert.deepEqual(res.body, { type: "unauthorized", message: "old_password is incorrect" });
+      }
+      assertRateLimited(await guess(STRONG_PASSWORD), /^Too many failed login attempts/);
+      assertRateLimited(
+        await limitedApi.post("/auth/customer/emailpass", { email, password: STRONG_PASSWORD }),
+        /^Too many failed login attempts/,
+      );
+      assert.equal(await storedHash(), hash, "the password is unchanged");
     });
   });
 });

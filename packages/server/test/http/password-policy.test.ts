@@ -2,7 +2,8 @@
  * The password policy over real HTTP (SPEC §3.3, NIST SP 800-63B, ASVS 2.1.7): registration,
  * profile change and reset completion refuse whitespace-only, repeated, sequential and common
  * passwords and ones made of the customer's email, names or the store's name (STORE_NAME), with
- * a 400 that names the reason; nothing is stored. Passphrases pass.
+ * a 400 that names the reason; nothing is stored. Passphrases pass. Medusa v2 mode's registration
+ * (MEDUSA_VERSION=2) refuses the same passwords with v1 mode's answer, and stores no identity.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -147,6 +148,50 @@ describe("password policy over HTTP", () => {
       });
       assert.equal(again.status, 200, `${password}: ${again.text}`);
     }
+  });
+
+  describe("v2 registration (MEDUSA_VERSION=2)", () => {
+    const v2 = useServer({ env: { MEDUSA_VERSION: "2", STORE_NAME } });
+    const stored = async (email: string) => [
+      (await v2.db.query("select id from auth_identity where email_key = $1", [email])).length,
+      (await v2.db.query("select id from customer where email = $1", [email])).length,
+    ];
+    // v2 registers an identity (email and password) only: no names to check against.
+    const v2BadPasswords = (email: string) => [
+      ...badPasswords(email).filter(([, reason]) => !/your name/.test(reason.source)),
+      ["short", /^password must be at least 8 characters long/] as [string, RegExp],
+      ["password", /^password is one of the most commonly used passwords/] as [string, RegExp],
+    ];
+
+    it("refuses each weak password with v1 mode's 400, and stores no identity", async () => {
+      for (const [password, reason] of v2BadPasswords("")) {
+        const email = uniqueEmail("weak-v2");
+        const typed = password === "" ? email : password;
+        const res = await v2.api.post("/auth/customer/emailpass/register", {
+          email,
+          password: typed,
+        });
+        assert.equal(res.status, 400, `${typed}: ${res.text}`);
+        assert.match(res.headers.get("content-type")!, /^application\/json/);
+        assert.equal(res.body.type, "invalid_data");
+        assert.match(res.body.message, reason, typed);
+        assert.equal(res.body.token, undefined);
+        assert.deepEqual(await stored(email), [0, 0], typed);
+        // v1 mode's registration answers the same to the same email and password.
+        const v1 = await api.post("/store/customers", { email, password: typed });
+        assert.deepEqual([v1.status, v1.body], [res.status, res.body], typed);
+      }
+    });
+
+    it("registers an identity with a passphrase", async () => {
+      for (const password of GOOD_PASSWORDS) {
+        const email = uniqueEmail("good-v2");
+        const res = await v2.api.post("/auth/customer/emailpass/register", { email, password });
+        assert.equal(res.status, 200, `${password}: ${res.text}`);
+        assert.equal(typeof res.body.token, "string");
+        assert.deepEqual(await stored(email), [1, 0], password);
+      }
+    });
   });
 
   /** Requests a reset token and returns the one the (development) server logs. */
