@@ -64,7 +64,7 @@ const identitiesByCustomer = sql`
       order by ai.created_at, ai.id) as identities
   from auth_identity ai
   join provider_identity pi on pi.auth_identity_id = ai.id
-  where pi.provider = ${sql.lit(EMAILPASS)} and ai.deleted_at is null and pi.deleted_at is null
+  where pi.provider = ${EMAILPASS} and ai.deleted_at is null and pi.deleted_at is null
     and ai.app_metadata->>'customer_id' is not null
   group by 1`;
 
