@@ -23,8 +23,8 @@ export const BATCH_SIZE = 1000;
 /**
  * Entries kept (and listed) in each of the summary's lists of bad rows, decision groups and
  * conflicts: enough to see what is wrong with a source, few enough that a source of nothing but
- * bad rows (or case variants, or customers Gatehouse already holds) does not fill memory or the
- * terminal; the rest are counted.
+ * bad rows, case variants or customers Gatehouse already holds fills neither the summary nor the
+ * terminal (nor memory, with bad rows and conflicts); the rest are counted.
  */
 export const KEPT_ENTRIES = 1000;
 
