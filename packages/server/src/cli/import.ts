@@ -57,18 +57,23 @@ function summary(report: ImportReport): string {
     `bad rows: ${report.bad_row_count}`,
     `guest and account with one email: ${report.guest_and_account.length} (both imported)`,
   ];
+  /** What a capped list (run.ts, KEPT_ENTRIES) left out, as one line. */
+  const more = (count: number, kept: number, what: string) => {
+    if (count > kept) {
+      lines.push(`… and ${count - kept} more ${what} (only the first ${kept} are kept)`);
+    }
+  };
   for (const group of report.decision_groups) {
     const members = group.customers.map((c) => `${c.id} ${c.email}`).join(", ");
     lines.push(`decision: ${group.reason}: ${members}`);
   }
+  more(report.decision_group_count, report.decision_groups.length, "decision groups");
   for (const conflict of report.conflicts) {
     lines.push(`conflict: ${conflict.id} ${conflict.email}: ${conflict.reason}`);
   }
+  more(report.conflict_count, report.conflicts.length, "conflicts");
   for (const bad of report.bad_rows) lines.push(`bad row: ${bad.at}: ${bad.reason}`);
-  if (report.bad_row_count > report.bad_rows.length) {
-    const more = report.bad_row_count - report.bad_rows.length;
-    lines.push(`… and ${more} more bad rows (only the first ${report.bad_rows.length} are kept)`);
-  }
+  more(report.bad_row_count, report.bad_rows.length, "bad rows");
   for (const pair of report.guest_and_account.slice(0, SHOWN_INFO)) {
     lines.push(`guest and account: ${pair.email}: guest ${pair.guest}, account ${pair.account}`);
   }

@@ -2,10 +2,10 @@
  * Customers from a Medusa v1 or v2 database (its tables: stores/medusa-v1/schema.ts,
  * stores/medusa-v2/schema.ts), read-only: one connection, in one READ ONLY transaction with
  * REPEATABLE READ held for the whole run, so that every pass sees the same snapshot and nothing
- * can be written. Customers
- * come by keyset pagination on their id (the primary key), a batch at a time, each with its
- * addresses and (v2) its emailpass identity, so memory stays flat. Deleted customers and addresses
- * are left out.
+ * can be written. Each pass reads one cursor over the live customers in id order (v2: joined with
+ * their emailpass identities in the same query), a batch at a time, and each batch's addresses by
+ * an indexed lookup, so memory stays flat and each table is read once per pass. Deleted customers
+ * and addresses are left out.
  */
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
@@ -33,6 +33,8 @@ interface CustomerRow {
   metadata: Metadata | null;
   created_at: Time;
   updated_at: Time;
+  /** Medusa v2: the emailpass identities naming the customer; null when none does (and v1). */
+  identities: IdentityRow[] | null;
 }
 
 interface AddressRow extends Omit<Address, "created_at" | "updated_at" | "deleted_at"> {
@@ -42,7 +44,6 @@ interface AddressRow extends Omit<Address, "created_at" | "updated_at" | "delete
 
 interface IdentityRow {
   id: string;
-  customer_id: string;
   email: string;
   password_hash: string | null;
   created_at: Time;
@@ -50,19 +51,47 @@ interface IdentityRow {
 
 type Db = Kysely<unknown>;
 
-/** One page of customers after `after`, in id order (v1 and v2 name their columns alike). */
-function customerPage(db: Db, version: 1 | 2, after: string, size: number) {
+/**
+ * Medusa v2: the live emailpass identities that name a customer, one row per customer with its
+ * identities as a JSON array (oldest first). Medusa links an identity to its customer only in
+ * `app_metadata`, which it does not index, so this is read once per pass and joined, never
+ * looked up per page.
+ */
+const identitiesByCustomer = sql`
+  select ai.app_metadata->>'customer_id' as customer_id,
+    json_agg(json_build_object('id', ai.id, 'email', pi.entity_id,
+      'password_hash', pi.provider_metadata->>'password', 'created_at', ai.created_at)
+      order by ai.created_at, ai.id) as identities
+  from auth_identity ai
+  join provider_identity pi on pi.auth_identity_id = ai.id
+  where pi.provider = ${EMAILPASS} and ai.deleted_at is null and pi.deleted_at is null
+    and ai.app_metadata->>'customer_id' is not null
+  group by 1`;
+
+/**
+ * A cursor over every live customer in id order (v1 and v2 name their columns alike), v2's with
+ * their identities: one query, so PostgreSQL reads each table once per pass, however many pages
+ * are fetched from it.
+ */
+function declareCustomers(db: Db, cursor: string, version: 1 | 2) {
   const v1 = version === 1;
-  return sql<CustomerRow>`
-    select id, email, first_name, last_name, phone, has_account, metadata, created_at, updated_at,
-      ${v1 ? sql`null` : sql.ref("company_name")} as company_name,
-      ${v1 ? sql.ref("password_hash") : sql`null`} as password_hash,
-      ${v1 ? sql.ref("billing_address_id") : sql`null`} as billing_address_id
-    from customer
-    where deleted_at is null and id > ${after}
-    order by id
-    limit ${size}`.execute(db);
+  return sql`
+    declare ${sql.id(cursor)} no scroll cursor for
+    select c.id, c.email, c.first_name, c.last_name, c.phone, c.has_account, c.metadata,
+      c.created_at, c.updated_at,
+      ${v1 ? sql`null` : sql`c.company_name`} as company_name,
+      ${v1 ? sql`c.password_hash` : sql`null`} as password_hash,
+      ${v1 ? sql`c.billing_address_id` : sql`null`} as billing_address_id,
+      ${v1 ? sql`null` : sql`i.identities`} as identities
+    from customer c
+    ${v1 ? sql`` : sql`left join (${identitiesByCustomer}) i on i.customer_id = c.id`}
+    where c.deleted_at is null
+    order by c.id`.execute(db);
 }
+
+/** The next `size` customers of the cursor; none at its end. */
+const fetchCustomers = (db: Db, cursor: string, size: number) =>
+  sql<CustomerRow>`fetch forward ${sql.lit(size)} from ${sql.id(cursor)}`.execute(db);
 
 /** The live addresses of these customers (v1: with their billing addresses). */
 function addressesOf(db: Db, version: 1 | 2, ids: string[], billingIds: string[]) {
@@ -83,18 +112,6 @@ function addressesOf(db: Db, version: 1 | 2, ids: string[], billingIds: string[]
     where deleted_at is null and customer_id = any(${ids})`.execute(db);
 }
 
-/** Medusa v2: the live emailpass identities of these customers, with their password hashes. */
-function identitiesOf(db: Db, ids: string[]) {
-  return sql<IdentityRow>`
-    select ai.id, ai.app_metadata->>'customer_id' as customer_id, pi.entity_id as email,
-      pi.provider_metadata->>'password' as password_hash, ai.created_at
-    from auth_identity ai
-    join provider_identity pi on pi.auth_identity_id = ai.id
-    where pi.provider = ${EMAILPASS} and ai.deleted_at is null and pi.deleted_at is null
-      and ai.app_metadata->>'customer_id' = any(${ids})
-    order by ai.created_at, ai.id`.execute(db);
-}
-
 const toAddress = (row: AddressRow): Address => ({
   ...row,
   created_at: toMs(row.created_at),
@@ -102,13 +119,9 @@ const toAddress = (row: AddressRow): Address => ({
   deleted_at: null,
 });
 
-function toItem(
-  row: CustomerRow,
-  addresses: Address[],
-  identities: IdentityRow[],
-  version: 1 | 2,
-): SourceItem {
+function toItem(row: CustomerRow, addresses: Address[], version: 1 | 2): SourceItem {
   const at = `customer ${row.id}`;
+  const identities = row.identities ?? [];
   if (row.email === null) return { at, id: row.id, problem: "no email" };
   if (identities.length > 1) {
     return { at, id: row.id, problem: `${identities.length} emailpass identities name it` };
@@ -173,6 +186,13 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
   try {
     await client.connect();
     await sql`begin transaction isolation level repeatable read read only`.execute(db);
+    // A pass reads its cursor to the end: planned for all its rows, and never with a nested loop,
+    // which would join the identities by a scan per customer (a plan quick to start, or one
+    // misled by stale statistics). The identities' times come as JSON text, in UTC: Date.parse
+    // reads those exactly, as node-postgres reads the other columns' times.
+    await sql`set local cursor_tuple_fraction = 1`.execute(db);
+    await sql`set local enable_nestloop = off`.execute(db);
+    await sql`set local time zone 'UTC'`.execute(db);
     detected = await detectMedusaVersion({ db });
   } catch (error) {
     return fail(`cannot read the Medusa database at ${location}: ${(error as Error).message}`);
@@ -184,47 +204,43 @@ export async function openMedusaSource(url: string): Promise<ImportSource> {
     );
   }
   const version = detected.version;
+  let passes = 0;
   return {
     description: `Medusa v${version} database at ${location}`,
     version,
     async *batches(size: number, withAddresses: boolean) {
-      let after = "";
-      for (;;) {
-        const { rows } = await read(() => customerPage(db, version, after, size));
-        if (rows.length === 0) return;
-        after = rows[rows.length - 1]!.id;
-        const ids = rows.map((row) => row.id);
-        const billingIds = rows.flatMap((row) => row.billing_address_id ?? []);
-        const [addresses, identities] = await read(() =>
-          Promise.all([
-            withAddresses ? addressesOf(db, version, ids, billingIds) : { rows: [] },
-            version === 2 ? identitiesOf(db, ids) : Promise.resolve({ rows: [] }),
-          ]),
-        );
-        const addressesByCustomer = new Map<string, Address[]>();
-        const billing = new Map<string, Address>();
-        for (const row of addresses.rows) {
-          const address = toAddress(row);
-          billing.set(address.id, address);
-          if (address.customer_id === null) continue;
-          const list = addressesByCustomer.get(address.customer_id) ?? [];
-          list.push(address);
-          addressesByCustomer.set(address.customer_id, list);
+      // A cursor of its own for each pass, closed when the pass ends (or is abandoned).
+      const cursor = `gatehouse_import_${++passes}`;
+      await read(() => declareCustomers(db, cursor, version));
+      try {
+        for (;;) {
+          const { rows } = await read(() => fetchCustomers(db, cursor, size));
+          if (rows.length === 0) return;
+          const ids = rows.map((row) => row.id);
+          const billingIds = rows.flatMap((row) => row.billing_address_id ?? []);
+          const addresses = withAddresses
+            ? await read(() => addressesOf(db, version, ids, billingIds))
+            : { rows: [] };
+          const addressesByCustomer = new Map<string, Address[]>();
+          const billing = new Map<string, Address>();
+          for (const row of addresses.rows) {
+            const address = toAddress(row);
+            billing.set(address.id, address);
+            if (address.customer_id === null) continue;
+            const list = addressesByCustomer.get(address.customer_id) ?? [];
+            list.push(address);
+            addressesByCustomer.set(address.customer_id, list);
+          }
+          yield rows.map((row) => {
+            const own = addressesByCustomer.get(row.id) ?? [];
+            const bill = row.billing_address_id ? billing.get(row.billing_address_id) : undefined;
+            // A v1 billing address may belong to no customer (customer_id null): it comes along.
+            if (bill && !own.includes(bill)) own.push(bill);
+            return toItem(row, own, version);
+          });
         }
-        const identitiesByCustomer = new Map<string, IdentityRow[]>();
-        for (const row of identities.rows) {
-          identitiesByCustomer.set(row.customer_id, [
-            ...(identitiesByCustomer.get(row.customer_id) ?? []),
-            row,
-          ]);
-        }
-        yield rows.map((row) => {
-          const own = addressesByCustomer.get(row.id) ?? [];
-          const bill = row.billing_address_id ? billing.get(row.billing_address_id) : undefined;
-          // A v1 billing address may belong to no customer (customer_id null): it comes along.
-          if (bill && !own.includes(bill)) own.push(bill);
-          return toItem(row, own, identitiesByCustomer.get(row.id) ?? [], version);
-        });
+      } finally {
+        await sql`close ${sql.id(cursor)}`.execute(db).catch(() => {});
       }
     },
     notes: () =>

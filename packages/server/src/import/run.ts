@@ -21,10 +21,12 @@ import { ImportTarget } from "./target.js";
 export const BATCH_SIZE = 1000;
 
 /**
- * Bad rows kept (and listed) in the summary: enough to see what is wrong with a file, few enough
- * that a file of nothing but bad rows does not fill memory or the terminal; the rest are counted.
+ * Entries kept (and listed) in each of the summary's lists of bad rows, decision groups and
+ * conflicts: enough to see what is wrong with a source, few enough that a source of nothing but
+ * bad rows, case variants or customers Gatehouse already holds fills neither the summary nor the
+ * terminal (nor memory, with bad rows and conflicts); the rest are counted.
  */
-export const KEPT_BAD_ROWS = 1000;
+export const KEPT_ENTRIES = 1000;
 
 export interface Member {
   id: string;
@@ -46,9 +48,13 @@ export interface ImportReport {
   already_present: number;
   /** Customers left out until the operator decides: the groups' members and the conflicts. */
   need_decision: number;
+  /** The first KEPT_ENTRIES groups; decision_group_count counts them all. */
   decision_groups: Array<{ reason: string; customers: Member[] }>;
+  decision_group_count: number;
+  /** The first KEPT_ENTRIES conflicts; conflict_count counts them all. */
   conflicts: Array<Member & { reason: string }>;
-  /** The first KEPT_BAD_ROWS rows that are no customer; bad_row_count counts them all. */
+  conflict_count: number;
+  /** The first KEPT_ENTRIES rows that are no customer; bad_row_count counts them all. */
   bad_rows: Array<{ at: string; id?: string; reason: string }>;
   bad_row_count: number;
   /** Information: a guest and an account with one email, both imported (Gatehouse keeps both). */
@@ -108,7 +114,9 @@ export async function runImport(options: {
     already_present: 0,
     need_decision: 0,
     decision_groups: [],
+    decision_group_count: 0,
     conflicts: [],
+    conflict_count: 0,
     bad_rows: [],
     bad_row_count: 0,
     guest_and_account: [],
@@ -116,7 +124,7 @@ export async function runImport(options: {
   };
 
   const badRow = (row: ImportReport["bad_rows"][number]) => {
-    if (report.bad_row_count++ < KEPT_BAD_ROWS) report.bad_rows.push(row);
+    if (report.bad_row_count++ < KEPT_ENTRIES) report.bad_rows.push(row);
   };
 
   // Pass 1: the first holder of every key (a small tuple per customer), the keys held more than
@@ -165,7 +173,9 @@ export async function runImport(options: {
     const signature = JSON.stringify(members.map(({ id }) => id));
     if (listed.has(signature)) continue;
     listed.add(signature);
-    report.decision_groups.push({ reason: groupReason(key), customers: members });
+    if (report.decision_group_count++ < KEPT_ENTRIES) {
+      report.decision_groups.push({ reason: groupReason(key), customers: members });
+    }
     for (const { id } of members) undecided.add(id);
   }
   for (const [key, [guest]] of holders) {
@@ -202,10 +212,12 @@ export async function runImport(options: {
     report.identities += outcome.identities;
     report.already_present += outcome.present;
     for (const { customer, reason } of outcome.conflicts) {
-      report.conflicts.push({ ...member(customer), reason });
+      if (report.conflict_count++ < KEPT_ENTRIES) {
+        report.conflicts.push({ ...member(customer), reason });
+      }
     }
     options.onProgress?.(position);
   }
-  report.need_decision += report.conflicts.length;
+  report.need_decision += report.conflict_count;
   return report;
 }

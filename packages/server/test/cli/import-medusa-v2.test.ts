@@ -109,6 +109,64 @@ describe("gatehouse import from Medusa v2's database", { skip: medusaV2Skip }, (
     assert.equal((await count()) - before, second.imported, "nothing imported twice");
   });
 
+  it("joins each customer's live emailpass identities: two is a bad row, and so is a guest's", async () => {
+    const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex").toUpperCase()}`;
+    const [twice, guest, single] = [newId("cus"), newId("cus"), newId("cus")];
+    for (const [id, hasAccount] of [
+      [twice, true],
+      [guest, false],
+      [single, true],
+    ] as const) {
+      await queryMedusaV2(
+        `INSERT INTO customer (id, email, has_account, created_at, updated_at)
+         VALUES ($1, $2, $3, now(), now())`,
+        [id, uniqueEmail("import-v2-join"), hasAccount],
+      );
+    }
+    /** An emailpass identity naming `customer`; `deleted` marks its auth identity deleted. */
+    const identity = async (customer: string, deleted = false) => {
+      const id = newId("authid");
+      await queryMedusaV2(
+        `INSERT INTO auth_identity (id, app_metadata, created_at, updated_at, deleted_at)
+         VALUES ($1, jsonb_build_object('customer_id', $2::text), now(), now(),
+           CASE WHEN $3 THEN now() END)`,
+        [id, customer, deleted],
+      );
+      await queryMedusaV2(
+        `INSERT INTO provider_identity (id, entity_id, provider, auth_identity_id, provider_metadata)
+         VALUES ($1, $2, 'emailpass', $3, '{}')`,
+        [newId("provid"), uniqueEmail("import-v2-join"), id],
+      );
+      return id;
+    };
+    await identity(twice);
+    await identity(twice);
+    await identity(guest);
+    await identity(single, true);
+    const live = await identity(single);
+
+    const run = await importMedusa(["--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      bad_rows: Array<{ at: string; id?: string; reason: string }>;
+    };
+    const bad = (id: string) => report.bad_rows.find((row) => row.id === id);
+    assert.deepEqual(bad(twice), {
+      at: `customer ${twice}`,
+      id: twice,
+      reason: "2 emailpass identities name it",
+    });
+    assert.equal(bad(guest)?.reason, "a guest (has_account false) has an emailpass identity");
+    assert.equal(bad(single), undefined);
+    const [imported] = await app.db.query("SELECT id FROM auth_identity WHERE customer_id = $1", [
+      single,
+    ]);
+    assert.deepEqual(imported, { id: live }, "the deleted identity is left out");
+    await queryMedusaV2("UPDATE customer SET deleted_at = now() WHERE id = ANY($1)", [
+      [twice, guest, single],
+    ]);
+  });
+
   it("an account without an identity takes its email for one: another identity's email is a decision", async () => {
     const medusa = client(testMedusaV2().url);
     const store = { "x-publishable-api-key": testMedusaV2().publishableKey };

@@ -232,6 +232,37 @@ describe("gatehouse import from files (MEDUSA_VERSION=1)", () => {
     );
   });
 
+  it("keeps the first 1,000 decision groups and conflicts and counts them all", async () => {
+    const guest = (email: string) => ({ id: id("cus"), email, has_account: false });
+    const held = Array.from({ length: 1001 }, () => uniqueEmail("import-held"));
+    const first = await importFrom(["--from", await jsonl(held.map(guest))]);
+    assert.equal(first.code, 0, first.stderr);
+    const variants = Array.from({ length: 1001 }, () => uniqueEmail("import-variant"));
+    const file = await jsonl([
+      ...held.map(guest),
+      ...variants.flatMap((email) => [guest(email), guest(email.toUpperCase())]),
+    ]);
+
+    const run = await importFrom(["--from", file, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.imported, 0);
+    assert.equal(report.decision_group_count, 1001);
+    assert.equal(report.decision_groups.length, 1000);
+    assert.equal(report.conflict_count, 1001);
+    assert.equal(report.conflicts.length, 1000);
+    assert.equal(report.need_decision, 2 * 1001 + 1001);
+    assert.match(report.conflicts[999].reason, /^Gatehouse already has a guest with this email: /);
+
+    const text = await importFrom(["--from", file, "--dry-run"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^need a decision: 3003$/m);
+    assert.equal(text.stdout.match(/^decision: /gm)?.length, 1000);
+    assert.equal(text.stdout.match(/^conflict: /gm)?.length, 1000);
+    assert.match(text.stdout, /^… and 1 more decision groups \(only the first 1000 are kept\)$/m);
+    assert.match(text.stdout, /^… and 1 more conflicts \(only the first 1000 are kept\)$/m);
+  });
+
   it("never hands one customer's address to another: a shared address id, or one Gatehouse has", async () => {
     const [a, b, c] = [id("cus"), id("cus"), id("cus")];
     const [shared, own] = [id("addr"), id("addr")];
