@@ -234,33 +234,36 @@ export class IdentityService {
       if (!rotated) throw v2Unauthorized();
       return this.tokenFor(rotated);
     }
-    let customerId = session?.customer_id ?? null;
-    // The new session is as fresh as the sign-in it comes from (the password-change rule).
-    let signedInAt = session?.created_at;
-    if (!session && registration !== null) {
+    let started;
+    if (session) {
+      // A cookie session: the new session is as fresh as its sign-in, and lives only if the
+      // cookie's session still does once it is stored (SessionService.derive).
+      started = await this.deps.sessions.derive(
+        session,
+        "bearer",
+        userAgent,
+        this.deps.bearerTtlMs,
+      );
+    } else if (registration !== null) {
       const { identity, passwordHash } = await this.proven(registration);
       if (identity.customer_id === null) {
         return this.deps.tokens.signRegistration(identity, passwordHash);
       }
-      customerId = identity.customer_id;
-      signedInAt = registration.issuedAt;
+      // As fresh as the registration's sign-in; kept only if the token still proves the
+      // password once the session is stored (a change or reset meanwhile: 401).
+      started = await this.deps.sessions.createChecked(
+        identity.customer_id,
+        "bearer",
+        userAgent,
+        this.deps.bearerTtlMs,
+        registration.issuedAt,
+        async () => {
+          await this.proven(registration); // 401 when it no longer does
+          return true;
+        },
+      );
     }
-    if (customerId === null) throw v2Unauthorized();
-    const started = await this.deps.sessions.create(
-      customerId,
-      "bearer",
-      userAgent,
-      this.deps.bearerTtlMs,
-      signedInAt,
-    );
-    if (!session && registration !== null) {
-      // A password change writes the hash, then ends the sessions: either this read sees the new
-      // hash, or that revocation comes after the insert above and finds this session.
-      await this.proven(registration).catch(async (error: unknown) => {
-        await this.deps.sessions.revoke(started.session.id);
-        throw error;
-      });
-    }
+    if (!started) throw v2Unauthorized();
     return this.tokenFor(started.session);
   }
 }

@@ -174,16 +174,17 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const token = bearerToken(request.headers.authorization ?? "");
       const bearer = found.bearerSession;
       if (!bearer || token === null) throw v2Unauthorized();
-      // As fresh as the token's sign-in, no fresher (the rule for password changes).
-      await reply.startCookieSession(() =>
-        services.sessions.create(
-          bearer.customer_id,
+      // As fresh as the token's sign-in, no fresher (the rule for password changes), and kept
+      // only if the token's session still lives once the cookie's is stored.
+      await reply.startCookieSession(async () => {
+        const started = await services.sessions.derive(
+          bearer,
           "cookie",
           request.headers["user-agent"],
-          undefined,
-          bearer.created_at,
-        ),
-      );
+        );
+        if (!started) throw v2Unauthorized();
+        return started;
+      });
       return { user: decodeJwt(token) };
     },
   );
