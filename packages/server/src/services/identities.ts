@@ -27,12 +27,13 @@ export const V2_MESSAGES = {
 } as const;
 
 /**
- * A validly signed registration token: its identity (no customer yet), when it was issued, and
- * the fingerprint of the password hash it was issued under (`TokenService.provesPassword`).
+ * A validly signed registration token: its identity (no customer yet), when its password was
+ * proven (its `auth_time`, epoch ms: the login or registration it comes from, kept by refreshes),
+ * and the fingerprint of the password hash it was issued under (`TokenService.provesPassword`).
  */
 export interface Registration {
   identityId: string;
-  issuedAt: number;
+  signedInAt: number;
   passwordFingerprint: string;
 }
 
@@ -247,7 +248,8 @@ export class IdentityService {
     } else if (registration !== null) {
       const { identity, passwordHash } = await this.proven(registration);
       if (identity.customer_id === null) {
-        return this.deps.tokens.signRegistration(identity, passwordHash);
+        // The same sign-in: the new token expires when the one presented does.
+        return this.deps.tokens.signRegistration(identity, passwordHash, registration.signedInAt);
       }
       // As fresh as the registration's sign-in; kept only if the token still proves the
       // password once the session is stored (a change or reset meanwhile: 401).
@@ -256,7 +258,7 @@ export class IdentityService {
         "bearer",
         userAgent,
         this.deps.bearerTtlMs,
-        registration.issuedAt,
+        registration.signedInAt,
         async () => {
           await this.proven(registration); // 401 when it no longer does
           return true;

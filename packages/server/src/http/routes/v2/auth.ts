@@ -225,7 +225,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [{ bearer: [] }, { cookie: [] }],
         summary: "Get a new token",
         description:
-          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session. A registration token gets a new one, or a login token once its customer exists; one issued before the identity's password was last set is 401.",
+          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session. A registration token gets a new one with the same sign-in time and expiry (`auth_time`, `exp`), or a login token once its customer exists; one issued before the identity's password was last set is 401.",
         response: { 200: TokenResponse, ...errors(401, 403) },
       },
       preHandler: app.checkOrigin,
