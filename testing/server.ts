@@ -82,6 +82,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     RATE_LIMIT_PASSWORD_TOKEN_EMAIL: "100000/1m",
     RATE_LIMIT_PASSWORD_RESET: "100000/1m",
     RATE_LIMIT_EMAIL_CHANGE: "100000/1m",
+    RATE_LIMIT_SESSION_EXCHANGE: "100000/1m",
     ...runSwitches,
     ...backend.env,
     ...(options.movableClock && { NODE_OPTIONS: `--require ${movableClockHook}` }),
