@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -26,6 +26,11 @@ export interface TestServer {
   process: ChildProcess;
   /** Stops the process (SIGTERM) and, unless `keepData`, drops its database. */
   stop(options?: { keepData?: boolean }): Promise<void>;
+  /**
+   * Moves the server's clock on by `ms` (on top of earlier moves), once it has taken the move;
+   * only for a server started with `movableClock` (testing/movable-clock.cjs).
+   */
+  moveClock(ms: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -33,7 +38,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Reuse another server's storage (for several instances of one store). */
   shareWith?: TestServer;
+  /** Start with a clock the test can move on (`TestServer.moveClock`). */
+  movableClock?: boolean;
 }
+
+const movableClockHook = join(root, "testing/movable-clock.cjs");
 
 /**
  * The performance switches of this test run (scripts/test.mjs runs the suite once more with
@@ -73,8 +82,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     RATE_LIMIT_PASSWORD_TOKEN_EMAIL: "100000/1m",
     RATE_LIMIT_PASSWORD_RESET: "100000/1m",
     RATE_LIMIT_EMAIL_CHANGE: "100000/1m",
+    RATE_LIMIT_SESSION_EXCHANGE: "100000/1m",
     ...runSwitches,
     ...backend.env,
+    ...(options.movableClock && { NODE_OPTIONS: `--require ${movableClockHook}` }),
     ...options.env,
   };
   const child = spawn(process.execPath, [serverEntry], {
@@ -125,11 +136,24 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     throw error;
   }
 
+  let clockOffset = 0;
   const server: TestServer = {
     url,
     logs,
     env,
     process: child,
+    async moveClock(ms) {
+      if (!options.movableClock) throw new Error("moveClock: start the server with movableClock");
+      clockOffset += ms;
+      await writeFile(join(dataDir, "clock-offset-ms"), String(clockOffset));
+      const from = logs.length;
+      child.kill("SIGUSR2");
+      const deadline = Date.now() + 5000;
+      while (!logs.slice(from).some((line) => line.offset_ms === clockOffset)) {
+        if (Date.now() > deadline) throw new Error("the server did not move its clock in 5 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     async stop({ keepData = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((done) => child.once("exit", done));

@@ -115,6 +115,11 @@ export interface Config {
     passwordReset: RateLimit;
     /** Email changes per customer. */
     emailChange: RateLimit;
+    /**
+     * (v2) Sessions made from an existing credential per client IP: `POST /auth/session`, and
+     * refreshes of a cookie session or of a registration token into a login token.
+     */
+    sessionExchange: RateLimit;
   };
   bodyLimitBytes: number;
   authExistsEnabled: boolean;
@@ -570,6 +575,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       passwordTokenEmail: rate("RATE_LIMIT_PASSWORD_TOKEN_EMAIL", "3/1h"),
       passwordReset: rate("RATE_LIMIT_PASSWORD_RESET", "10/15m"),
       emailChange: rate("RATE_LIMIT_EMAIL_CHANGE", "5/1h"),
+      sessionExchange: rate("RATE_LIMIT_SESSION_EXCHANGE", "600/10m"),
     },
     bodyLimitBytes: integer("BODY_LIMIT", 16_384, 1024, 1_048_576),
     authExistsEnabled: boolean("AUTH_EXISTS_ENABLED", true),

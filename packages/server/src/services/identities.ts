@@ -27,12 +27,13 @@ export const V2_MESSAGES = {
 } as const;
 
 /**
- * A validly signed registration token: its identity (no customer yet), when it was issued, and
- * the fingerprint of the password hash it was issued under (`TokenService.provesPassword`).
+ * A validly signed registration token: its identity (no customer yet), when its password was
+ * proven (its `auth_time`, epoch ms: the login or registration it comes from, kept by refreshes),
+ * and the fingerprint of the password hash it was issued under (`TokenService.provesPassword`).
  */
 export interface Registration {
   identityId: string;
-  issuedAt: number;
+  signedInAt: number;
   passwordFingerprint: string;
 }
 
@@ -222,11 +223,13 @@ export class IdentityService {
    * `POST /auth/token/refresh`. A bearer session's token is rotated (the one presented stops
    * working; presented again, it ends the session). A cookie session, or a registration token
    * whose customer now exists, gets a token of a new bearer session; a registration token whose
-   * customer does not exist yet, a new registration token.
+   * customer does not exist yet, a new registration token. `beforeNewSession` runs before a new
+   * session is made (the rate limit of such exchanges): not for a rotation.
    */
   async refresh(
     credentials: { session: Session | null; registration: Registration | null },
     userAgent: string | undefined,
+    beforeNewSession: () => Promise<void> = async () => {},
   ): Promise<string> {
     const { session, registration } = credentials;
     if (session?.kind === "bearer") {
@@ -234,33 +237,39 @@ export class IdentityService {
       if (!rotated) throw v2Unauthorized();
       return this.tokenFor(rotated);
     }
-    let customerId = session?.customer_id ?? null;
-    // The new session is as fresh as the sign-in it comes from (the password-change rule).
-    let signedInAt = session?.created_at;
-    if (!session && registration !== null) {
+    let started;
+    if (session) {
+      await beforeNewSession();
+      // A cookie session: the new session is as fresh as its sign-in, and lives only if the
+      // cookie's session still does once it is stored (SessionService.derive).
+      started = await this.deps.sessions.derive(
+        session,
+        "bearer",
+        userAgent,
+        this.deps.bearerTtlMs,
+      );
+    } else if (registration !== null) {
       const { identity, passwordHash } = await this.proven(registration);
       if (identity.customer_id === null) {
-        return this.deps.tokens.signRegistration(identity, passwordHash);
+        // The same sign-in: the new token expires when the one presented does.
+        return this.deps.tokens.signRegistration(identity, passwordHash, registration.signedInAt);
       }
-      customerId = identity.customer_id;
-      signedInAt = registration.issuedAt;
+      await beforeNewSession();
+      // As fresh as the registration's sign-in; kept only if the token still proves the
+      // password once the session is stored (a change or reset meanwhile: 401).
+      started = await this.deps.sessions.createChecked(
+        identity.customer_id,
+        "bearer",
+        userAgent,
+        this.deps.bearerTtlMs,
+        registration.signedInAt,
+        async () => {
+          await this.proven(registration); // 401 when it no longer does
+          return true;
+        },
+      );
     }
-    if (customerId === null) throw v2Unauthorized();
-    const started = await this.deps.sessions.create(
-      customerId,
-      "bearer",
-      userAgent,
-      this.deps.bearerTtlMs,
-      signedInAt,
-    );
-    if (!session && registration !== null) {
-      // A password change writes the hash, then ends the sessions: either this read sees the new
-      // hash, or that revocation comes after the insert above and finds this session.
-      await this.proven(registration).catch(async (error: unknown) => {
-        await this.deps.sessions.revoke(started.session.id);
-        throw error;
-      });
-    }
+    if (!started) throw v2Unauthorized();
     return this.tokenFor(started.session);
   }
 }

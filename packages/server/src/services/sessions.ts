@@ -20,6 +20,20 @@ const MAX_USER_AGENT = 512;
  */
 const COOKIE_HASH_CACHE_SIZE = 10_000;
 
+/**
+ * Rounds of deletion one `revokeAll` makes at most. Each round after the first finds only the
+ * sessions inserted by requests that were under way during the round before (see `revokeAll`):
+ * two rounds when nothing raced, a third when something did. The bound keeps a flood of new
+ * sessions for one customer from holding a password change forever.
+ */
+const MAX_REVOCATION_ROUNDS = 10;
+
+/** A new session and, for a cookie session, its cookie value (shown once). */
+export interface StartedSession {
+  session: Session;
+  token: string | null;
+}
+
 /** What SessionService works with. */
 export interface SessionServiceDeps {
   store: SessionStore;
@@ -43,6 +57,8 @@ export class SessionService {
    * Starts a session. For cookie sessions, `token` is the cookie value (shown once, stored hashed).
    * `signedInAt` is when the password was proven, for a session made from another credential (a
    * token exchanged for a cookie, a cookie for a token): it stays as fresh as that one, no fresher.
+   * Such a session is started through `derive` or `createChecked`, which also check that the
+   * credential was not revoked meanwhile.
    */
   async create(
     customerId: string,
@@ -50,7 +66,7 @@ export class SessionService {
     userAgent: string | undefined,
     absoluteTtlMs = this.deps.config.absoluteTimeoutMs,
     signedInAt?: number,
-  ): Promise<{ session: Session; token: string | null }> {
+  ): Promise<StartedSession> {
     const now = this.deps.clock.now();
     const session: Session = {
       id: newId("sess"),
@@ -68,6 +84,71 @@ export class SessionService {
       token === null ? null : hashSecretToken(this.deps.secret, token),
     );
     return { session, token };
+  }
+
+  /**
+   * Starts a session made from `source`, another session of the customer (a cookie from a login
+   * token, a token from a cookie session), as fresh as its sign-in, and keeps it only if `source`
+   * is still stored, unchanged, once it is: null (nothing kept) when `source` was revoked, or
+   * (a bearer session) refreshed to another token, meanwhile. See `createChecked`.
+   */
+  derive(
+    source: Session,
+    kind: SessionKind,
+    userAgent: string | undefined,
+    absoluteTtlMs?: number,
+  ): Promise<StartedSession | null> {
+    return this.createChecked(
+      source.customer_id,
+      kind,
+      userAgent,
+      absoluteTtlMs,
+      source.created_at,
+      async () => {
+        const current = await this.deps.store.findByIdUncached(source.id);
+        return (
+          current !== null &&
+          current.customer_id === source.customer_id &&
+          current.kind === source.kind &&
+          current.token_version === source.token_version &&
+          this.isLive(current, this.deps.clock.now())
+        );
+      },
+    );
+  }
+
+  /**
+   * Starts a session from a credential checked before (`create`), then asks `stillValid` whether
+   * that credential still holds, reading storage itself: when it says no (null) or throws, the
+   * new session is revoked again. Every revocation of the credential — `revokeAll`, run by a
+   * password change or reset (after the new hash is stored), by "log out everywhere" and by an
+   * account deletion — is then either seen by that read or finds the new session:
+   * - a check of the password hash reads after the insert: if it still finds the old hash, it
+   *   read before the new one was written, so before the revocation began, and every round of it
+   *   finds the session;
+   * - a check of the source session reads after the insert: if it still finds the source, it
+   *   read before the round of `revokeAll` that deletes the source had finished, so the insert
+   *   was done before the next round began, and that round (there is one: the round before
+   *   deleted something) finds the session.
+   * As `AuthService.assertStillValid` does for logins: no session outlives a revocation that
+   * raced it.
+   */
+  async createChecked(
+    customerId: string,
+    kind: SessionKind,
+    userAgent: string | undefined,
+    absoluteTtlMs: number | undefined,
+    signedInAt: number,
+    stillValid: () => Promise<boolean>,
+  ): Promise<StartedSession | null> {
+    const started = await this.create(customerId, kind, userAgent, absoluteTtlMs, signedInAt);
+    let valid = false;
+    try {
+      valid = await stillValid();
+    } finally {
+      if (!valid) await this.revoke(started.session.id);
+    }
+    return valid ? started : null;
   }
 
   /** The live session a cookie value names, or null (malformed, unknown, revoked or expired). */
@@ -117,13 +198,24 @@ export class SessionService {
     return this.deps.store.delete(id);
   }
 
-  /** Revokes every session of the customer but `exceptId`, and reports it (`session.revoked_all`). */
+  /**
+   * Revokes every session of the customer but `exceptId`, and reports it (`session.revoked_all`).
+   * One deletion may miss a session inserted while it runs (SessionStore.deleteForCustomer), so it
+   * deletes again until a round finds nothing (at most MAX_REVOCATION_ROUNDS): a session made
+   * from one this revokes is then either found by a later round or revokes itself
+   * (`createChecked`).
+   */
   async revokeAll(
     customerId: string,
     reason: AccountEventData["session.revoked_all"]["reason"],
     exceptId?: string,
   ): Promise<number> {
-    const revoked = await this.deps.store.deleteForCustomer(customerId, exceptId);
+    let revoked = 0;
+    for (let round = 0; round < MAX_REVOCATION_ROUNDS; round++) {
+      const deleted = await this.deps.store.deleteForCustomer(customerId, exceptId);
+      revoked += deleted;
+      if (deleted === 0) break;
+    }
     await this.deps.events.emit("session.revoked_all", {
       customer_id: customerId,
       revoked,

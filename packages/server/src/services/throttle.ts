@@ -141,10 +141,10 @@ export class ThrottleService {
 
   /**
    * Counts one request of a per-IP limited action (`exists`, `register`, `passwordToken`,
-   * `passwordReset`) and throws 429 once the limit is exceeded.
+   * `passwordReset`, `sessionExchange`) and throws 429 once the limit is exceeded.
    */
   async request(
-    action: "exists" | "register" | "passwordToken" | "passwordReset",
+    action: "exists" | "register" | "passwordToken" | "passwordReset" | "sessionExchange",
     ip: string,
   ): Promise<void> {
     await this.limit(

@@ -37,14 +37,16 @@ type Key = CryptoKey | KeyObject | Uint8Array;
 /** What a valid token says: a customer's session, or (v2) an identity that has no customer yet. */
 export type VerifiedToken =
   | { kind: "session"; customerId: string; sessionId: string; tokenVersion: number }
-  | { kind: "registration"; identityId: string; issuedAt: number; passwordFingerprint: string };
+  | { kind: "registration"; identityId: string; signedInAt: number; passwordFingerprint: string };
 
 /**
  * Lifetime of a v2 registration token (`actor_id: ""`): it can only create the customer of its
  * identity, once. Half an hour covers a sign-up form's second step; Medusa's day is far more
- * than a token that needs no session needs.
+ * than a token that needs no session needs. Counted from the sign-in (`auth_time`), which a
+ * refresh keeps: refreshing never extends it.
  */
 export const REGISTRATION_TOKEN_TTL_MS = 30 * 60_000;
+const REGISTRATION_TOKEN_TTL_S = REGISTRATION_TOKEN_TTL_MS / 1000;
 
 /**
  * Bytes of HMAC-SHA256 kept in a registration token's `pwd` claim (the password hash it was issued
@@ -213,18 +215,26 @@ export class TokenService {
   /**
    * A v2 registration token: an identity without a customer (`actor_id: ""`), unbound to a session.
    * Its `pwd` fingerprints the identity's password hash: once that password is replaced (a reset),
-   * `provesPassword` refuses the token.
+   * `provesPassword` refuses the token. `auth_time` is when the password was proven (OIDC's
+   * claim, in seconds): now for a login or registration, the presented token's for a refresh
+   * (`signedInAt`, epoch ms). The token expires REGISTRATION_TOKEN_TTL_MS after it, never later.
    */
-  signRegistration(identity: AuthIdentity, passwordHash: string): Promise<string> {
+  signRegistration(
+    identity: AuthIdentity,
+    passwordHash: string,
+    signedInAt = this.deps.clock.now(),
+  ): Promise<string> {
     const now = Math.floor(this.deps.clock.now() / 1000);
+    const authTime = Math.min(Math.floor(signedInAt / 1000), now);
     const claims = {
       actor_id: "",
       ...V2_CLAIMS,
       auth_identity_id: identity.id,
       app_metadata: {},
       pwd: this.fingerprint(passwordHash).toString("base64url"),
+      auth_time: authTime,
     };
-    return this.signClaims(claims, now, now + REGISTRATION_TOKEN_TTL_MS / 1000);
+    return this.signClaims(claims, now, authTime + REGISTRATION_TOKEN_TTL_S);
   }
 
   /**
@@ -394,13 +404,22 @@ function v2Claims(payload: JWTPayload): VerifiedToken | null {
   const { actor_id: actorId, actor_type: actorType, auth_identity_id: identityId } = payload;
   if (actorType !== "customer" || !isString(actorId) || !isString(identityId)) return null;
   if (actorId === "") {
-    const { pwd: passwordFingerprint } = payload;
-    if (identityId === "" || !isString(passwordFingerprint)) return null;
-    // `iat` is required by verify(): when the identity's password was last proven.
+    const { pwd: passwordFingerprint, auth_time: authTime } = payload;
+    // `iat` and `exp` are required by verify(). A token without `auth_time` (issued before the
+    // claim existed) cannot tell when its sign-in was: refused, as one without `pwd` is.
+    if (
+      identityId === "" ||
+      !isString(passwordFingerprint) ||
+      !Number.isSafeInteger(authTime) ||
+      (authTime as number) > payload.iat! ||
+      payload.exp! > (authTime as number) + REGISTRATION_TOKEN_TTL_S
+    ) {
+      return null;
+    }
     return Object.freeze({
       kind: "registration",
       identityId,
-      issuedAt: payload.iat! * 1000,
+      signedInAt: (authTime as number) * 1000,
       passwordFingerprint,
     });
   }

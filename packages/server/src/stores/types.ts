@@ -135,11 +135,20 @@ export interface SessionStore {
   create(session: Session, tokenHash: string | null): Promise<void>;
   findByTokenHash(tokenHash: string): Promise<Session | null>;
   findById(id: string): Promise<Session | null>;
+  /**
+   * As `findById`, always read from storage itself, never answered by a cache in front of it
+   * (read-cache.ts): for checks whose ordering argument needs a read made after a write.
+   */
+  findByIdUncached(id: string): Promise<Session | null>;
   /** Records activity (sliding idle expiry). */
   touch(id: string, lastSeenAt: number): Promise<void>;
   /** Revokes one session; true if it existed. */
   delete(id: string): Promise<boolean>;
-  /** Revokes every session of a customer except `exceptId`; returns how many. */
+  /**
+   * Revokes every session of a customer except `exceptId`; returns how many. Removes at least
+   * every session whose `create` completed before this call began; one created while it runs
+   * may escape it (a PostgreSQL statement's snapshot, Redis's read of the customer's set).
+   */
   deleteForCustomer(customerId: string, exceptId?: string): Promise<number>;
   listForCustomer(customerId: string): Promise<Session[]>;
   /** Removes sessions that ended before `now` (absolute) or were idle since `idleCutoff`. */

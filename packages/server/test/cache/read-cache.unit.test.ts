@@ -96,6 +96,7 @@ function fakeStores() {
       const found = sessions.get(id);
       return found ? { ...found.session } : null;
     },
+    findByIdUncached: (id) => sessionStore.findById(id),
     async rotateToken(id, expected) {
       const found = sessions.get(id);
       if (found?.session.token_version !== expected) return false;
@@ -118,6 +119,7 @@ function fakeStores() {
     stores: { customers: customerStore, sessions: sessionStore, addresses: addressStore },
     reads,
     customers,
+    sessions,
     hold() {
       let open!: () => void;
       gate = new Promise<void>((resolve) => (open = resolve));
@@ -188,6 +190,17 @@ describe("read cache with a look that answers at once (SQLite)", () => {
     await cached.sessions.delete("sess_1");
     assert.equal(await cached.sessions.findByTokenHash("hash_1"), null);
     assert.equal(await cached.sessions.findById("sess_1"), null);
+  });
+
+  it("answers an uncached session read from storage even when memory holds the session", async () => {
+    const fake = fakeStores();
+    const cached = new ReadCache(dataVersionFeed(() => 1)).wrap(fake.stores);
+    await cached.sessions.create(session("sess_1"), "hash_1");
+    await cached.sessions.findById("sess_1");
+    // Gone from storage, and no change reported yet: memory still has it.
+    fake.sessions.delete("sess_1");
+    assert.equal((await cached.sessions.findById("sess_1"))?.id, "sess_1");
+    assert.equal(await cached.sessions.findByIdUncached("sess_1"), null);
   });
 
   it("keeps at most its limit, oldest dropped first, and hands out frozen objects", async () => {

@@ -28,7 +28,7 @@ export interface Credentials {
   staleCookie: boolean;
   /** An Authorization header was sent but is not a valid, live bearer token. */
   badBearer: boolean;
-  /** (v2) A valid registration token: its identity (no customer yet), and when it was issued. */
+  /** (v2) A valid registration token: its identity (no customer yet), and its sign-in time. */
   registration: Registration | null;
 }
 
@@ -120,8 +120,8 @@ export const authentication = fp<AuthenticationOptions>(
         const token = bearerToken(header);
         const verified = token === null ? null : await tokens.verify(token);
         if (verified?.kind === "registration") {
-          const { identityId, issuedAt, passwordFingerprint } = verified;
-          result.registration = { identityId, issuedAt, passwordFingerprint };
+          const { identityId, signedInAt, passwordFingerprint } = verified;
+          result.registration = { identityId, signedInAt, passwordFingerprint };
         } else {
           result.bearerSession = verified
             ? await sessions.fromBearer(

@@ -226,6 +226,7 @@ export class ReadCache {
           () => inner.findById(id),
           (session) => this.storeSession(session, null),
         ),
+      findByIdUncached: (id: string) => inner.findByIdUncached(id),
       touch: (id: string, lastSeenAt: number) =>
         this.write(inner.touch(id, lastSeenAt), () => this.dropSession(id)),
       rotateToken: (id: string, expected: number) =>

@@ -146,6 +146,10 @@ export class RedisSessionStore implements SessionStore {
     return toSession(Object.entries(record).flat());
   }
 
+  findByIdUncached(id: string): Promise<Session | null> {
+    return this.findById(id);
+  }
+
   async touch(id: string, lastSeenAt: number): Promise<void> {
     await this.redis.gatehouseTouchSession(
       this.sessionPrefix + id,

@@ -84,6 +84,10 @@ export class SqlSessionStore implements SessionStore {
     return row ? toSession(row) : null;
   }
 
+  findByIdUncached(id: string): Promise<Session | null> {
+    return this.findById(id);
+  }
+
   async touch(id: string, lastSeenAt: number): Promise<void> {
     await this.touchQuery(lastSeenAt, id, lastSeenAt);
   }

@@ -161,10 +161,10 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [{ bearer: [] }],
         summary: "Start a cookie session from a token",
         description:
-          "Sets a new session cookie (never the one presented: no fixation) and answers the token's claims.",
+          "Sets a new session cookie (never the one presented: no fixation) and answers the token's claims. Limited per client address (RATE_LIMIT_SESSION_EXCHANGE, then 429).",
         response: {
           200: Type.Object({ user: Type.Record(Type.String(), Type.Unknown()) }),
-          ...errors(401, 403),
+          ...errors(401, 403, 429),
         },
       },
       preHandler: app.checkOrigin,
@@ -174,16 +174,18 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const token = bearerToken(request.headers.authorization ?? "");
       const bearer = found.bearerSession;
       if (!bearer || token === null) throw v2Unauthorized();
-      // As fresh as the token's sign-in, no fresher (the rule for password changes).
-      await reply.startCookieSession(() =>
-        services.sessions.create(
-          bearer.customer_id,
+      await throttle.request("sessionExchange", request.ip);
+      // As fresh as the token's sign-in, no fresher (the rule for password changes), and kept
+      // only if the token's session still lives once the cookie's is stored.
+      await reply.startCookieSession(async () => {
+        const started = await services.sessions.derive(
+          bearer,
           "cookie",
           request.headers["user-agent"],
-          undefined,
-          bearer.created_at,
-        ),
-      );
+        );
+        if (!started) throw v2Unauthorized();
+        return started;
+      });
       return { user: decodeJwt(token) };
     },
   );
@@ -224,8 +226,8 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [{ bearer: [] }, { cookie: [] }],
         summary: "Get a new token",
         description:
-          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session. A registration token gets a new one, or a login token once its customer exists; one issued before the identity's password was last set is 401.",
-        response: { 200: TokenResponse, ...errors(401, 403) },
+          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session. A registration token gets a new one with the same sign-in time and expiry (`auth_time`, `exp`), or a login token once its customer exists; one issued before the identity's password was last set is 401. A refresh that makes a new session (from a cookie session, or a registration token into a login token) is limited per client address (RATE_LIMIT_SESSION_EXCHANGE, then 429); a rotation is not.",
+        response: { 200: TokenResponse, ...errors(401, 403, 429) },
       },
       preHandler: app.checkOrigin,
     },
@@ -233,7 +235,9 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const found = request.credentials!;
       if (!found.session && found.registration === null) throw v2Unauthorized();
       return {
-        token: await identities.refresh(found, request.headers["user-agent"]),
+        token: await identities.refresh(found, request.headers["user-agent"], () =>
+          throttle.request("sessionExchange", request.ip),
+        ),
       };
     },
   );
