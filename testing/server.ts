@@ -176,6 +176,25 @@ export function uniqueEmail(prefix = "customer"): string {
 }
 
 /**
+ * Spelling `i` of an email that Gatehouse takes as the same email: each ASCII letter of its local
+ * part lower or upper case, plain or fullwidth (`b`, `B`, `ｂ`, `Ｂ`: one NFKC + lower-case key; a
+ * domain takes no fullwidth letter, as validator.js's isEmail has it). The first three letters take
+ * the base-4 digits of `i`, so spellings 0–63 of an email whose local part has three letters or
+ * more all differ; spelling 0 is the email itself.
+ */
+export function emailVariant(email: string, i: number): string {
+  const at = email.lastIndexOf("@");
+  let letter = 0;
+  const local = [...email.slice(0, at)].map((c) => {
+    if (!/[a-z]/i.test(c)) return c;
+    const form = Math.floor(i / 4 ** (letter++ % 3)) % 4;
+    const cased = form % 2 === 0 ? c.toLowerCase() : c.toUpperCase();
+    return form < 2 ? cased : String.fromCodePoint(cased.codePointAt(0)! + 0xfee0);
+  });
+  return local.join("") + email.slice(at);
+}
+
+/**
  * Waits (5 s unless told) for a development server to log a password-reset token for `email`
  * after log line `from` (the account event's data, logged when no webhook is set).
  */

@@ -21,6 +21,10 @@ import {
   type V2Scenario,
   type V2Target,
 } from "../v2-storefront.js";
+import { emailVariant } from "../server.js";
+
+/** `bob-…@…` with a fullwidth `Ｂ` (U+FF22) for its `b`: another string, the same NFKC key. */
+const lookAlike = (email: string) => `\uff22${email.slice(1)}`;
 
 /**
  * The logout docs/medusa.md gives a storefront in JWT mode ("Logging out in JWT mode"), line for
@@ -31,6 +35,22 @@ async function logOutAsDocumented(sdk: Account["sdk"]) {
   await sdk.auth.logout();
   assert.equal(await sdk.client.getToken(), "");
   await rejects(sdk.store.customer.retrieve(), 401, "Unauthorized");
+}
+
+/** The email's owner sets its password with the reset token of the account event (or Medusa's). */
+async function resetByEmail(target: V2Target, email: string, password: string) {
+  const reset = await target.resetToken(email, () =>
+    sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
+  );
+  assertJson(
+    await raw(target, "POST", "/auth/customer/emailpass/update", {
+      pk: false,
+      token: reset,
+      body: { password },
+    }),
+    200,
+    { success: true },
+  );
 }
 
 /** A login and `sdk.auth.refresh()` in session mode: the cookie before the refresh and after. */
@@ -254,18 +274,7 @@ export const differenceScenarios: V2Scenario[] = [
         email,
         password: PASSWORD,
       })) as string;
-      const reset = await target.resetToken(email, () =>
-        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
-      );
-      assertJson(
-        await raw(target, "POST", "/auth/customer/emailpass/update", {
-          pk: false,
-          token: reset,
-          body: { password: "Owner-Horse-9-staple" },
-        }),
-        200,
-        { success: true },
-      );
+      await resetByEmail(target, email, "Owner-Horse-9-staple");
       const created = await raw(target, "POST", "/store/customers", {
         token: held,
         body: { email },
@@ -305,19 +314,8 @@ export const differenceScenarios: V2Scenario[] = [
       assert.equal(renewed.status, 200, renewed.text);
       held.push(renewed.body.token);
       // The email's owner resets the password through the account event's token.
-      const reset = await target.resetToken(email, () =>
-        sdkFor(target).auth.resetPassword("customer", "emailpass", { identifier: email }),
-      );
       const owner = "Owner-Horse-9-staple";
-      assertJson(
-        await raw(target, "POST", "/auth/customer/emailpass/update", {
-          pk: false,
-          token: reset,
-          body: { password: owner },
-        }),
-        200,
-        { success: true },
-      );
+      await resetByEmail(target, email, owner);
       for (const token of held) {
         assertJson(await create(token), 401, UNAUTHORIZED);
         assertJson(await refresh(token), 401, UNAUTHORIZED);
@@ -428,6 +426,75 @@ export const differenceScenarios: V2Scenario[] = [
         401,
         { type: "unauthorized", message: "Identity with email already exists" },
       );
+    },
+  },
+  {
+    name: "Medusa: a look-alike spelling (fullwidth letter) is another identity",
+    only: "medusa",
+    async run(target) {
+      const email = uniqueV2Email("bob");
+      const identities = new Set<string>();
+      for (const spelling of [lookAlike(email), email]) {
+        const res = await raw(target, "POST", "/auth/customer/emailpass/register", {
+          pk: false,
+          body: { email: spelling, password: PASSWORD },
+        });
+        assert.equal(res.status, 200, res.text);
+        identities.add(claimsOf(res.body.token).auth_identity_id);
+      }
+      assert.equal(identities.size, 2);
+    },
+  },
+  {
+    name: "Gatehouse: a look-alike spelling (fullwidth letter) is the same identity; registered first, it cannot keep the email from its owner",
+    only: "gatehouse",
+    async run(target) {
+      const email = uniqueV2Email("bob");
+      const squatted = lookAlike(email);
+      assert.notEqual(squatted, email);
+      const squatter = "Squatter-Horse-9-staple";
+      const registration = await sdkFor(target).auth.register("customer", "emailpass", {
+        email: squatted,
+        password: squatter,
+      });
+      const created = await raw(target, "POST", "/store/customers", {
+        token: registration,
+        body: {},
+      });
+      assert.equal(created.status, 200, created.text);
+      const { customer } = created.body;
+      assert.equal(customer.email, email);
+      // The owner's registration in the plain spelling meets the same identity.
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass/register", {
+          pk: false,
+          body: { email, password: PASSWORD },
+        }),
+        401,
+        { type: "unauthorized", message: "Identity with email already exists" },
+      );
+      // The reset goes to the email: its owner sets the password.
+      await resetByEmail(target, email, PASSWORD);
+      assertJson(
+        await raw(target, "POST", "/auth/token/refresh", { pk: false, token: registration }),
+        401,
+        UNAUTHORIZED,
+      );
+      assertJson(
+        await raw(target, "POST", "/auth/customer/emailpass", {
+          pk: false,
+          body: { email: squatted, password: squatter },
+        }),
+        401,
+        INVALID_CREDENTIALS,
+      );
+      for (const spelling of [email, email.toUpperCase(), squatted, emailVariant(email, 42)]) {
+        const token = await sdkFor(target).auth.login("customer", "emailpass", {
+          email: spelling,
+          password: PASSWORD,
+        });
+        assert.equal(claimsOf(token as string).actor_id, customer.id, spelling);
+      }
     },
   },
 ];

@@ -6,6 +6,7 @@ import * as m0004 from "./0004-account-events.js";
 import * as m0005 from "./0005-customer-references.js";
 import * as m0006 from "./0006-medusa-v2.js";
 import * as m0007 from "./0007-identity-resets.js";
+import * as m0008 from "./0008-identity-email-keys.js";
 
 /** Every migration, in order. Kysely code, so one migration runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   "0005-customer-references": m0005,
   "0006-medusa-v2": m0006,
   "0007-identity-resets": m0007,
+  "0008-identity-email-keys": m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

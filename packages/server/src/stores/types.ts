@@ -207,9 +207,9 @@ export interface PasswordResetStore {
 /** Medusa v2's emailpass identities (AuthIdentity): credentials that may precede their customer. */
 export interface IdentityStore {
   /**
-   * The emailpass identity whose email equals this one case-insensitively (emails are given
-   * normalized: trimmed, lowercased), with its current password hash (for a linked identity:
-   * its customer's).
+   * The emailpass identity whose email has this one's key, `normalizeEmail` (NFKC, then lower
+   * case; the store computes it, whatever spelling it is given), with its current password hash
+   * (for a linked identity: its customer's).
    */
   findByEmail(
     email: string,
@@ -219,9 +219,10 @@ export interface IdentityStore {
   /** The identity linked to a customer (null if none, e.g. a customer created by v1 mode). */
   findByCustomer(customerId: string): Promise<AuthIdentity | null>;
   /**
-   * Inserts an identity linked to no customer. null when an identity with this email
-   * (case-insensitively) exists; concurrent creates of one email give exactly one success.
-   * `identity.email` is stored as given.
+   * Inserts an identity linked to no customer. null when an identity with this email's key
+   * exists; concurrent creates of one key give exactly one success. `identity.email` is stored as
+   * given. In front of Medusa v2, a 400 HttpError for an email whose key PostgreSQL computes
+   * differently (medusa-v2/credentials.ts).
    */
   create(identity: AuthIdentity, passwordHash: string): Promise<AuthIdentity | null>;
   /**

@@ -1,6 +1,7 @@
 /**
  * Gatehouse in v2 mode in front of the real Medusa v2, over real HTTP, with Medusa answering
- * directly beside it: customers Medusa made log in through Gatehouse; what Gatehouse writes
+ * directly beside it: customers Medusa made log in through Gatehouse; every spelling of an email
+ * (case, fullwidth) is one identity, even in a burst; what Gatehouse writes
  * (passwords, resets, addresses) is what Medusa's own login and routes see (rollback safety);
  * a logout, a refresh or a password change revokes the other tokens on Gatehouse's routes and
  * Medusa's alike, and an expired token is a guest's there; a token forged with Medusa's secret
@@ -15,13 +16,14 @@ import { SignJWT } from "jose";
 import { request, type RequestOptions } from "../../../../testing/http.js";
 import {
   medusaV2Skip,
+  queryMedusaV2,
   startGatewayV2,
   testMedusaV2,
   type TestMedusaV2,
 } from "../../../../testing/medusa-v2.js";
 import { relayTo, type Relay } from "../../../../testing/relay.js";
 import { storedSessions } from "../../../../testing/sessions.js";
-import { startServer, type TestServer } from "../../../../testing/server.js";
+import { emailVariant, startServer, type TestServer } from "../../../../testing/server.js";
 import {
   CUSTOMER_KEYS,
   INVALID_CREDENTIALS,
@@ -113,6 +115,64 @@ describe("Gatehouse in front of Medusa v2: the issue's checks", { skip: medusaV2
       body: { email: email.toLowerCase(), password: NEW_PASSWORD },
     });
     assertJson(wrong, 401, INVALID_CREDENTIALS);
+  });
+
+  it("50 concurrent registrations of spellings of one email (case, fullwidth): one identity, found by every spelling and by Medusa's own login as typed", async () => {
+    const email = `burst-${randomBytes(5).toString("hex")}@example.com`;
+    const spellings = Array.from({ length: 50 }, (_, i) => emailVariant(email, i));
+    const answers = await Promise.all(
+      spellings.map((spelling) =>
+        through("POST", "/auth/customer/emailpass/register", {
+          pk: false,
+          body: { email: spelling, password: PASSWORD },
+        }),
+      ),
+    );
+    // The one creation, and registrations again with its password after it: one identity.
+    const made = answers.filter((res) => res.status === 200);
+    const identities = new Set(made.map((res) => claimsOf(res.body.token).auth_identity_id));
+    assert.equal(identities.size, 1, String(answers.map((res) => res.status)));
+    // The others: beaten to the creation, or registering again as a login would (throttled).
+    for (const res of answers.filter((one) => one.status !== 200)) {
+      assert.ok([401, 429].includes(res.status), res.text);
+      if (res.status === 401) assert.equal(res.body.message, "Identity with email already exists");
+    }
+    const rows = await queryMedusaV2<{ entity_id: string; auth_identity_id: string }>(
+      `select entity_id, auth_identity_id from provider_identity
+       where lower(normalize(entity_id, NFKC)) = $1`,
+      [email],
+    );
+    assert.equal(rows.length, 1);
+    const [identity] = identities;
+    assert.equal(rows[0]!.auth_identity_id, identity);
+    for (const spelling of [email, email.toUpperCase(), ...spellings.slice(40)]) {
+      const login = await through("POST", "/auth/customer/emailpass", {
+        pk: false,
+        body: { email: spelling, password: PASSWORD },
+      });
+      assert.equal(login.status, 200, `${spelling}: ${login.text}`);
+      assert.equal(claimsOf(login.body.token).auth_identity_id, identity);
+    }
+    // Medusa compares exactly: the spelling stored (as typed) logs in at Medusa itself.
+    const theirs = await medusaLogin(rows[0]!.entity_id, PASSWORD);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.equal(claimsOf(theirs.token!).auth_identity_id, identity);
+  });
+
+  it("refuses (400) an email whose key PostgreSQL computes differently from Gatehouse, and stores nothing", async () => {
+    // İ (U+0130): JavaScript lower-cases it to i + U+0307, PostgreSQL in this locale to i.
+    const email = `\u0130nci-${randomBytes(5).toString("hex")}@example.com`;
+    const res = await through("POST", "/auth/customer/emailpass/register", {
+      pk: false,
+      body: { email, password: PASSWORD },
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.body.type, "invalid_data");
+    assert.match(res.body.message, /^email cannot be used with this store: Medusa's database/);
+    const rows = await queryMedusaV2("select id from provider_identity where entity_id = $1", [
+      email,
+    ]);
+    assert.deepEqual(rows, []);
   });
 
   it("rollback: Medusa's own login takes the password set through Gatehouse, changed, then reset", async () => {

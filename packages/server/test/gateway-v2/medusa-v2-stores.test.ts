@@ -18,13 +18,19 @@ import {
   type TestMedusaV2,
 } from "../../../../testing/medusa-v2-db.js";
 import { addressRecord } from "../../../../testing/expect.js";
-import { runSwitches } from "../../../../testing/server.js";
+import { emailVariant, runSwitches } from "../../../../testing/server.js";
 import { loadConfig } from "../../src/config.js";
 import type { Address } from "../../src/domain.js";
+import type { HttpError } from "../../src/errors.js";
+import { normalizeEmail } from "../../src/services/emails.js";
 import { MEDUSA_V2_SCRYPT_PARAMETERS } from "../../src/services/medusa-scrypt.js";
 import { PasswordService } from "../../src/services/passwords.js";
 import { MedusaV2PublishableKeys } from "../../src/stores/medusa-v2/publishable-keys.js";
-import { EMAIL_INDEX, openMedusaDatabase } from "../../src/stores/medusa-v2/open.js";
+import {
+  EMAIL_INDEX,
+  OLD_EMAIL_INDEX,
+  openMedusaDatabase,
+} from "../../src/stores/medusa-v2/open.js";
 import { openStores, type OpenedStores } from "../../src/stores/open-stores.js";
 
 const target = medusaV2OrSkip();
@@ -39,6 +45,19 @@ const MEDUSA_V2_PARAMETERS = { logN: 15, r: 8, p: 1 };
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString("hex")}`;
 const ulidish = () => randomBytes(13).toString("hex").toUpperCase().slice(0, 26);
+/** A new registered customer of Medusa's shape, with no profile. */
+const account = (email: string, passwordHash: string) => ({
+  id: `cus_${ulidish()}`,
+  email,
+  first_name: null,
+  last_name: null,
+  phone: null,
+  company_name: null,
+  metadata: null,
+  has_account: true,
+  password_hash: passwordHash,
+  created_at: Date.now(),
+});
 
 describe("stores over Medusa v2's database", { skip: target.skip }, () => {
   const medusa = (target as { medusa: TestMedusaV2 }).medusa;
@@ -101,8 +120,23 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     assert.equal(index?.valid, true);
     assert.match(
       index!.definition,
-      /ON public\.provider_identity USING btree \(lower\(entity_id\)\)/,
+      /ON public\.provider_identity USING btree \(lower\(NORMALIZE\(entity_id, NFKC\)\)\)/,
     );
+  });
+
+  it("replaces the index of earlier versions (on lower(entity_id)) at start", async () => {
+    await query(`drop index if exists ${EMAIL_INDEX}`);
+    await query(
+      `create index if not exists ${OLD_EMAIL_INDEX} on provider_identity (lower(entity_id))`,
+    );
+    const upgraded = await openStores(configFor({}), pino({ level: "silent" }));
+    await upgraded.close();
+    const indexes = await query<{ name: string; valid: boolean }>(
+      `select c.relname as name, i.indisvalid as valid
+       from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = any($1)`,
+      [[EMAIL_INDEX, OLD_EMAIL_INDEX]],
+    );
+    assert.deepEqual(indexes, [{ name: EMAIL_INDEX, valid: true }]);
   });
 
   it("refuses to start when MEDUSA_VERSION=1 contradicts the database, naming both", async () => {
@@ -180,7 +214,7 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     const [row] = await query<{ entity_id: string; password: string; app_metadata: unknown }>(
       `select pi.entity_id, pi.provider_metadata->>'password' as password, ai.app_metadata
        from provider_identity pi join auth_identity ai on ai.id = pi.auth_identity_id
-       where lower(pi.entity_id) = lower($1)`,
+       where pi.entity_id = $1`,
       [email],
     );
     assert.equal(row?.entity_id, email);
@@ -265,11 +299,10 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     );
   });
 
-  it("refuses a case variant of an existing email, even in a burst of concurrent creates", async () => {
+  it("refuses a variant (case, NFKC) of an existing email, even in a burst of concurrent creates", async () => {
     const base = `${unique("burst")}@example.com`;
-    const variants = Array.from({ length: 20 }, (_, i) =>
-      [...base].map((c, j) => ((i >> (j % 5)) & 1 ? c.toUpperCase() : c)).join(""),
-    );
+    const variants = Array.from({ length: 50 }, (_, i) => emailVariant(base, i));
+    assert.equal(new Set(variants).size, 50);
     const hash = await passwords.hash(PASSWORD);
     const made = await Promise.all(
       variants.map((email) =>
@@ -281,27 +314,43 @@ describe("stores over Medusa v2's database", { skip: target.skip }, () => {
     );
     assert.equal(made.filter(Boolean).length, 1);
     const customers = await Promise.all(
-      variants.map((email) =>
-        stores.customers.create({
-          id: `cus_${ulidish()}`,
-          email,
-          first_name: null,
-          last_name: null,
-          phone: null,
-          company_name: null,
-          metadata: null,
-          has_account: true,
-          password_hash: hash,
-          created_at: Date.now(),
-        }),
-      ),
+      variants.map((email) => stores.customers.create(account(normalizeEmail(email), hash))),
     );
     assert.equal(customers.filter(Boolean).length, 0);
     const [row] = await query<{ count: string }>(
-      "select count(*) from provider_identity where lower(entity_id) = $1",
+      "select count(*) from provider_identity where lower(normalize(entity_id, NFKC)) = $1",
       [base],
     );
     assert.equal(row?.count, "1");
+    for (const variant of variants.slice(0, 10)) {
+      assert.equal(
+        (await stores.identities.findByEmail(variant))?.identity.id,
+        made.find(Boolean)!.id,
+      );
+    }
+  });
+
+  it("refuses (400) an email whose key PostgreSQL computes differently, and writes nothing", async () => {
+    // JavaScript lower-cases İ (U+0130) to i + U+0307, PostgreSQL (this locale) to i.
+    const email = `\u0130${unique("dotted")}@example.com`;
+    const hash = await passwords.hash(PASSWORD);
+    const identity = {
+      id: `authid_${ulidish()}`,
+      email,
+      customer_id: null,
+      created_at: Date.now(),
+    };
+    await assert.rejects(stores.identities.create(identity, hash), (error: HttpError) => {
+      assert.equal(error.status, 400);
+      assert.match(error.message, /^email cannot be used with this store: Medusa's database/);
+      return true;
+    });
+    const rows = await query("select id from provider_identity where entity_id = $1", [email]);
+    assert.deepEqual(rows, []);
+    // Its normalized form has one key in both: a customer written with it gets its identity.
+    const customer = await stores.customers.create(account(normalizeEmail(email), hash));
+    assert.ok(customer);
+    assert.equal((await stores.customers.findAccountByEmail(email))?.customer.id, customer.id);
   });
 
   it("keeps one default shipping and one default billing address per customer under concurrency", async () => {

@@ -3,13 +3,22 @@
  * the customer) and its emailpass `provider_identity` (`entity_id` the email as typed,
  * `provider_metadata.password` the hash). Shared by the customer and identity stores.
  *
- * Emails are matched case-insensitively through Gatehouse's index on `lower(entity_id)` (open.ts),
- * and every creation or change of an identity's email runs under a transaction-scoped advisory
- * lock on the lower-cased email, so two case variants of one email can never both be created.
+ * One key per email. Gatehouse's key of an email is `normalizeEmail` (NFKC, then lower case, in
+ * JavaScript); PostgreSQL's is `lower(normalize(entity_id, NFKC))`, the expression of Gatehouse's
+ * index (open.ts). Lookups compare that expression with Gatehouse's key, and every creation or
+ * change of an identity's email runs under a transaction-scoped advisory lock on Gatehouse's key.
+ * The two keys agree for nearly every email, but not for all (PostgreSQL's `lower()` follows the
+ * database's locale and its Unicode tables, JavaScript's its own: `İ`, a final `Σ`, letters newer
+ * than the database's tables): so an identity is written only with an email whose two keys agree,
+ * checked in the writing transaction (`claimEmail`), and a 400 otherwise. Then two emails with one
+ * Gatehouse key take one lock, and the second writer finds the first through the index: they can
+ * never both be written, concurrently or not.
  */
 import { sql, type Kysely, type Transaction } from "kysely";
 import { ulid } from "ulid";
 import type { AuthIdentity } from "../../domain.js";
+import { invalidData } from "../../errors.js";
+import { normalizeEmail } from "../../services/emails.js";
 import { toDate, toMs } from "../medusa-rows.js";
 import { EMAILPASS, type MedusaV2Database } from "./schema.js";
 
@@ -18,11 +27,35 @@ type Db = Kysely<MedusaV2Database>;
 /** The advisory-lock namespace of Gatehouse's email locks ("gate" in ASCII). */
 const EMAIL_LOCK_NAMESPACE = 0x67617465;
 
-/** Holds, until the transaction ends, the lock on one email (whatever its case). */
+/** PostgreSQL's key of an email column, the expression Gatehouse's index holds (open.ts). */
+export const emailKeyOf = (column: string) =>
+  sql<string>`lower(normalize(${sql.ref(column)}, NFKC))`;
+
+/** The call that takes, until the transaction ends, the lock on one email's key. */
+const emailLock = (key: string) =>
+  sql`pg_advisory_xact_lock(${EMAIL_LOCK_NAMESPACE}, hashtext(${key}))`;
+
+/** Holds, until the transaction ends, the lock on one email (any spelling with its key). */
 export async function lockEmail(trx: Transaction<MedusaV2Database>, email: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${EMAIL_LOCK_NAMESPACE}, hashtext(lower(${email})))`.execute(
-    trx,
-  );
+  await sql`select ${emailLock(normalizeEmail(email))}`.execute(trx);
+}
+
+/**
+ * Locks the email as `lockEmail` does, before an identity is written with it, and refuses (400)
+ * an email whose key PostgreSQL computes differently from Gatehouse: the index would hold it
+ * under a key no lookup asks for, and another spelling of it could be registered next to it.
+ */
+export async function claimEmail(trx: Transaction<MedusaV2Database>, email: string): Promise<void> {
+  const key = normalizeEmail(email);
+  const { rows } = await sql<{ key: string }>`
+    select lower(normalize(${email}::text, NFKC)) as key from ${emailLock(key)}`.execute(trx);
+  if (rows[0]?.key !== key) {
+    throw invalidData(
+      "email cannot be used with this store: Medusa's database (PostgreSQL) lower-cases or " +
+        "normalizes one of its characters differently from Gatehouse (Unicode NFKC, then lower " +
+        "case), so it could not be matched as one email; use an address without that character",
+    );
+  }
 }
 
 export interface IdentityRow {
@@ -53,12 +86,12 @@ function identities(db: Db) {
 }
 
 /**
- * The identity of an email, any case. Medusa itself may hold case variants (its own register
- * compares exactly): the one spelled exactly as asked wins, then the oldest.
+ * The identity of an email, in any spelling with its key. Medusa itself may hold variants (its
+ * own register compares exactly): the one spelled exactly as asked wins, then the oldest.
  */
 export function identityByEmail(db: Db, email: string): Promise<IdentityRow | undefined> {
   return identities(db)
-    .where(sql<boolean>`lower(pi.entity_id) = lower(${email})`)
+    .where(emailKeyOf("pi.entity_id"), "=", normalizeEmail(email))
     .orderBy(sql`pi.entity_id = ${email}`, "desc")
     .orderBy("pi.created_at")
     .orderBy("pi.id")
@@ -82,7 +115,9 @@ export async function identityOfCustomer(
   const linked = sql<boolean>`ai.app_metadata->>'customer_id' = ${customerId}`;
   const byEmail = await identities(db)
     .where(
-      sql<boolean>`lower(pi.entity_id) = (select lower(email) from customer where id = ${customerId})`,
+      emailKeyOf("pi.entity_id"),
+      "=",
+      sql<string>`(select ${emailKeyOf("email")} from customer where id = ${customerId})`,
     )
     .where(linked)
     .limit(1)

@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Customer } from "../../domain.js";
+import { duplicate } from "../../errors.js";
+import { normalizeEmail } from "../../services/emails.js";
 import { writeMerged } from "../sql/json.js";
 import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import {
@@ -19,10 +21,11 @@ import {
 import { newAuthIdentityId } from "./ids.js";
 import { asJsonb, metadataStill, metadataText, toDate } from "../medusa-rows.js";
 import {
+  claimEmail,
+  emailKeyOf,
   identityByEmail,
   identityOfCustomer,
   insertIdentity,
-  lockEmail,
   writePassword,
 } from "./credentials.js";
 import { CUSTOMER_COLUMNS, toAddress, toCustomer, type CustomerRow } from "./rows.js";
@@ -85,7 +88,7 @@ export class MedusaV2CustomerStore implements CustomerStore {
     return { customer: toCustomer(customer), billingAddress: null, shippingAddresses };
   }
 
-  /** The registered customer an emailpass identity of this email (any case) is linked to. */
+  /** The registered customer an emailpass identity of this email (any spelling) is linked to. */
   private accountByEmail(email: string) {
     return this.db
       .selectFrom("provider_identity as pi")
@@ -95,7 +98,7 @@ export class MedusaV2CustomerStore implements CustomerStore {
       )
       .select(CUSTOMER_COLUMNS.map((column) => `customer.${column}` as const))
       .select(sql<string | null>`pi.provider_metadata->>'password'`.as("password_hash"))
-      .where(sql<boolean>`lower(pi.entity_id) = lower(${email})`)
+      .where(emailKeyOf("pi.entity_id"), "=", normalizeEmail(email))
       .where("pi.provider", "=", EMAILPASS)
       .where("pi.deleted_at", "is", null)
       .where("ai.deleted_at", "is", null)
@@ -121,7 +124,8 @@ export class MedusaV2CustomerStore implements CustomerStore {
   /**
    * A registered customer comes with its identity (`authid_…` linked to it, the email as typed,
    * the password hash), all in one transaction under the email's lock: null when any identity
-   * already has this email in any case, or (Medusa's unique index) the customer exists.
+   * already has this email (in any spelling with its key), or (Medusa's unique index) the
+   * customer exists.
    */
   async create(input: NewCustomer): Promise<Customer | null> {
     const at = toDate(input.created_at);
@@ -141,7 +145,7 @@ export class MedusaV2CustomerStore implements CustomerStore {
     try {
       return await this.db.transaction().execute(async (trx) => {
         if (input.has_account) {
-          await lockEmail(trx, input.email);
+          await claimEmail(trx, input.email);
           if (await identityByEmail(trx, input.email)) return null;
         }
         const inserted = await trx
@@ -263,7 +267,7 @@ export class MedusaV2CustomerStore implements CustomerStore {
     values: Values,
     metadata: CustomerPatch["metadata"],
   ): Promise<Customer | null | "duplicate"> {
-    await lockEmail(trx, email);
+    await claimEmail(trx, email);
     const mine = await identityOfCustomer(trx, id);
     const holder = await identityByEmail(trx, email);
     if (holder && holder.id !== mine?.id) return "duplicate";
@@ -309,7 +313,10 @@ export class MedusaV2CustomerStore implements CustomerStore {
     );
   }
 
-  /** Writes the password into the customer's identity, giving it one if it has none. */
+  /**
+   * Writes the password into the customer's identity, giving it one if it has none (unless
+   * another identity has its email: one identity per email).
+   */
   private async setPassword(customer: Customer, hash: string): Promise<void> {
     const identity = await identityOfCustomer(this.db, customer.id);
     if (identity) {
@@ -317,7 +324,10 @@ export class MedusaV2CustomerStore implements CustomerStore {
       return;
     }
     await this.db.transaction().execute(async (trx) => {
-      await lockEmail(trx, customer.email);
+      await claimEmail(trx, customer.email);
+      if (await identityByEmail(trx, customer.email)) {
+        throw duplicate("Another identity has this customer's email: its password was not set");
+      }
       await insertIdentity(
         trx,
         {

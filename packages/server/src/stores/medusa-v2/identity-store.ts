@@ -10,6 +10,7 @@ import { isUniqueViolation, type SqlRuntime } from "../sql/runtime.js";
 import type { IdentityStore, NewCustomer } from "../types.js";
 import { asJsonb, toDate } from "../medusa-rows.js";
 import {
+  claimEmail,
   identityByEmail,
   identityById,
   identityOfCustomer,
@@ -46,7 +47,7 @@ export class MedusaV2IdentityStore implements IdentityStore {
   async create(identity: AuthIdentity, passwordHash: string): Promise<AuthIdentity | null> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        await lockEmail(trx, identity.email);
+        await claimEmail(trx, identity.email);
         if (await identityByEmail(trx, identity.email)) return null;
         await insertIdentity(trx, { ...identity, customer_id: null }, passwordHash);
         return { ...identity, customer_id: null };

@@ -5,14 +5,20 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import type { AuthIdentity, Customer } from "../../domain.js";
+import { normalizeEmail } from "../../services/emails.js";
 import type { IdentityStore, NewCustomer } from "../types.js";
 import { toCustomer } from "./customer-store.js";
 import { writeMetadata } from "./json.js";
 import { isUniqueViolation, type Decision, type SqlRuntime } from "./runtime.js";
 import type { AuthIdentityTable, Database } from "./schema.js";
 
-/** The unique key of an email: one identity per email, case-insensitively. */
-export const emailKey = (email: string) => email.toLowerCase();
+/**
+ * The unique key of an email: one identity per email, in any spelling Gatehouse takes as the same
+ * (NFKC, then lower case: services/emails.ts). Computed here, never by the database, so that the
+ * key of a stored identity is the key every lookup asks for (migration 0008 re-keyed the identities
+ * stored under the lower case alone).
+ */
+export const emailKey = normalizeEmail;
 
 const toIdentity = (
   row: Pick<Selectable<AuthIdentityTable>, keyof AuthIdentity>,
