@@ -12,14 +12,17 @@ import type { Redis } from "ioredis";
 import { SESSION_FIELDS, type Session, type SessionKind } from "../../domain.js";
 import type { SessionStore } from "../types.js";
 
-// KEYS: session, token (or ""), customer set. ARGV: ttl ms, then field/value pairs.
+// KEYS: session, token (or ""), customer set. ARGV: the session's ttl ms, the set's ttl ms, then
+// field/value pairs (ARGV[4] is the id). The set lives as long as the longest session it lists
+// could: an idle deadline would let it expire under a session kept alive by use, and a revocation
+// (deleteForCustomer) would no longer find that session.
 const CREATE = `
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1]) end
-redis.call('SADD', KEYS[3], ARGV[3])
-redis.call('PEXPIRE', KEYS[3], ARGV[1], 'NX')
-redis.call('PEXPIRE', KEYS[3], ARGV[1], 'GT')
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[1]) end
+redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[3], ARGV[2], 'NX')
+redis.call('PEXPIRE', KEYS[3], ARGV[2], 'GT')
 return 1`;
 
 // KEYS: token key. ARGV: session key prefix. Returns the session hash as a flat list, or nil.
@@ -123,12 +126,14 @@ export class RedisSessionStore implements SessionStore {
     const fields: Array<string | number> = [];
     for (const field of SESSION_FIELDS) fields.push(field, session[field] ?? "");
     fields.push("token_hash", tokenHash ?? "");
-    // ARGV[3] must be the id: SESSION_FIELDS starts with "id", so fields[1] is it.
+    // ARGV[4] must be the id: SESSION_FIELDS starts with "id", so fields[1] is it.
     await this.redis.gatehouseCreateSession(
       this.sessionPrefix + session.id,
       tokenHash === null ? "" : this.tokenPrefix + tokenHash,
       this.customerPrefix + session.customer_id,
       ttl,
+      // Its whole absolute lifetime: never shorter than what is left of it.
+      session.expires_at - session.created_at,
       ...fields,
     );
   }

@@ -358,6 +358,39 @@ function contracts(name: string, env: Record<string, string>) {
         );
         assert.ok(await stores.sessions.findById(bystander.id));
       });
+
+      it("deleteForCustomer finds a session kept alive by use past the idle timeout", async () => {
+        // Stores whose idle timeout (1 s) passes twice while the session is touched every 250 ms.
+        const idle = await openStores(
+          loadConfig({
+            DATA_DIR: dataDir,
+            SESSION_IDLE_TIMEOUT: "1s",
+            ...runSwitches,
+            ...backend.env,
+            ...env,
+          }),
+          pino({ level: "silent" }),
+        );
+        try {
+          const customer = await newCustomer();
+          const session = newSession(customer.id);
+          await idle.sessions.create(session, "hash-" + session.id);
+          for (let seen = session.last_seen_at + 250; seen <= session.last_seen_at + 2500;) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            await idle.sessions.touch(session.id, seen);
+            seen += 250;
+          }
+          assert.ok(await idle.sessions.findById(session.id), "alive: used within every second");
+          assert.deepEqual(
+            (await idle.sessions.listForCustomer(customer.id)).map((listed) => listed.id),
+            [session.id],
+          );
+          assert.equal(await idle.sessions.deleteForCustomer(customer.id), 1);
+          assert.equal(await idle.sessions.findById(session.id), null);
+        } finally {
+          await idle.close();
+        }
+      });
     });
 
     describe("password reset tokens", () => {
