@@ -223,13 +223,14 @@ export class IdentityService {
    * `POST /auth/token/refresh`. A bearer session's token is rotated (the one presented stops
    * working; presented again, it ends the session). A cookie session, or a registration token
    * whose customer now exists, gets a token of a new bearer session; a registration token whose
-   * customer does not exist yet, a new registration token. `beforeNewSession` runs before a new
-   * session is made (the rate limit of such exchanges): not for a rotation.
+   * customer does not exist yet, a new registration token. `beforeNewSession` runs with the
+   * customer's id before a new session is made (the rate limit of such exchanges): not for a
+   * rotation.
    */
   async refresh(
     credentials: { session: Session | null; registration: Registration | null },
     userAgent: string | undefined,
-    beforeNewSession: () => Promise<void> = async () => {},
+    beforeNewSession: (customerId: string) => Promise<void> = async () => {},
   ): Promise<string> {
     const { session, registration } = credentials;
     if (session?.kind === "bearer") {
@@ -239,7 +240,7 @@ export class IdentityService {
     }
     let started;
     if (session) {
-      await beforeNewSession();
+      await beforeNewSession(session.customer_id);
       // A cookie session: the new session is as fresh as its sign-in, and lives only if the
       // cookie's session still does once it is stored (SessionService.derive).
       started = await this.deps.sessions.derive(
@@ -254,7 +255,7 @@ export class IdentityService {
         // The same sign-in: the new token expires when the one presented does.
         return this.deps.tokens.signRegistration(identity, passwordHash, registration.signedInAt);
       }
-      await beforeNewSession();
+      await beforeNewSession(identity.customer_id);
       // As fresh as the registration's sign-in; kept only if the token still proves the
       // password once the session is stored (a change or reset meanwhile: 401).
       started = await this.deps.sessions.createChecked(

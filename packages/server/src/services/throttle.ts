@@ -141,10 +141,10 @@ export class ThrottleService {
 
   /**
    * Counts one request of a per-IP limited action (`exists`, `register`, `passwordToken`,
-   * `passwordReset`, `sessionExchange`) and throws 429 once the limit is exceeded.
+   * `passwordReset`) and throws 429 once the limit is exceeded.
    */
   async request(
-    action: "exists" | "register" | "passwordToken" | "passwordReset" | "sessionExchange",
+    action: "exists" | "register" | "passwordToken" | "passwordReset",
     ip: string,
   ): Promise<void> {
     await this.limit(
@@ -160,6 +160,20 @@ export class ThrottleService {
       `email-change:customer:${customerId}`,
       this.deps.config.emailChange,
       "Too many email changes for this account; try again later",
+    );
+  }
+
+  /**
+   * Counts one session made from an existing credential of a customer (v2 mode: a token into a
+   * cookie, a cookie or registration token into a token) and throws 429 once the limit is
+   * exceeded. Per customer, not per address: many shoppers share an address (NAT, a storefront
+   * server), and one credential's holder must not be able to hold them all back.
+   */
+  async sessionExchange(customerId: string): Promise<void> {
+    await this.limit(
+      `session-exchange:customer:${customerId}`,
+      this.deps.config.sessionExchange,
+      "Too many sessions made for this account; try again later",
     );
   }
 

@@ -161,7 +161,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [{ bearer: [] }],
         summary: "Start a cookie session from a token",
         description:
-          "Sets a new session cookie (never the one presented: no fixation) and answers the token's claims. Limited per client address (RATE_LIMIT_SESSION_EXCHANGE, then 429).",
+          "Sets a new session cookie (never the one presented: no fixation) and answers the token's claims. Limited per customer (RATE_LIMIT_SESSION_EXCHANGE, then 429).",
         response: {
           200: Type.Object({ user: Type.Record(Type.String(), Type.Unknown()) }),
           ...errors(401, 403, 429),
@@ -174,7 +174,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const token = bearerToken(request.headers.authorization ?? "");
       const bearer = found.bearerSession;
       if (!bearer || token === null) throw v2Unauthorized();
-      await throttle.request("sessionExchange", request.ip);
+      await throttle.sessionExchange(bearer.customer_id);
       // As fresh as the token's sign-in, no fresher (the rule for password changes), and kept
       // only if the token's session still lives once the cookie's is stored.
       await reply.startCookieSession(async () => {
@@ -226,7 +226,7 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
         security: [{ bearer: [] }, { cookie: [] }],
         summary: "Get a new token",
         description:
-          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session. A registration token gets a new one with the same sign-in time and expiry (`auth_time`, `exp`), or a login token once its customer exists; one issued before the identity's password was last set is 401. A refresh that makes a new session (from a cookie session, or a registration token into a login token) is limited per client address (RATE_LIMIT_SESSION_EXCHANGE, then 429); a rotation is not.",
+          "A bearer token is rotated: the one presented stops working, and presented again it ends its session. A cookie session gets the token of a new bearer session. A registration token gets a new one with the same sign-in time and expiry (`auth_time`, `exp`), or a login token once its customer exists; one issued before the identity's password was last set is 401. A refresh that makes a new session (from a cookie session, or a registration token into a login token) is limited per customer (RATE_LIMIT_SESSION_EXCHANGE, then 429); a rotation is not.",
         response: { 200: TokenResponse, ...errors(401, 403, 429) },
       },
       preHandler: app.checkOrigin,
@@ -235,8 +235,8 @@ const authRoutesV2: FastifyPluginAsyncTypebox<AppContext> = async (app, { servic
       const found = request.credentials!;
       if (!found.session && found.registration === null) throw v2Unauthorized();
       return {
-        token: await identities.refresh(found, request.headers["user-agent"], () =>
-          throttle.request("sessionExchange", request.ip),
+        token: await identities.refresh(found, request.headers["user-agent"], (customerId) =>
+          throttle.sessionExchange(customerId),
         ),
       };
     },
