@@ -22,9 +22,12 @@ const COOKIE_HASH_CACHE_SIZE = 10_000;
 
 /**
  * Rounds of deletion one `revokeAll` makes at most. Each round after the first finds only the
- * sessions inserted by requests that were under way during the round before (see `revokeAll`):
- * two rounds when nothing raced, a third when something did. The bound keeps a flood of new
- * sessions for one customer from holding a password change forever.
+ * sessions stored by requests that were under way during the round before (`createChecked`): two
+ * rounds when nothing raced, and each exchange caught in flight can add one. The bound keeps a
+ * flood of new sessions for one customer from holding a password change forever; the price is that
+ * a holder who completes an exchange from their newest session within every one of 10 rounds (one
+ * delete each, against three storage calls per exchange, and RATE_LIMIT_SESSION_EXCHANGE per
+ * customer) keeps that last session.
  */
 const MAX_REVOCATION_ROUNDS = 10;
 
@@ -128,10 +131,11 @@ export class SessionService {
    *   finds the session;
    * - a check of the source session reads after the insert: if it still finds the source, it
    *   read before the round of `revokeAll` that deletes the source had finished, so the insert
-   *   was done before the next round began, and that round (there is one: the round before
-   *   deleted something) finds the session.
+   *   was done before the next round began, and that round (there is one, within
+   *   MAX_REVOCATION_ROUNDS: the round before deleted something) finds the session.
    * As `AuthService.assertStillValid` does for logins: no session outlives a revocation that
-   * raced it.
+   * raced it. A registration token names no session: "log out everywhere" leaves it (it checks
+   * only the password), until 30 minutes after its sign-in.
    */
   async createChecked(
     customerId: string,
